@@ -1,0 +1,16 @@
+//! polyact: learn the coefficients of polynomial activation functions globally, with a certificate,
+//! by the Moment-SOS hierarchy.
+//!
+//! The modules follow the pipeline, and data flows one way:
+//! [`network`] (model, forward pass, symbolic mean output) → [`pop`] (polynomial problem for a loss) →
+//! [`relaxation`] (moment and localizing matrices of order k) → [`sdp`] (interior-point solver) →
+//! [`extraction`] (flat truncation, minimizers, certificate) → [`report`] (JSON, tables).
+//! [`hierarchy`] drives the orders k0, k0+1, … and ties the stages together.
+
+pub mod error;
+pub mod polynomial;
+pub mod pop;
+
+pub use error::{Error, Result};
+pub use polynomial::{Monomial, MonomialBasis, Polynomial};
+pub use pop::Pop;
