@@ -8,8 +8,11 @@
 //! [`hierarchy`] drives the orders k0, k0+1, … and ties the stages together.
 
 pub mod error;
+pub mod network;
 pub mod polynomial;
 pub mod pop;
+pub mod rng;
+pub mod sdp;
 
 pub use error::{Error, Result};
 pub use polynomial::{Monomial, MonomialBasis, Polynomial};

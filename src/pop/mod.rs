@@ -3,6 +3,7 @@
 //! The relaxation, the SDP solver and the extraction only ever see a [`Pop`]; networks are one producer of it
 //! (see [`crate::network`] for the paper's loss).
 
+pub mod loss;
 use crate::error::Result;
 use crate::invalid;
 use crate::polynomial::Polynomial;

@@ -1,0 +1,715 @@
+//! Constraint blocks of an SDP and the three operations the interior-point method needs from each:
+//! the affine map X(x) = C₀ + Σ xᵢ Fᵢ, its adjoint M ↦ (⟨Fᵢ, M⟩)ᵢ, and the Schur complement contribution
+//! Bᵢⱼ += tr(Fᵢ G Fⱼ Y).
+//!
+//! Variables are indexed 0..=m where index 0 is the constant (x₀ = 1): the constant matrix C₀ = −F₀ (SDPA's F₀)
+//! is stored as "variable 0". For the moment relaxation this is exactly the moment y₀ = 1.
+
+use faer::{Mat, MatRef};
+use rayon::prelude::*;
+
+/// A symmetric block matrix value: dense (PSD cone) or diagonal (nonnegative orthant).
+#[derive(Clone, Debug, PartialEq)]
+pub enum BlockMatrix {
+    /// A dense symmetric matrix.
+    Dense(Mat<f64>),
+    /// A diagonal matrix, stored as its diagonal.
+    Diagonal(Vec<f64>),
+}
+
+impl BlockMatrix {
+    /// The zero matrix of the same shape.
+    pub fn zeros_like(&self) -> BlockMatrix {
+        match self {
+            BlockMatrix::Dense(m) => BlockMatrix::Dense(Mat::zeros(m.nrows(), m.ncols())),
+            BlockMatrix::Diagonal(d) => BlockMatrix::Diagonal(vec![0.0; d.len()]),
+        }
+    }
+
+    /// A multiple of the identity.
+    pub fn identity(dim: usize, diagonal: bool, scale: f64) -> BlockMatrix {
+        if diagonal {
+            BlockMatrix::Diagonal(vec![scale; dim])
+        } else {
+            let mut m = Mat::zeros(dim, dim);
+            for i in 0..dim {
+                m[(i, i)] = scale;
+            }
+            BlockMatrix::Dense(m)
+        }
+    }
+
+    /// Trace inner product ⟨A, B⟩.
+    pub fn dot(&self, other: &BlockMatrix) -> f64 {
+        match (self, other) {
+            (BlockMatrix::Dense(a), BlockMatrix::Dense(b)) => {
+                let mut s = 0.0;
+                for j in 0..a.ncols() {
+                    let (ca, cb) = (a.col_as_slice(j), b.col_as_slice(j));
+                    s += ca.iter().zip(cb).map(|(x, y)| x * y).sum::<f64>();
+                }
+                s
+            }
+            (BlockMatrix::Diagonal(a), BlockMatrix::Diagonal(b)) => {
+                a.iter().zip(b).map(|(x, y)| x * y).sum()
+            }
+            _ => panic!("block kinds differ"),
+        }
+    }
+
+    /// Frobenius norm.
+    pub fn norm(&self) -> f64 {
+        self.dot(self).sqrt()
+    }
+
+    /// `self += s · other`.
+    pub fn axpy(&mut self, s: f64, other: &BlockMatrix) {
+        match (self, other) {
+            (BlockMatrix::Dense(a), BlockMatrix::Dense(b)) => {
+                for j in 0..a.ncols() {
+                    let cb = b.col_as_slice(j);
+                    for (x, y) in a.col_as_slice_mut(j).iter_mut().zip(cb) {
+                        *x += s * y;
+                    }
+                }
+            }
+            (BlockMatrix::Diagonal(a), BlockMatrix::Diagonal(b)) => {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x += s * y;
+                }
+            }
+            _ => panic!("block kinds differ"),
+        }
+    }
+
+    /// Dimension of the block.
+    pub fn dim(&self) -> usize {
+        match self {
+            BlockMatrix::Dense(m) => m.nrows(),
+            BlockMatrix::Diagonal(d) => d.len(),
+        }
+    }
+
+    /// Eigenvalues in nondecreasing order (for diagonal blocks: the sorted diagonal).
+    pub fn eigenvalues(&self) -> Vec<f64> {
+        match self {
+            BlockMatrix::Dense(m) => symmetric_eigenvalues(m.as_ref()),
+            BlockMatrix::Diagonal(d) => {
+                let mut v = d.clone();
+                v.sort_by(f64::total_cmp);
+                v
+            }
+        }
+    }
+
+    /// Smallest eigenvalue (+∞ for an empty block).
+    pub fn min_eigenvalue(&self) -> f64 {
+        self.eigenvalues().first().copied().unwrap_or(f64::INFINITY)
+    }
+
+    /// Convert to a dense matrix (for reports).
+    pub fn to_rows(&self) -> Vec<Vec<f64>> {
+        match self {
+            BlockMatrix::Dense(m) => (0..m.nrows())
+                .map(|i| (0..m.ncols()).map(|j| m[(i, j)]).collect())
+                .collect(),
+            BlockMatrix::Diagonal(d) => (0..d.len())
+                .map(|i| (0..d.len()).map(|j| if i == j { d[i] } else { 0.0 }).collect())
+                .collect(),
+        }
+    }
+}
+
+/// Eigenvalues of a symmetric matrix (nondecreasing). NaN input yields NaN output rather than a panic.
+pub fn symmetric_eigenvalues(m: MatRef<'_, f64>) -> Vec<f64> {
+    if m.nrows() == 0 {
+        return vec![];
+    }
+    if m.nrows() == 1 {
+        return vec![m[(0, 0)]];
+    }
+    if !all_finite(m) {
+        return vec![f64::NAN; m.nrows()];
+    }
+    m.self_adjoint_eigenvalues(faer::Side::Lower)
+        .unwrap_or_else(|_| vec![f64::NAN; m.nrows()])
+}
+
+fn all_finite(m: MatRef<'_, f64>) -> bool {
+    (0..m.ncols()).all(|j| (0..m.nrows()).all(|i| m[(i, j)].is_finite()))
+}
+
+/// One term g_γ z^γ of a localizing polynomial: its coefficient and, for every moment index `a` of the
+/// block's small basis, the full moment index of a + γ.
+#[derive(Clone, Debug)]
+pub struct ShiftTerm {
+    /// The coefficient g_γ.
+    pub coefficient: f64,
+    /// `target[a]` = variable index of the monomial a + γ.
+    pub target: Vec<u32>,
+}
+
+/// A block with moment structure: entry (u, v) = Σ_γ g_γ x[target_γ(u + v)].
+///
+/// The rows and columns are the monomials u of degree ≤ t; u + v ranges over the "small basis" of degree ≤ 2t,
+/// whose indices are `sum_index`. The moment matrix is the case g = 1 (one term, identity target).
+#[derive(Clone, Debug)]
+pub struct LocalizingBlock {
+    size: usize,
+    small_len: usize,
+    /// Row-major `size × size`: small-basis index of u + v.
+    sum_index: Vec<u32>,
+    /// CSR over small indices: the positions (u, v) with u + v = a.
+    pairs_start: Vec<usize>,
+    pairs: Vec<(u32, u32)>,
+    terms: Vec<ShiftTerm>,
+    /// True when there is one term with coefficient 1 and identity target (a moment matrix).
+    identity: bool,
+}
+
+impl LocalizingBlock {
+    /// Build from the sum table (`size × size`, row-major, values < `small_len`) and the terms.
+    pub fn new(size: usize, small_len: usize, sum_index: Vec<u32>, terms: Vec<ShiftTerm>) -> Self {
+        assert_eq!(sum_index.len(), size * size);
+        let mut count = vec![0usize; small_len + 1];
+        for &a in &sum_index {
+            count[a as usize + 1] += 1;
+        }
+        for a in 0..small_len {
+            count[a + 1] += count[a];
+        }
+        let pairs_start = count.clone();
+        let mut pairs = vec![(0u32, 0u32); size * size];
+        let mut next = count;
+        for u in 0..size {
+            for v in 0..size {
+                let a = sum_index[u * size + v] as usize;
+                pairs[next[a]] = (u as u32, v as u32);
+                next[a] += 1;
+            }
+        }
+        let identity = terms.len() == 1
+            && terms[0].coefficient == 1.0
+            && terms[0].target.iter().enumerate().all(|(a, &t)| t as usize == a);
+        LocalizingBlock {
+            size,
+            small_len,
+            sum_index,
+            pairs_start,
+            pairs,
+            terms,
+            identity,
+        }
+    }
+
+    /// Block dimension.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Number of terms of the localizing polynomial.
+    pub fn terms(&self) -> &[ShiftTerm] {
+        &self.terms
+    }
+
+    /// Small-basis index of u + v.
+    pub fn sum_index(&self, u: usize, v: usize) -> usize {
+        self.sum_index[u * self.size + v] as usize
+    }
+
+    /// ỹ_a = Σ_γ g_γ x[target_γ(a)].
+    fn shifted(&self, x: &[f64]) -> Vec<f64> {
+        let mut yt = vec![0.0; self.small_len];
+        for t in &self.terms {
+            for (a, &idx) in t.target.iter().enumerate() {
+                yt[a] += t.coefficient * x[idx as usize];
+            }
+        }
+        yt
+    }
+
+    fn affine(&self, x: &[f64]) -> Mat<f64> {
+        let yt = self.shifted(x);
+        let s = self.size;
+        Mat::from_fn(s, s, |u, v| yt[self.sum_index[u * s + v] as usize])
+    }
+
+    fn adjoint_add(&self, m: &Mat<f64>, out: &mut [f64]) {
+        let s = self.size;
+        let mut t = vec![0.0; self.small_len];
+        for v in 0..s {
+            let col = m.col_as_slice(v);
+            for u in 0..s {
+                t[self.sum_index[u * s + v] as usize] += col[u];
+            }
+        }
+        for term in &self.terms {
+            for (a, &idx) in term.target.iter().enumerate() {
+                out[idx as usize] += term.coefficient * t[a];
+            }
+        }
+    }
+
+    /// S(a, b) = Σ_{u+v=a} Σ_{u'+v'=b} G(v,u') Y(v',u), one row of S per `a`, written into `rows`
+    /// (`rows[a * stride + target(b)]`) through the column map `col_of`.
+    fn scatter_rows(
+        &self,
+        g: &Mat<f64>,
+        y: &Mat<f64>,
+        a: usize,
+        row: &mut [f64],
+        col_of: impl Fn(usize) -> usize,
+    ) {
+        let s = self.size;
+        for &(u, v) in &self.pairs[self.pairs_start[a]..self.pairs_start[a + 1]] {
+            let ycol = y.col_as_slice(u as usize); // Y(·, u) = Y(u, ·)
+            let gcol = g.col_as_slice(v as usize); // G(·, v) = G(v, ·)
+            for (vp, &yv) in ycol.iter().enumerate() {
+                if yv == 0.0 {
+                    continue;
+                }
+                let sums = &self.sum_index[vp * s..(vp + 1) * s]; // sum(v', u') = sum(u', v')
+                for (up, &gv) in gcol.iter().enumerate() {
+                    row[col_of(sums[up] as usize)] += gv * yv;
+                }
+            }
+        }
+    }
+
+    fn schur_add(&self, g: &Mat<f64>, y: &Mat<f64>, b: &mut SchurMatrix) {
+        let n = b.dim;
+        if self.identity {
+            b.data
+                .par_chunks_mut(n)
+                .take(self.small_len)
+                .enumerate()
+                .for_each(|(a, col)| self.scatter_rows(g, y, a, col, |j| j));
+            return;
+        }
+        let ms = self.small_len;
+        let mut sm = vec![0.0; ms * ms];
+        sm.par_chunks_mut(ms)
+            .enumerate()
+            .for_each(|(a, row)| self.scatter_rows(g, y, a, row, |j| j));
+        // B[target_γ(a), target_γ'(b)] += g_γ g_γ' S(a, b), column by column of B.
+        for tc in &self.terms {
+            for tr in &self.terms {
+                let w = tc.coefficient * tr.coefficient;
+                for a in 0..ms {
+                    let col = tc.target[a] as usize;
+                    let srow = &sm[a * ms..(a + 1) * ms];
+                    let bcol = &mut b.data[col * n..(col + 1) * n];
+                    for (bi, &sv) in srow.iter().enumerate() {
+                        bcol[tr.target[bi] as usize] += w * sv;
+                    }
+                }
+            }
+        }
+    }
+
+    fn squared_norms_add(&self, out: &mut [f64]) {
+        for &a in &self.sum_index {
+            for t in &self.terms {
+                out[t.target[a as usize] as usize] += t.coefficient * t.coefficient;
+            }
+        }
+    }
+}
+
+/// A block given by sparse symmetric coefficient matrices, as in SDPA files.
+#[derive(Clone, Debug)]
+pub struct SparseBlock {
+    size: usize,
+    /// (variable index, upper-triangle entries (i ≤ j, value)), sorted by variable.
+    matrices: Vec<(usize, Vec<(u32, u32, f64)>)>,
+}
+
+impl SparseBlock {
+    /// Build from per-variable upper-triangle entries; entries with i > j are mirrored, duplicates summed.
+    pub fn new(size: usize, mut matrices: Vec<(usize, Vec<(u32, u32, f64)>)>) -> Self {
+        matrices.sort_by_key(|(v, _)| *v);
+        let mut merged: Vec<(usize, Vec<(u32, u32, f64)>)> = Vec::new();
+        for (v, entries) in matrices {
+            let mut e: Vec<(u32, u32, f64)> = entries
+                .into_iter()
+                .map(|(i, j, x)| if i <= j { (i, j, x) } else { (j, i, x) })
+                .collect();
+            if let Some(last) = merged.last_mut().filter(|l| l.0 == v) {
+                last.1.append(&mut e);
+            } else {
+                merged.push((v, e));
+            }
+        }
+        for (_, e) in &mut merged {
+            e.sort_by_key(|&(i, j, _)| (i, j));
+            e.dedup_by(|b, a| {
+                if a.0 == b.0 && a.1 == b.1 {
+                    a.2 += b.2;
+                    true
+                } else {
+                    false
+                }
+            });
+            e.retain(|x| x.2 != 0.0);
+        }
+        merged.retain(|(_, e)| !e.is_empty());
+        SparseBlock {
+            size,
+            matrices: merged,
+        }
+    }
+
+    /// The block dimension.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// Per-variable upper-triangle entries.
+    pub fn matrices(&self) -> &[(usize, Vec<(u32, u32, f64)>)] {
+        &self.matrices
+    }
+
+    fn affine(&self, x: &[f64]) -> Mat<f64> {
+        let mut m = Mat::zeros(self.size, self.size);
+        for (v, entries) in &self.matrices {
+            let xv = x[*v];
+            if xv == 0.0 {
+                continue;
+            }
+            for &(i, j, val) in entries {
+                m[(i as usize, j as usize)] += xv * val;
+                if i != j {
+                    m[(j as usize, i as usize)] += xv * val;
+                }
+            }
+        }
+        m
+    }
+
+    fn adjoint_add(&self, m: &Mat<f64>, out: &mut [f64]) {
+        for (v, entries) in &self.matrices {
+            out[*v] += trace_with(entries, m.as_ref());
+        }
+    }
+
+    fn schur_add(&self, g: &Mat<f64>, y: &Mat<f64>, b: &mut SchurMatrix) {
+        let n = b.dim;
+        let s = self.size;
+        let mut pos = vec![usize::MAX; n];
+        for (k, (v, _)) in self.matrices.iter().enumerate() {
+            pos[*v] = k;
+        }
+        b.data
+            .par_chunks_mut(n)
+            .enumerate()
+            .filter(|(col, _)| pos[*col] != usize::MAX)
+            .for_each(|(col, bcol)| {
+                let fi = &self.matrices[pos[col]].1;
+                // W = G Fᵢ Y, formed by rank-one updates when Fᵢ is sparse, by products when dense.
+                let w = if fi.len() > 2 * s {
+                    let f = self.affine_single(fi);
+                    g * &f * y
+                } else {
+                    let mut w = Mat::<f64>::zeros(s, s);
+                    for &(p, q, val) in fi {
+                        rank_one(&mut w, g, y, p as usize, q as usize, val);
+                        if p != q {
+                            rank_one(&mut w, g, y, q as usize, p as usize, val);
+                        }
+                    }
+                    w
+                };
+                for (v, fj) in &self.matrices {
+                    bcol[*v] += trace_with(fj, w.as_ref());
+                }
+            });
+    }
+
+    fn affine_single(&self, entries: &[(u32, u32, f64)]) -> Mat<f64> {
+        let mut m = Mat::zeros(self.size, self.size);
+        for &(i, j, val) in entries {
+            m[(i as usize, j as usize)] += val;
+            if i != j {
+                m[(j as usize, i as usize)] += val;
+            }
+        }
+        m
+    }
+
+    fn squared_norms_add(&self, out: &mut [f64]) {
+        for (v, entries) in &self.matrices {
+            out[*v] += entries
+                .iter()
+                .map(|&(i, j, x)| if i == j { x * x } else { 2.0 * x * x })
+                .sum::<f64>();
+        }
+    }
+}
+
+/// W += val · G(:, p) Y(q, :)
+fn rank_one(w: &mut Mat<f64>, g: &Mat<f64>, y: &Mat<f64>, p: usize, q: usize, val: f64) {
+    let gp = g.col_as_slice(p);
+    let yq = y.col_as_slice(q); // Y(q, ·) = Y(·, q)
+    for (c, &yv) in yq.iter().enumerate() {
+        let f = val * yv;
+        if f == 0.0 {
+            continue;
+        }
+        for (wv, &gv) in w.col_as_slice_mut(c).iter_mut().zip(gp) {
+            *wv += f * gv;
+        }
+    }
+}
+
+/// tr(F M) for symmetric F given by its upper triangle (M need not be symmetric).
+fn trace_with(entries: &[(u32, u32, f64)], m: MatRef<'_, f64>) -> f64 {
+    entries
+        .iter()
+        .map(|&(i, j, val)| {
+            let (i, j) = (i as usize, j as usize);
+            if i == j {
+                val * m[(i, i)]
+            } else {
+                val * (m[(i, j)] + m[(j, i)])
+            }
+        })
+        .sum()
+}
+
+/// A diagonal (LP) block: row r is the affine form Σ (idx, coef) x[idx] ≥ 0.
+#[derive(Clone, Debug)]
+pub struct DiagonalBlock {
+    rows: Vec<Vec<(u32, f64)>>,
+}
+
+impl DiagonalBlock {
+    /// Build from rows of (variable index, coefficient).
+    pub fn new(rows: Vec<Vec<(u32, f64)>>) -> Self {
+        DiagonalBlock { rows }
+    }
+
+    /// The rows.
+    pub fn rows(&self) -> &[Vec<(u32, f64)>] {
+        &self.rows
+    }
+
+    fn affine(&self, x: &[f64]) -> Vec<f64> {
+        self.rows
+            .iter()
+            .map(|r| r.iter().map(|&(i, c)| c * x[i as usize]).sum())
+            .collect()
+    }
+
+    fn adjoint_add(&self, m: &[f64], out: &mut [f64]) {
+        for (r, &mv) in self.rows.iter().zip(m) {
+            for &(i, c) in r {
+                out[i as usize] += c * mv;
+            }
+        }
+    }
+
+    fn schur_add(&self, g: &[f64], y: &[f64], b: &mut SchurMatrix) {
+        let n = b.dim;
+        for ((r, &gv), &yv) in self.rows.iter().zip(g).zip(y) {
+            let w = gv * yv;
+            for &(i, ci) in r {
+                let col = &mut b.data[i as usize * n..(i as usize + 1) * n];
+                for &(k, ck) in r {
+                    col[k as usize] += w * ci * ck;
+                }
+            }
+        }
+    }
+
+    fn squared_norms_add(&self, out: &mut [f64]) {
+        for r in &self.rows {
+            for &(i, c) in r {
+                out[i as usize] += c * c;
+            }
+        }
+    }
+}
+
+/// The dense symmetric Schur complement matrix over variables 0..=m (column-major; row/column 0 belong to
+/// the constant and are ignored by the factorization).
+pub struct SchurMatrix {
+    pub(crate) dim: usize,
+    pub(crate) data: Vec<f64>,
+}
+
+impl SchurMatrix {
+    /// A zero matrix of dimension `dim` × `dim`.
+    pub fn zeros(dim: usize) -> Self {
+        SchurMatrix {
+            dim,
+            data: vec![0.0; dim * dim],
+        }
+    }
+
+    /// Reset to zero.
+    pub fn clear(&mut self) {
+        self.data.iter_mut().for_each(|x| *x = 0.0);
+    }
+}
+
+/// One block of an SDP: its coefficient matrices F₀ (as the constant, variable 0), F₁, …, F_m.
+#[derive(Clone, Debug)]
+pub enum ConstraintBlock {
+    /// Moment/localizing structure (dense PSD block).
+    Localizing(LocalizingBlock),
+    /// General sparse coefficient matrices (dense PSD block).
+    Sparse(SparseBlock),
+    /// Diagonal block: nonnegativity of affine forms.
+    Diagonal(DiagonalBlock),
+}
+
+impl ConstraintBlock {
+    /// Dimension of the block.
+    pub fn dim(&self) -> usize {
+        match self {
+            ConstraintBlock::Localizing(b) => b.size,
+            ConstraintBlock::Sparse(b) => b.size,
+            ConstraintBlock::Diagonal(b) => b.rows.len(),
+        }
+    }
+
+    /// True for a diagonal (LP) block.
+    pub fn is_diagonal(&self) -> bool {
+        matches!(self, ConstraintBlock::Diagonal(_))
+    }
+
+    /// X(x) = Σᵢ x[i] Fᵢ for the full vector x (x[0] is the constant's multiplier: 1 for the affine map,
+    /// 0 for its linear part).
+    pub fn affine(&self, x: &[f64]) -> BlockMatrix {
+        match self {
+            ConstraintBlock::Localizing(b) => BlockMatrix::Dense(b.affine(x)),
+            ConstraintBlock::Sparse(b) => BlockMatrix::Dense(b.affine(x)),
+            ConstraintBlock::Diagonal(b) => BlockMatrix::Diagonal(b.affine(x)),
+        }
+    }
+
+    /// out[i] += ⟨Fᵢ, M⟩ for every variable i (including 0).
+    pub fn adjoint_add(&self, m: &BlockMatrix, out: &mut [f64]) {
+        match (self, m) {
+            (ConstraintBlock::Localizing(b), BlockMatrix::Dense(m)) => b.adjoint_add(m, out),
+            (ConstraintBlock::Sparse(b), BlockMatrix::Dense(m)) => b.adjoint_add(m, out),
+            (ConstraintBlock::Diagonal(b), BlockMatrix::Diagonal(m)) => b.adjoint_add(m, out),
+            _ => panic!("block kinds differ"),
+        }
+    }
+
+    /// B[i][j] += tr(Fᵢ G Fⱼ Y) for every pair of variables (including 0).
+    pub fn schur_add(&self, g: &BlockMatrix, y: &BlockMatrix, b: &mut SchurMatrix) {
+        match (self, g, y) {
+            (ConstraintBlock::Localizing(blk), BlockMatrix::Dense(g), BlockMatrix::Dense(y)) => {
+                blk.schur_add(g, y, b)
+            }
+            (ConstraintBlock::Sparse(blk), BlockMatrix::Dense(g), BlockMatrix::Dense(y)) => {
+                blk.schur_add(g, y, b)
+            }
+            (
+                ConstraintBlock::Diagonal(blk),
+                BlockMatrix::Diagonal(g),
+                BlockMatrix::Diagonal(y),
+            ) => blk.schur_add(g, y, b),
+            _ => panic!("block kinds differ"),
+        }
+    }
+
+    /// out[i] += ‖Fᵢ‖²_F for every variable i.
+    pub fn squared_norms_add(&self, out: &mut [f64]) {
+        match self {
+            ConstraintBlock::Localizing(b) => b.squared_norms_add(out),
+            ConstraintBlock::Sparse(b) => b.squared_norms_add(out),
+            ConstraintBlock::Diagonal(b) => b.squared_norms_add(out),
+        }
+    }
+
+    /// Largest variable index used (for validation).
+    pub fn max_variable(&self) -> usize {
+        match self {
+            ConstraintBlock::Localizing(b) => b
+                .terms
+                .iter()
+                .flat_map(|t| t.target.iter())
+                .copied()
+                .max()
+                .unwrap_or(0) as usize,
+            ConstraintBlock::Sparse(b) => b.matrices.iter().map(|(v, _)| *v).max().unwrap_or(0),
+            ConstraintBlock::Diagonal(b) => b
+                .rows
+                .iter()
+                .flat_map(|r| r.iter().map(|(i, _)| *i as usize))
+                .max()
+                .unwrap_or(0),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 2×2 Hankel block in 1 variable: [[x0, x1], [x1, x2]].
+    fn hankel() -> ConstraintBlock {
+        ConstraintBlock::Localizing(LocalizingBlock::new(
+            2,
+            3,
+            vec![0, 1, 1, 2],
+            vec![ShiftTerm {
+                coefficient: 1.0,
+                target: vec![0, 1, 2],
+            }],
+        ))
+    }
+
+    fn sparse_hankel() -> ConstraintBlock {
+        ConstraintBlock::Sparse(SparseBlock::new(
+            2,
+            vec![
+                (0, vec![(0, 0, 1.0)]),
+                (1, vec![(0, 1, 1.0)]),
+                (2, vec![(1, 1, 1.0)]),
+            ],
+        ))
+    }
+
+    fn dense(rows: &[[f64; 2]; 2]) -> BlockMatrix {
+        BlockMatrix::Dense(Mat::from_fn(2, 2, |i, j| rows[i][j]))
+    }
+
+    #[test]
+    fn structured_and_sparse_blocks_agree() {
+        let x = [1.0, 0.5, 2.0];
+        for blk in [hankel(), sparse_hankel()] {
+            assert_eq!(blk.affine(&x), dense(&[[1.0, 0.5], [0.5, 2.0]]));
+            let m = dense(&[[1.0, 2.0], [3.0, 4.0]]);
+            let mut out = vec![0.0; 3];
+            blk.adjoint_add(&m, &mut out);
+            assert_eq!(out, vec![1.0, 5.0, 4.0]);
+            let g = dense(&[[2.0, 1.0], [1.0, 3.0]]);
+            let y = dense(&[[1.0, -1.0], [-1.0, 5.0]]);
+            let mut b = SchurMatrix::zeros(3);
+            blk.schur_add(&g, &y, &mut b);
+            // Reference: tr(Fi G Fj Y) with dense Fi.
+            let f = |i: usize| {
+                let mut e = vec![0.0; 3];
+                e[i] = 1.0;
+                match blk.affine(&e) {
+                    BlockMatrix::Dense(m) => m,
+                    _ => unreachable!(),
+                }
+            };
+            let (BlockMatrix::Dense(gm), BlockMatrix::Dense(ym)) = (&g, &y) else {
+                unreachable!()
+            };
+            for i in 0..3 {
+                for j in 0..3 {
+                    let p = &f(i) * gm * &f(j) * ym;
+                    let tr: f64 = (0..2).map(|k| p[(k, k)]).sum();
+                    assert!((b.data[j * 3 + i] - tr).abs() < 1e-12, "({i},{j})");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! Block-diagonal semidefinite programs and a primal–dual interior-point solver.
+//!
+//! Form (SDPA's convention):
+//!
+//! ```text
+//!   (P)  minimize   c₀ + Σᵢ cᵢ xᵢ      s.t.  X(x) = C₀ + Σᵢ xᵢ Fᵢ ⪰ 0
+//!   (D)  maximize   c₀ − ⟨C₀, Y⟩       s.t.  ⟨Fᵢ, Y⟩ = cᵢ (i = 1..m),  Y ⪰ 0
+//! ```
+//!
+//! where every matrix is block diagonal. C₀ is SDPA's −F₀. Weak duality: (P) − (D) = ⟨X(x), Y⟩ ≥ 0.
+//! For a moment relaxation x is the moment vector (y₁, …, y_m), X(x) holds the moment and localizing matrices,
+//! and Y holds the Gram matrices of the SOS multipliers (the certificate).
+//!
+//! Blocks describe their coefficient matrices structurally ([`ConstraintBlock`]): moment/localizing structure,
+//! general sparse matrices, or diagonal (LP) rows. Dense Fᵢ are never formed for structured blocks.
+
+pub mod block;
+pub mod solver;
+
+use serde::Serialize;
+
+pub use block::{
+    BlockMatrix, ConstraintBlock, DiagonalBlock, LocalizingBlock, ShiftTerm, SparseBlock,
+};
+pub use solver::solve;
+
+use crate::error::{Error, Result};
+
+/// A block-diagonal SDP in the form described in the [module docs](self).
+#[derive(Clone, Debug)]
+pub struct SdpProblem {
+    num_vars: usize,
+    /// c, indexed 0..=m; c[0] is the constant term of the objective.
+    objective: Vec<f64>,
+    blocks: Vec<ConstraintBlock>,
+}
+
+impl SdpProblem {
+    /// Build an SDP with `num_vars` free variables, objective `objective` (length num_vars + 1, entry 0 being the
+    /// constant) and the given blocks (variable index 0 in a block is the constant matrix C₀).
+    pub fn new(
+        num_vars: usize,
+        objective: Vec<f64>,
+        blocks: Vec<ConstraintBlock>,
+    ) -> Result<SdpProblem> {
+        if objective.len() != num_vars + 1 {
+            return Err(Error::InvalidInput(format!(
+                "SDP objective has {} entries, expected {} (constant + {num_vars} variables)",
+                objective.len(),
+                num_vars + 1
+            )));
+        }
+        if let Some(i) = objective.iter().position(|c| !c.is_finite()) {
+            return Err(Error::InvalidInput(format!(
+                "SDP objective coefficient {i} is not finite"
+            )));
+        }
+        if blocks.is_empty() {
+            return Err(Error::InvalidInput("SDP has no blocks".into()));
+        }
+        for (k, b) in blocks.iter().enumerate() {
+            if b.dim() == 0 {
+                return Err(Error::InvalidInput(format!("SDP block {} is empty", k + 1)));
+            }
+            if b.max_variable() > num_vars {
+                return Err(Error::InvalidInput(format!(
+                    "SDP block {} refers to variable {} but there are {num_vars}",
+                    k + 1,
+                    b.max_variable()
+                )));
+            }
+        }
+        Ok(SdpProblem {
+            num_vars,
+            objective,
+            blocks,
+        })
+    }
+
+    /// Number of free variables m.
+    pub fn num_vars(&self) -> usize {
+        self.num_vars
+    }
+
+    /// Objective coefficients (index 0 = constant).
+    pub fn objective(&self) -> &[f64] {
+        &self.objective
+    }
+
+    /// The blocks.
+    pub fn blocks(&self) -> &[ConstraintBlock] {
+        &self.blocks
+    }
+
+    /// Total dimension Σ block sizes.
+    pub fn total_dim(&self) -> usize {
+        self.blocks.iter().map(|b| b.dim()).sum()
+    }
+
+    /// Bytes the interior-point method will allocate, dominated by the dense Schur complement (m+1)².
+    pub fn memory_estimate(&self) -> usize {
+        let m = self.num_vars + 1;
+        let blocks: usize = self
+            .blocks
+            .iter()
+            .map(|b| if b.is_diagonal() { b.dim() } else { b.dim() * b.dim() })
+            .sum();
+        8 * (m * m + 12 * blocks + 8 * m)
+    }
+
+    /// X(x) for the full vector (x₀ = 1 is prepended here): the primal slack of `x` (length m).
+    pub fn primal_slack(&self, x: &[f64]) -> Vec<BlockMatrix> {
+        let full = full_vector(x);
+        self.blocks.iter().map(|b| b.affine(&full)).collect()
+    }
+
+    /// (⟨Fᵢ, Y⟩)ᵢ for i = 0..=m (entry 0 is ⟨C₀, Y⟩).
+    pub fn adjoint(&self, y: &[BlockMatrix]) -> Vec<f64> {
+        let mut out = vec![0.0; self.num_vars + 1];
+        for (b, m) in self.blocks.iter().zip(y) {
+            b.adjoint_add(m, &mut out);
+        }
+        out
+    }
+
+    /// Primal objective c₀ + Σ cᵢ xᵢ.
+    pub fn primal_objective(&self, x: &[f64]) -> f64 {
+        self.objective[0]
+            + self.objective[1..]
+                .iter()
+                .zip(x)
+                .map(|(c, v)| c * v)
+                .sum::<f64>()
+    }
+
+    /// Check a solution independently of the solver: recompute X(x) and A(Y) from the data and measure
+    /// feasibility, PSD-ness by eigenvalues, and the duality gap.
+    pub fn check(&self, x: &[f64], y: &[BlockMatrix]) -> SdpCheck {
+        let xs = self.primal_slack(x);
+        let aty = self.adjoint(y);
+        let c = &self.objective;
+        let cnorm = c[1..].iter().map(|v| v * v).sum::<f64>().sqrt();
+        let dual_residual = c[1..]
+            .iter()
+            .zip(&aty[1..])
+            .map(|(ci, ai)| (ci - ai).powi(2))
+            .sum::<f64>()
+            .sqrt()
+            / (1.0 + cnorm);
+        let xnorm = xs.iter().map(|b| b.norm().powi(2)).sum::<f64>().sqrt();
+        let ynorm = y.iter().map(|b| b.norm().powi(2)).sum::<f64>().sqrt();
+        let min_x = xs
+            .iter()
+            .map(BlockMatrix::min_eigenvalue)
+            .fold(f64::INFINITY, f64::min);
+        let min_y = y
+            .iter()
+            .map(BlockMatrix::min_eigenvalue)
+            .fold(f64::INFINITY, f64::min);
+        let pobj = self.primal_objective(x);
+        let dobj = c[0] - aty[0];
+        SdpCheck {
+            primal_objective: pobj,
+            dual_objective: dobj,
+            dual_residual,
+            primal_min_eigenvalue: min_x / (1.0 + xnorm),
+            dual_min_eigenvalue: min_y / (1.0 + ynorm),
+            relative_gap: (pobj - dobj).abs() / (1.0 + pobj.abs() + dobj.abs()),
+        }
+    }
+}
+
+/// [x₀ = 1, x₁, …, x_m].
+pub(crate) fn full_vector(x: &[f64]) -> Vec<f64> {
+    let mut full = Vec::with_capacity(x.len() + 1);
+    full.push(1.0);
+    full.extend_from_slice(x);
+    full
+}
+
+/// An independent check of an SDP solution (see [`SdpProblem::check`]).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct SdpCheck {
+    /// c₀ + c·x.
+    pub primal_objective: f64,
+    /// c₀ − ⟨C₀, Y⟩.
+    pub dual_objective: f64,
+    /// ‖c − A(Y)‖ / (1 + ‖c‖).
+    pub dual_residual: f64,
+    /// λ_min(X(x)) / (1 + ‖X(x)‖): ≥ 0 up to rounding for a feasible x.
+    pub primal_min_eigenvalue: f64,
+    /// λ_min(Y) / (1 + ‖Y‖).
+    pub dual_min_eigenvalue: f64,
+    /// |primal − dual| / (1 + |primal| + |dual|).
+    pub relative_gap: f64,
+}
+
+impl SdpCheck {
+    /// True when every measure is within `tol`.
+    pub fn holds(&self, tol: f64) -> bool {
+        self.dual_residual <= tol
+            && self.primal_min_eigenvalue >= -tol
+            && self.dual_min_eigenvalue >= -tol
+            && self.relative_gap <= tol
+    }
+}
+
+/// How a solve ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SdpStatus {
+    /// Relative gap and both infeasibilities within the tolerance.
+    Optimal,
+    /// Within 1e3 × the tolerance, but no further progress was possible.
+    NearOptimal,
+    /// (P) is infeasible: Y ⪰ 0 with A(Y) ≈ 0 and ⟨C₀, Y⟩ < 0 was found.
+    PrimalInfeasible,
+    /// (D) is infeasible ((P) unbounded): a direction d with Σ dᵢFᵢ ⪰ 0 and c·d < 0 was found.
+    DualInfeasible,
+    /// No progress; the best point found is returned.
+    Stalled,
+    /// The iteration limit was reached.
+    IterationLimit,
+}
+
+impl SdpStatus {
+    /// True for `Optimal` and `NearOptimal`.
+    pub fn is_solved(self) -> bool {
+        matches!(self, SdpStatus::Optimal | SdpStatus::NearOptimal)
+    }
+}
+
+/// Residuals and gap as measured by the solver at its final iterate.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct SdpResiduals {
+    /// ‖X(x) − X‖_F / (1 + ‖C₀‖_F).
+    pub primal_infeasibility: f64,
+    /// ‖c − A(Y)‖₂ / (1 + ‖c‖₂).
+    pub dual_infeasibility: f64,
+    /// |primal − dual| / (1 + |primal| + |dual|).
+    pub relative_gap: f64,
+}
+
+/// Solver settings; `Default` gives the documented values.
+#[derive(Clone, Debug)]
+pub struct SdpSettings {
+    /// Maximal number of iterations (default 100).
+    pub max_iterations: usize,
+    /// Tolerance on relative gap and infeasibilities (default 1e-8).
+    pub tolerance: f64,
+    /// Tolerance of infeasibility certificates (default 1e-8).
+    pub infeasibility_tolerance: f64,
+    /// Fraction of the step to the boundary (default 0.95).
+    pub step_fraction: f64,
+    /// Print one line per iteration to stderr (default false).
+    pub verbose: bool,
+    /// Refuse problems whose estimated memory exceeds this many bytes (default 16 GiB).
+    pub max_memory_bytes: usize,
+}
+
+impl Default for SdpSettings {
+    fn default() -> Self {
+        SdpSettings {
+            max_iterations: 100,
+            tolerance: 1e-8,
+            infeasibility_tolerance: 1e-8,
+            step_fraction: 0.95,
+            verbose: false,
+            max_memory_bytes: 16 << 30,
+        }
+    }
+}
+
+/// The result of a solve: status, primal and dual solutions, residuals.
+#[derive(Clone, Debug)]
+pub struct SdpSolution {
+    /// How the solve ended.
+    pub status: SdpStatus,
+    /// Primal variables x₁..x_m (for a relaxation: the moments y₁..y_m).
+    pub x: Vec<f64>,
+    /// Primal slack X (for a relaxation: the moment and localizing matrices).
+    pub primal_slack: Vec<BlockMatrix>,
+    /// Dual Y (for a relaxation: the Gram matrices of the SOS certificate).
+    pub dual: Vec<BlockMatrix>,
+    /// c₀ + c·x.
+    pub primal_objective: f64,
+    /// c₀ − ⟨C₀, Y⟩.
+    pub dual_objective: f64,
+    /// Residuals at the returned point.
+    pub residuals: SdpResiduals,
+    /// Iterations taken.
+    pub iterations: usize,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
