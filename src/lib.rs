@@ -8,9 +8,14 @@
 //! [`hierarchy`] drives the orders k0, k0+1, … and ties the stages together.
 
 pub mod error;
+pub mod extraction;
+pub mod fit;
+pub mod hierarchy;
 pub mod network;
 pub mod polynomial;
 pub mod pop;
+pub mod relaxation;
+pub mod report;
 pub mod rng;
 pub mod sdp;
 

@@ -591,9 +591,10 @@ struct Algebra {
     ds_last: usize,
     /// Width of the multiplication table: count(ds_last).
     cols: usize,
-    /// `table[i * cols + j]` = index of m_i·m_j (valid when deg m_i + deg m_j ≤ basis degree).
+    /// `table[i * cols + j]` = index of m_i·m_j (valid when deg m_i + deg m_j ≤ basis degree); rows cover the
+    /// degrees of every left factor that occurs.
     table: Vec<u32>,
-    /// `shift[v][i]` = index of z_v·m_i for deg m_i < basis degree.
+    /// `shift[v][i]` = index of z_v·m_i for deg m_i < ds_last.
     shift: Vec<Vec<u32>>,
 }
 
@@ -609,20 +610,23 @@ impl Algebra {
         let e = degrees[depth - 1] * ds;
         let nv = layout.num_inner_unknowns();
         let basis = MonomialBasis::new(nv, e);
-        let rows = basis.len();
+        // Products p·s: at the last layer deg p ≤ (d_D − 1)·ds = e − ds; in inner layers deg p < ds.
+        let rows = basis.count_up_to((e - ds).max(ds));
         let cols = basis.count_up_to(ds);
         let mut table = vec![u32::MAX; rows * cols];
         for i in 0..rows {
             let di = basis.monomial(i).degree() as usize;
-            if di > e {
-                continue;
-            }
             let jmax = basis.count_up_to(ds.min(e - di));
             for j in 0..jmax {
                 table[i * cols + j] = basis.index_of_product(i, j).unwrap() as u32;
             }
         }
-        let below = if e == 0 { 0 } else { basis.count_up_to(e - 1) };
+        // Shifts z_v·p happen in inner layers only, where deg p ≤ d_l·deg s_l < ds.
+        let below = if ds == 0 {
+            0
+        } else {
+            basis.count_up_to(ds - 1)
+        };
         let shift = (0..nv)
             .map(|v| {
                 let z = Monomial::variable(nv, v);
@@ -647,7 +651,7 @@ impl Algebra {
 
     /// out += a·b, with b of degree ≤ ds_last and deg a + deg b ≤ basis degree.
     fn mul_add(&self, a: &[f64], b: &[f64], out: &mut [f64]) {
-        debug_assert!(b.len() <= self.cols);
+        debug_assert!(b.len() <= self.cols && a.len() * self.cols <= self.table.len());
         for (i, &ai) in a.iter().enumerate() {
             if ai == 0.0 {
                 continue;
@@ -1354,13 +1358,15 @@ pub(crate) mod tests {
             &[1, 1, 1],
             &[2, 2, 2],
             &[3, 3],
+            &[2, 2, 2, 2],
+            &[3, 3, 3],
         ] {
             let mut rng = Lcg(42);
             let widths = vec![40; degrees.len() + 2];
             let net = random_network(&mut rng, &widths, degrees);
             let inputs = rng.matrix(250, 40);
             let _ = net.mean_output_polynomials(&inputs);
-            let reps = 20;
+            let reps = 1;
             let t = std::time::Instant::now();
             let mut terms = 0;
             for _ in 0..reps {

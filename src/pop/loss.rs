@@ -208,7 +208,8 @@ mod tests {
         assert_eq!(np.pop.variable_names, ["c11", "c12", "c20", "c21", "theta"]);
         assert_eq!(np.pop.inequalities.len(), 8);
         assert_eq!(np.pop.objective, Polynomial::variable(5, 4));
-        assert_eq!(np.pop.min_order(), 2);
+        assert_eq!(np.pop.min_order(), 1);
+        assert_eq!(np.pop.constraint_degree(), 2);
         let tc = p.true_coefficients.clone().unwrap();
         assert_eq!(loss_value(&p, &tc, Loss::MeanInf), 0.0);
         let u = np.layout.unknowns(&tc).unwrap();

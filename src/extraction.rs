@@ -1,0 +1,151 @@
+//! From the moments of a solved relaxation to minimizers: numerical ranks, flat truncation, extraction.
+//!
+//! Numerical rank: the number of eigenvalues of M_t(y) above `tol × λ_max` (default tol = 1e-6, relative).
+//! Flat truncation (Curto–Fialkow; Nie §5): rank M_t(y) = rank M_{t−d}(y) for some d ≤ t ≤ k, where
+//! d = max(1, ⌈deg g_j/2⌉) over the constraints. Then y has an r-atomic representing measure supported on
+//! global minimizers; r = rank. For r = 1 the minimizer is the vector of first-order moments; for r > 1 the
+//! points are recovered by the method of Henrion and Lasserre (2005): a basis of r linearly independent
+//! rows of a factor of M_t, multiplication matrices, and the eigenvectors of a random combination of them.
+
+use faer::linalg::solvers::DenseSolveCore;
+use faer::{Mat, MatRef};
+use serde::Serialize;
+
+use crate::relaxation::MomentRelaxation;
+use crate::rng::Rng;
+use crate::sdp::block::symmetric_eigenvalues;
+
+/// Default relative threshold of the numerical rank.
+pub const DEFAULT_RANK_TOLERANCE: f64 = 1e-6;
+
+/// Number of eigenvalues above `tol × largest` (0 for a matrix with no positive eigenvalue).
+pub fn numerical_rank(m: MatRef<'_, f64>, tol: f64) -> usize {
+    let eig = symmetric_eigenvalues(m);
+    let lmax = eig.iter().copied().fold(0.0f64, f64::max);
+    if !(lmax > 0.0) {
+        return 0;
+    }
+    eig.iter().filter(|&&e| e > tol * lmax).count()
+}
+
+/// Result of the flat-truncation test on a moment vector.
+#[derive(Clone, Debug, Serialize)]
+pub struct FlatTruncation {
+    /// rank M_t(y) for t = 0..=k.
+    pub ranks: Vec<usize>,
+    /// The smallest t at which rank M_t = rank M_{t−d}, if any.
+    pub flat_order: Option<usize>,
+}
+
+impl FlatTruncation {
+    /// Test flat truncation of `moments` (full moment vector) with step `d` ≥ 1.
+    pub fn test(relax: &MomentRelaxation, moments: &[f64], d: usize, tol: f64) -> FlatTruncation {
+        let k = relax.order();
+        let ranks: Vec<usize> = (0..=k)
+            .map(|t| numerical_rank(relax.moment_matrix(moments, t).as_ref(), tol))
+            .collect();
+        let d = d.max(1);
+        let flat_order = (d..=k).find(|&t| ranks[t] == ranks[t - d] && ranks[t] > 0);
+        FlatTruncation { ranks, flat_order }
+    }
+
+    /// True when flat truncation holds.
+    pub fn is_flat(&self) -> bool {
+        self.flat_order.is_some()
+    }
+
+    /// The rank at the flat order (the number of minimizers), if flat.
+    pub fn rank(&self) -> Option<usize> {
+        self.flat_order.map(|t| self.ranks[t])
+    }
+}
+
+/// Recover the `r` atoms of a flat moment vector at order `t` (rank of M_t = r). Returns the points,
+/// or `None` when the numerical data do not support r real points.
+pub fn extract_points(
+    relax: &MomentRelaxation,
+    moments: &[f64],
+    t: usize,
+    r: usize,
+    seed: u64,
+) -> Option<Vec<Vec<f64>>> {
+    let n = relax.basis().nvars();
+    if r == 1 {
+        return Some(vec![relax.first_order_moments(moments)]);
+    }
+    if t == 0 {
+        return None;
+    }
+    let basis = relax.basis();
+    let mt = relax.moment_matrix(moments, t);
+    let s = mt.nrows();
+    // Factor M_t ≈ V Vᵀ with the r leading eigenpairs.
+    let evd = mt.self_adjoint_eigen(faer::Side::Lower).ok()?;
+    let (u, sv) = (evd.U(), evd.S().column_vector());
+    let v = Mat::from_fn(s, r, |i, j| {
+        let k = s - 1 - j; // eigenvalues ascending: take the largest r
+        u[(i, k)] * sv[k].max(0.0).sqrt()
+    });
+    // Greedy pivoted selection of r well-conditioned rows among monomials of degree ≤ t − 1
+    // (Gram–Schmidt with largest-norm pivoting).
+    let candidates = basis.count_up_to(t - 1);
+    let mut chosen: Vec<usize> = vec![];
+    let mut q: Vec<Vec<f64>> = vec![];
+    for _ in 0..r {
+        let mut best = (0.0, usize::MAX, vec![]);
+        for i in 0..candidates {
+            if chosen.contains(&i) {
+                continue;
+            }
+            let mut w: Vec<f64> = (0..r).map(|j| v[(i, j)]).collect();
+            for qk in &q {
+                let d: f64 = w.iter().zip(qk).map(|(a, b)| a * b).sum();
+                w.iter_mut().zip(qk).for_each(|(a, b)| *a -= d * b);
+            }
+            let nw = w.iter().map(|x| x * x).sum::<f64>().sqrt();
+            if nw > best.0 {
+                best = (nw, i, w);
+            }
+        }
+        if best.1 == usize::MAX || best.0 < 1e-8 {
+            return None;
+        }
+        let (nw, i, w) = best;
+        chosen.push(i);
+        q.push(w.into_iter().map(|x| x / nw).collect());
+    }
+    // W = V · V[B, :]⁻¹ so that W[B, :] = I; N_i[j, :] = W[index(x_i · b_j), :].
+    let vb = Mat::from_fn(r, r, |a, j| v[(chosen[a], j)]);
+    let vb_inv = vb.as_ref().partial_piv_lu().inverse();
+    let w = &v * &vb_inv;
+    let mult: Vec<Mat<f64>> = (0..n)
+        .map(|i| {
+            Mat::from_fn(r, r, |a, j| {
+                let m = basis
+                    .monomial(chosen[a])
+                    .times(&crate::polynomial::Monomial::variable(n, i));
+                w[(basis.index(&m).expect("degree ≤ t"), j)]
+            })
+        })
+        .collect();
+    // Random combination; its eigenvectors diagonalize every N_i.
+    let mut rng = Rng::new(seed);
+    let lambda: Vec<f64> = (0..n).map(|_| rng.uniform_in(0.5, 1.5)).collect();
+    let mut comb = Mat::<f64>::zeros(r, r);
+    for (ni, &l) in mult.iter().zip(&lambda) {
+        comb += ni * faer::Scale(l);
+    }
+    let eig = comb.eigen().ok()?;
+    let vecs = eig.U();
+    let vre = Mat::from_fn(r, r, |i, j| vecs[(i, j)].re);
+    let vinv = vre.as_ref().partial_piv_lu().inverse();
+    let diagonals: Vec<Mat<f64>> = mult.iter().map(|ni| &vinv * ni * &vre).collect();
+    let points: Vec<Vec<f64>> = (0..r)
+        .map(|j| diagonals.iter().map(|d| d[(j, j)]).collect())
+        .collect();
+    if points.iter().flatten().all(|x| x.is_finite()) {
+        Some(points)
+    } else {
+        None
+    }
+}

@@ -1,0 +1,260 @@
+//! The Moment-SOS hierarchy: solve the relaxations of orders k0, k0+1, … until global optimality is
+//! certified, by flat truncation or by a vanishing gap between the relaxation's lower bound and the value
+//! of a candidate point.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::extraction::{DEFAULT_RANK_TOLERANCE, FlatTruncation, extract_points};
+use crate::pop::Pop;
+use crate::relaxation::MomentRelaxation;
+use crate::sdp::{SdpResiduals, SdpSettings, SdpSolution, SdpStatus, solve};
+
+/// Settings of the hierarchy; `Default` gives the documented values.
+#[derive(Clone, Debug)]
+pub struct HierarchySettings {
+    /// First order to solve (default: the minimal order k0).
+    pub min_order: Option<usize>,
+    /// Last order to solve (default: k0 + 2).
+    pub max_order: Option<usize>,
+    /// Relative eigenvalue threshold of the numerical rank (default 1e-6).
+    pub rank_tolerance: f64,
+    /// A candidate certifies global optimality when upper − lower ≤ gap_tolerance · (1 + |upper|)
+    /// (default 1e-6).
+    pub gap_tolerance: f64,
+    /// After a solve that is not flat, minimize tr M_k(y) on the optimal face to find a low-rank point
+    /// (default true).
+    pub low_rank_step: bool,
+    /// Settings of the SDP solver.
+    pub sdp: SdpSettings,
+}
+
+impl Default for HierarchySettings {
+    fn default() -> Self {
+        HierarchySettings {
+            min_order: None,
+            max_order: None,
+            rank_tolerance: DEFAULT_RANK_TOLERANCE,
+            gap_tolerance: 1e-6,
+            low_rank_step: true,
+            sdp: SdpSettings::default(),
+        }
+    }
+}
+
+/// What happened at one order of the hierarchy.
+#[derive(Clone, Debug, Serialize)]
+pub struct OrderResult {
+    /// Relaxation order k.
+    pub order: usize,
+    /// Number of moments (SDP variables + 1).
+    pub moments: usize,
+    /// Status of the relaxation's SDP solve.
+    pub status: SdpStatus,
+    /// The relaxation value (dual objective: the SOS lower bound).
+    pub lower_bound: f64,
+    /// The primal objective of the relaxation.
+    pub primal_objective: f64,
+    /// Solver residuals of the relaxation's solve.
+    pub residuals: SdpResiduals,
+    /// Status of the low-rank (trace-minimization) solve, when it ran.
+    pub low_rank_status: Option<SdpStatus>,
+    /// rank M_t(y*) for t = 0..=k (of the low-rank solution when it succeeded).
+    pub ranks: Vec<usize>,
+    /// Flat truncation holds.
+    pub flat: bool,
+    /// Number of minimizers when flat.
+    pub rank: Option<usize>,
+    /// Extracted minimizers (flat), or the first-order moments (not flat).
+    pub candidates: Vec<Vec<f64>>,
+    /// Best value of a candidate (an upper bound on the optimum), when one was feasible.
+    pub upper_bound: Option<f64>,
+    /// Index in `candidates` of the best candidate.
+    pub best_candidate: Option<usize>,
+    /// upper_bound − lower_bound.
+    pub gap: Option<f64>,
+    /// Global optimality is certified at this order (flat, or gap within tolerance).
+    pub certified: bool,
+    /// Interior-point iterations (both solves).
+    pub iterations: usize,
+    /// Wall-clock seconds for this order.
+    pub seconds: f64,
+}
+
+/// The result of running the hierarchy.
+#[derive(Clone, Debug)]
+pub struct HierarchyResult {
+    /// One entry per order solved, in order.
+    pub orders: Vec<OrderResult>,
+    /// Why the hierarchy stopped before the maximal order without certificate, if it did (e.g. memory).
+    pub stopped_early: Option<String>,
+}
+
+impl HierarchyResult {
+    /// The last order solved.
+    pub fn last(&self) -> &OrderResult {
+        self.orders.last().expect("at least one order")
+    }
+
+    /// The first certified order, if any.
+    pub fn certified(&self) -> Option<&OrderResult> {
+        self.orders.iter().find(|o| o.certified)
+    }
+
+    /// The best lower bound over the orders whose solve succeeded.
+    pub fn lower_bound(&self) -> Option<f64> {
+        self.orders
+            .iter()
+            .filter(|o| o.status.is_solved())
+            .map(|o| o.lower_bound)
+            .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))))
+    }
+
+    /// The order result holding the best (lowest) upper bound.
+    pub fn best(&self) -> Option<&OrderResult> {
+        self.orders
+            .iter()
+            .filter(|o| o.upper_bound.is_some())
+            .min_by(|a, b| a.upper_bound.unwrap().total_cmp(&b.upper_bound.unwrap()))
+    }
+}
+
+/// Objective value of a candidate when it is feasible (violation ≤ 1e-7 · scale), else `None`.
+pub fn feasible_objective(pop: &Pop, z: &[f64]) -> Option<f64> {
+    let scale = 1.0 + z.iter().fold(0.0f64, |a, b| a.max(b.abs()));
+    (pop.violation(z).max() <= 1e-7 * scale).then(|| pop.objective_at(z))
+}
+
+/// Run the hierarchy on `pop`. `upper_bound` maps a candidate point to a certified upper bound on the
+/// optimal value (for a general POP: [`feasible_objective`]; for a network: the loss at the candidate's
+/// coefficients). `on_order` is called after each order (for progress output).
+pub fn run(
+    pop: &Pop,
+    settings: &HierarchySettings,
+    upper_bound: &dyn Fn(&[f64]) -> Option<f64>,
+    on_order: &mut dyn FnMut(&OrderResult),
+) -> Result<HierarchyResult> {
+    let k0 = pop.min_order();
+    let first = settings.min_order.unwrap_or(k0);
+    if first < k0 {
+        return Err(Error::InvalidInput(format!(
+            "order {first} is below the minimal order {k0} of this problem (⌈degree/2⌉)"
+        )));
+    }
+    let last = settings.max_order.unwrap_or(first.max(k0 + 2));
+    if last < first {
+        return Err(Error::InvalidInput(format!(
+            "maximal order {last} is below the first order {first}"
+        )));
+    }
+    let d = pop
+        .inequalities
+        .iter()
+        .chain(&pop.equalities)
+        .map(|g| (g.degree() as usize).div_ceil(2))
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let mut orders = vec![];
+    let mut stopped_early = None;
+    for k in first..=last {
+        let relax = match MomentRelaxation::new(pop, k, settings.sdp.max_memory_bytes) {
+            Ok(r) => r,
+            Err(e @ Error::TooLarge(_)) if !orders.is_empty() => {
+                stopped_early = Some(e.to_string());
+                break;
+            }
+            Err(e) => return Err(e),
+        };
+        let res = solve_order(&relax, d, settings, upper_bound)?;
+        on_order(&res);
+        let done = res.certified;
+        orders.push(res);
+        if done {
+            break;
+        }
+    }
+    Ok(HierarchyResult {
+        orders,
+        stopped_early,
+    })
+}
+
+/// Solve one relaxation, try the low-rank step, test flat truncation, extract and evaluate candidates.
+pub fn solve_order(
+    relax: &MomentRelaxation,
+    d: usize,
+    settings: &HierarchySettings,
+    upper_bound: &dyn Fn(&[f64]) -> Option<f64>,
+) -> Result<OrderResult> {
+    let start = Instant::now();
+    let sol = solve(relax.sdp(), &settings.sdp)?;
+    let mut iterations = sol.iterations;
+    let solved = sol.status.is_solved();
+    let mut moments = relax.moments(&sol.x);
+    let mut flat = FlatTruncation::test(relax, &moments, d, settings.rank_tolerance);
+    let mut low_rank_status = None;
+    if solved && !flat.is_flat() && settings.low_rank_step {
+        let theta = sol.primal_objective;
+        let bound = theta + 1e-7 + 1e-5 * theta.abs();
+        let trace = relax.trace_problem(bound)?;
+        let low: SdpSolution = solve(&trace, &settings.sdp)?;
+        iterations += low.iterations;
+        low_rank_status = Some(low.status);
+        if low.status.is_solved() {
+            moments = relax.moments(&low.x);
+            flat = FlatTruncation::test(relax, &moments, d, settings.rank_tolerance);
+        }
+    }
+    let mut candidates = vec![];
+    if let (true, Some(t), Some(r)) = (solved, flat.flat_order, flat.rank()) {
+        if let Some(points) = extract_points(relax, &moments, t, r, 0x5eed) {
+            candidates = points;
+        }
+    }
+    let extracted = !candidates.is_empty();
+    if !extracted {
+        candidates.push(relax.first_order_moments(&moments));
+    }
+    let values: Vec<Option<f64>> = candidates.iter().map(|z| upper_bound(z)).collect();
+    let best_candidate = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.map(|v| (i, v)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, _)| i);
+    let upper = best_candidate.and_then(|i| values[i]);
+    let lower = sol.dual_objective;
+    let gap = upper.filter(|_| solved).map(|u| u - lower);
+    let gap_ok = match (gap, upper) {
+        (Some(g), Some(u)) => g <= settings.gap_tolerance * (1.0 + u.abs()),
+        _ => false,
+    };
+    // Flat truncation certifies when the extracted points are feasible and their value agrees with the bound
+    // (a loose check that guards against a flat but inaccurate moment matrix).
+    let flat_ok = flat.is_flat()
+        && extracted
+        && values.iter().all(Option::is_some)
+        && matches!((gap, upper), (Some(g), Some(u)) if g <= 1e-4 * (1.0 + u.abs()));
+    Ok(OrderResult {
+        order: relax.order(),
+        moments: relax.basis().len(),
+        status: sol.status,
+        lower_bound: lower,
+        primal_objective: sol.primal_objective,
+        residuals: sol.residuals,
+        low_rank_status,
+        ranks: flat.ranks.clone(),
+        flat: solved && flat.is_flat(),
+        rank: flat.rank().filter(|_| solved),
+        candidates,
+        upper_bound: upper,
+        best_candidate,
+        gap,
+        certified: solved && (flat_ok || gap_ok),
+        iterations,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}

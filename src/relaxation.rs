@@ -1,0 +1,306 @@
+//! The moment relaxation of order k of a [`Pop`], as an SDP.
+//!
+//! Moments y_α are indexed by the graded basis of degree ≤ 2k (index 0 = the constant, y₀ = 1). The SDP
+//! variables are y₁..y_m; its blocks are the moment matrix M_k(y) and one localizing matrix L_{g_j}(y) per
+//! inequality, with rows and columns indexed by the monomials of degree ≤ k − ⌈deg g_j / 2⌉. Localizing
+//! matrices of size 1 (constraints of degree 2k) are grouped into one diagonal block. Each localizing
+//! polynomial is divided by its largest coefficient (this changes no feasible set and balances the blocks).
+
+use faer::Mat;
+
+use crate::error::{Error, Result};
+use crate::polynomial::{Monomial, MonomialBasis, Polynomial, monomial_count};
+use crate::pop::Pop;
+use crate::sdp::{ConstraintBlock, DiagonalBlock, LocalizingBlock, SdpProblem, ShiftTerm};
+
+/// What a block of the relaxation stands for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BlockRole {
+    /// The moment matrix M_k(y).
+    Moment,
+    /// Localizing matrices of the given inequalities (several when grouped into a diagonal block).
+    Localizing(Vec<usize>),
+    /// The bound on the objective added by [`MomentRelaxation::trace_problem`].
+    ObjectiveBound,
+}
+
+/// The moment relaxation of order k of a POP.
+#[derive(Clone, Debug)]
+pub struct MomentRelaxation {
+    order: usize,
+    basis: MonomialBasis,
+    sdp: SdpProblem,
+    roles: Vec<BlockRole>,
+    /// Dense objective coefficients over the basis (entry 0 = constant).
+    objective: Vec<f64>,
+}
+
+/// Size of a relaxation, computed before anything is allocated.
+#[derive(Clone, Copy, Debug)]
+pub struct RelaxationSize {
+    /// Number of moments of degree ≤ 2k (SDP variables + 1).
+    pub moments: usize,
+    /// Side of the moment matrix M_k.
+    pub moment_matrix: usize,
+    /// Estimated bytes for the interior-point method (dominated by the dense Schur complement).
+    pub bytes: usize,
+}
+
+impl RelaxationSize {
+    /// Size of the order-k relaxation of a problem in `nvars` variables.
+    pub fn of(nvars: usize, order: usize) -> RelaxationSize {
+        let moments = monomial_count(nvars, 2 * order);
+        let moment_matrix = monomial_count(nvars, order);
+        let bytes = moments
+            .saturating_mul(moments)
+            .saturating_mul(8)
+            .saturating_add(moment_matrix.saturating_pow(2).saturating_mul(8 * 12));
+        RelaxationSize {
+            moments,
+            moment_matrix,
+            bytes,
+        }
+    }
+}
+
+impl MomentRelaxation {
+    /// Build the order-`order` relaxation. Refuses orders below the problem's minimum, equality constraints
+    /// (not yet supported), and relaxations whose estimated memory exceeds `max_bytes`.
+    pub fn new(pop: &Pop, order: usize, max_bytes: usize) -> Result<MomentRelaxation> {
+        let n = pop.nvars();
+        let k0 = pop.min_order();
+        if order < k0 {
+            return Err(Error::InvalidInput(format!(
+                "relaxation order {order} is below the minimal order {k0} of this problem"
+            )));
+        }
+        if !pop.equalities.is_empty() {
+            return Err(Error::InvalidInput(
+                "equality constraints are not supported by the relaxation yet".into(),
+            ));
+        }
+        let size = RelaxationSize::of(n, order);
+        if size.bytes > max_bytes || size.moments > u32::MAX as usize {
+            return Err(Error::TooLarge(format!(
+                "the order-{order} relaxation in {n} variables has {} moments and a {}×{} moment matrix; \
+                 it needs about {:.1} GB (limit {:.1} GB): lower the order",
+                size.moments,
+                size.moment_matrix,
+                size.moment_matrix,
+                size.bytes as f64 / 1e9,
+                max_bytes as f64 / 1e9
+            )));
+        }
+        let basis = MonomialBasis::new(n, 2 * order);
+        let m = basis.len();
+        let mut blocks = vec![localizing_block(&basis, order, &Polynomial::constant(n, 1.0))];
+        let mut roles = vec![BlockRole::Moment];
+        let mut diagonal_rows = vec![];
+        let mut diagonal_of = vec![];
+        for (j, g) in pop.inequalities.iter().enumerate() {
+            let scale = g.max_abs_coefficient();
+            if scale == 0.0 {
+                continue; // 0 ≥ 0 always holds
+            }
+            let g = g.scale(1.0 / scale);
+            let dj = (g.degree() as usize).div_ceil(2);
+            if dj == order {
+                diagonal_rows.push(linear_form(&basis, &g));
+                diagonal_of.push(j);
+            } else {
+                blocks.push(localizing_block(&basis, order - dj, &g));
+                roles.push(BlockRole::Localizing(vec![j]));
+            }
+        }
+        if !diagonal_rows.is_empty() {
+            blocks.push(ConstraintBlock::Diagonal(DiagonalBlock::new(diagonal_rows)));
+            roles.push(BlockRole::Localizing(diagonal_of));
+        }
+        let objective = basis.coefficients(&pop.objective).ok_or_else(|| {
+            Error::InvalidInput("objective degree exceeds twice the relaxation order".into())
+        })?;
+        let sdp = SdpProblem::new(m - 1, objective.clone(), blocks)?;
+        Ok(MomentRelaxation {
+            order,
+            basis,
+            sdp,
+            roles,
+            objective,
+        })
+    }
+
+    /// The order k.
+    pub fn order(&self) -> usize {
+        self.order
+    }
+
+    /// The moment basis (degree ≤ 2k).
+    pub fn basis(&self) -> &MonomialBasis {
+        &self.basis
+    }
+
+    /// The SDP: minimize Σ f_α y_α subject to the moment and localizing matrices being PSD.
+    pub fn sdp(&self) -> &SdpProblem {
+        &self.sdp
+    }
+
+    /// What each block of [`Self::sdp`] stands for.
+    pub fn roles(&self) -> &[BlockRole] {
+        &self.roles
+    }
+
+    /// The low-rank step: minimize tr M_k(y) over the same blocks with the objective held at
+    /// Σ f_α y_α ≤ `bound` (an extra diagonal block). Its solutions are the low-rank points of the
+    /// optimal face when `bound` is the optimal value plus a small slack.
+    pub fn trace_problem(&self, bound: f64) -> Result<SdpProblem> {
+        {
+            let k = self.basis.count_up_to(self.order);
+            let mut c = vec![0.0; self.basis.len()];
+            for u in 0..k {
+                let i = self.basis.index_of_product(u, u).expect("degree ≤ 2k");
+                c[i] += 1.0;
+            }
+            // bound − f(y) ≥ 0
+            let mut row: Vec<(u32, f64)> = self
+                .objective
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| **v != 0.0)
+                .map(|(i, v)| (i as u32, -v))
+                .collect();
+            row.push((0, bound));
+            let mut blocks = self.sdp.blocks().to_vec();
+            blocks.push(ConstraintBlock::Diagonal(DiagonalBlock::new(vec![row])));
+            SdpProblem::new(self.sdp.num_vars(), c, blocks)
+        }
+    }
+
+    /// Full moment vector [1, y₁, …, y_m] from SDP variables.
+    pub fn moments(&self, x: &[f64]) -> Vec<f64> {
+        crate::sdp::full_vector(x)
+    }
+
+    /// The truncated moment matrix M_t(y) for t ≤ k.
+    pub fn moment_matrix(&self, moments: &[f64], t: usize) -> Mat<f64> {
+        let s = self.basis.count_up_to(t);
+        Mat::from_fn(s, s, |u, v| {
+            moments[self.basis.index_of_product(u, v).expect("degree ≤ 2k")]
+        })
+    }
+
+    /// The first-order moments (y_{e_1}, …, y_{e_n}): the minimizer when M_k(y) has rank one.
+    pub fn first_order_moments(&self, moments: &[f64]) -> Vec<f64> {
+        let n = self.basis.nvars();
+        (0..n)
+            .map(|i| moments[self.basis.index(&Monomial::variable(n, i)).expect("degree 1")])
+            .collect()
+    }
+}
+
+/// The localizing block of g with rows/columns = monomials of degree ≤ t.
+fn localizing_block(basis: &MonomialBasis, t: usize, g: &Polynomial) -> ConstraintBlock {
+    let size = basis.count_up_to(t);
+    let small_len = basis.count_up_to(2 * t);
+    let mut sum_index = Vec::with_capacity(size * size);
+    for u in 0..size {
+        for v in 0..size {
+            sum_index.push(basis.index_of_product(u, v).expect("degree ≤ 2t") as u32);
+        }
+    }
+    let terms = g
+        .terms()
+        .map(|(gamma, coef)| ShiftTerm {
+            coefficient: coef,
+            target: (0..small_len)
+                .map(|a| {
+                    basis
+                        .index(&basis.monomial(a).times(gamma))
+                        .expect("degree ≤ 2k") as u32
+                })
+                .collect(),
+        })
+        .collect();
+    ConstraintBlock::Localizing(LocalizingBlock::new(size, small_len, sum_index, terms))
+}
+
+/// Σ_γ g_γ y_γ as a sparse row.
+fn linear_form(basis: &MonomialBasis, g: &Polynomial) -> Vec<(u32, f64)> {
+    g.terms()
+        .map(|(gamma, c)| (basis.index(gamma).expect("degree ≤ 2k") as u32, c))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sdp::{BlockMatrix, SdpSettings, solve};
+
+    fn var(n: usize, i: usize) -> Polynomial {
+        Polynomial::variable(n, i)
+    }
+
+    #[test]
+    fn blocks_evaluate_to_moment_and_localizing_matrices() {
+        // At the moments of a point z, X(y) must equal v(z)v(z)ᵀ and g(z)·v(z)v(z)ᵀ.
+        let n = 2;
+        let g = &Polynomial::constant(n, 2.0) - &var(n, 0).pow(2);
+        let pop = Pop::new(vec!["a".into(), "b".into()], var(n, 1), vec![g.clone()], vec![])
+            .unwrap();
+        let r = MomentRelaxation::new(&pop, 2, 1 << 30).unwrap();
+        let z = [0.3, -1.2];
+        let y: Vec<f64> = r.basis().monomials().iter().map(|m| m.evaluate(&z)).collect();
+        let xs = r.sdp().primal_slack(&y[1..]);
+        let basis = r.basis();
+        let BlockMatrix::Dense(mk) = &xs[0] else { panic!() };
+        assert_eq!(mk.nrows(), 6);
+        for u in 0..6 {
+            for v in 0..6 {
+                let expect = basis.monomial(u).evaluate(&z) * basis.monomial(v).evaluate(&z);
+                assert!((mk[(u, v)] - expect).abs() < 1e-12);
+            }
+        }
+        let BlockMatrix::Dense(lg) = &xs[1] else { panic!() };
+        assert_eq!(lg.nrows(), 3);
+        let gz = g.evaluate(&z) / 2.0; // scaled by its largest coefficient
+        for u in 0..3 {
+            for v in 0..3 {
+                let expect = gz * basis.monomial(u).evaluate(&z) * basis.monomial(v).evaluate(&z);
+                assert!((lg[(u, v)] - expect).abs() < 1e-12);
+            }
+        }
+        assert_eq!(r.sdp().primal_objective(&y[1..]), z[1]);
+    }
+
+    #[test]
+    fn univariate_bound_is_exact() {
+        // min z s.t. 1 − z² ≥ 0 → −1 at order 1; the moment matrix has rank one.
+        let n = 1;
+        let pop = Pop::new(
+            vec!["z".into()],
+            var(n, 0),
+            vec![&Polynomial::constant(n, 1.0) - &var(n, 0).pow(2)],
+            vec![],
+        )
+        .unwrap();
+        let r = MomentRelaxation::new(&pop, 1, 1 << 30).unwrap();
+        let s = solve(r.sdp(), &SdpSettings::default()).unwrap();
+        assert!(s.status.is_solved());
+        assert!((s.dual_objective + 1.0).abs() < 1e-7);
+        let y = r.moments(&s.x);
+        assert!((r.first_order_moments(&y)[0] + 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn too_large_is_refused_before_allocation() {
+        let n = 30;
+        let pop = Pop::new(
+            (0..n).map(|i| format!("z{i}")).collect(),
+            var(n, 0),
+            vec![],
+            vec![],
+        )
+        .unwrap();
+        let e = MomentRelaxation::new(&pop, 4, 4 << 30).unwrap_err();
+        assert!(e.to_string().contains("moments"), "{e}");
+    }
+}

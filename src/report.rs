@@ -1,0 +1,225 @@
+//! Reports: the fit report (JSON for machines, a readable summary for people).
+//!
+//! JSON field names are a file format other tools read: `status`, `coefficients` (one list per hidden layer,
+//! c_{l,0} first), `loss` (the loss at the returned coefficients: an upper bound), `lower_bound` (the
+//! relaxation value), `gap`, `radius`, `ball_active`, `order`, `flat`, `rank`, `hierarchy` (one entry per
+//! order: `order`, `bound`, `ranks`, `flat`, `iterations`, `seconds`), `seconds`.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::hierarchy::OrderResult;
+use crate::pop::loss::Loss;
+use crate::sdp::SdpStatus;
+
+/// How a fit ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FitStatus {
+    /// Global optimality certified (flat truncation, or loss − lower bound within tolerance).
+    Certified,
+    /// A lower bound and a candidate were found, but the gap between them remains.
+    Uncertified,
+    /// No relaxation could be solved.
+    Failed,
+}
+
+impl fmt::Display for FitStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FitStatus::Certified => "certified global optimum",
+            FitStatus::Uncertified => "not certified (gap remains)",
+            FitStatus::Failed => "failed (no relaxation solved)",
+        })
+    }
+}
+
+/// One order of the hierarchy, as reported.
+#[derive(Clone, Debug, Serialize)]
+pub struct OrderSummary {
+    /// Relaxation order k.
+    pub order: usize,
+    /// The relaxation's lower bound (dual objective).
+    pub bound: f64,
+    /// rank M_t for t = 0..=k.
+    pub ranks: Vec<usize>,
+    /// Flat truncation held.
+    pub flat: bool,
+    /// Interior-point iterations.
+    pub iterations: usize,
+    /// Seconds spent on this order.
+    pub seconds: f64,
+    /// Number of moments (SDP variables + 1).
+    pub moments: usize,
+    /// SDP status of the relaxation.
+    pub sdp_status: SdpStatus,
+    /// SDP status of the low-rank step, when it ran.
+    pub low_rank_status: Option<SdpStatus>,
+    /// Relative duality gap and infeasibilities of the relaxation's solve.
+    pub relative_gap: f64,
+    /// Primal infeasibility of the relaxation's solve.
+    pub primal_infeasibility: f64,
+    /// Dual infeasibility of the relaxation's solve.
+    pub dual_infeasibility: f64,
+    /// Best candidate's value (upper bound), if any.
+    pub upper_bound: Option<f64>,
+    /// Certified at this order.
+    pub certified: bool,
+}
+
+impl From<&OrderResult> for OrderSummary {
+    fn from(o: &OrderResult) -> Self {
+        OrderSummary {
+            order: o.order,
+            bound: o.lower_bound,
+            ranks: o.ranks.clone(),
+            flat: o.flat,
+            iterations: o.iterations,
+            seconds: o.seconds,
+            moments: o.moments,
+            sdp_status: o.status,
+            low_rank_status: o.low_rank_status,
+            relative_gap: o.residuals.relative_gap,
+            primal_infeasibility: o.residuals.primal_infeasibility,
+            dual_infeasibility: o.residuals.dual_infeasibility,
+            upper_bound: o.upper_bound,
+            certified: o.certified,
+        }
+    }
+}
+
+/// The result of `polyact fit`.
+#[derive(Clone, Debug, Serialize)]
+pub struct FitReport {
+    /// How the fit ended.
+    pub status: FitStatus,
+    /// The loss minimized.
+    #[serde(rename = "loss_function")]
+    pub loss_name: Loss,
+    /// Names of the POP variables (unknown coefficients, then θ).
+    pub variables: Vec<String>,
+    /// Coefficients per hidden layer, c_{l,0} first (fixed constants included).
+    pub coefficients: Vec<Vec<f64>>,
+    /// All extracted global minimizers (when flat), as coefficients per layer.
+    pub minimizers: Vec<Vec<Vec<f64>>>,
+    /// The loss at `coefficients` (an upper bound on the optimal loss).
+    pub loss: f64,
+    /// The best relaxation value (a lower bound on the optimal loss within the ball).
+    pub lower_bound: Option<f64>,
+    /// loss − lower_bound.
+    pub gap: Option<f64>,
+    /// Radius of the ball constraint (null: none).
+    pub radius: Option<f64>,
+    /// The ball constraint is active at the answer.
+    pub ball_active: bool,
+    /// The order of the answer.
+    pub order: usize,
+    /// Flat truncation held at that order.
+    pub flat: bool,
+    /// Rank of the flat moment matrix (number of minimizers).
+    pub rank: Option<usize>,
+    /// ‖c_true − c‖₂ when the problem file has true coefficients.
+    pub coefficient_error: Option<f64>,
+    /// One entry per order tried.
+    pub hierarchy: Vec<OrderSummary>,
+    /// Remarks for the user (active ball, missing certificate, …).
+    pub notes: Vec<String>,
+    /// Total seconds.
+    pub seconds: f64,
+}
+
+impl FitReport {
+    /// Pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("reports serialize")
+    }
+}
+
+/// One line per order: the hierarchy table.
+pub fn order_line(o: &OrderSummary) -> String {
+    format!(
+        "{:>5}  {:>8}  {:>+15.8e}  {:>15}  {:<18}  {:<5}  {:>5}  {:>8.3}",
+        o.order,
+        o.moments,
+        o.bound,
+        o.upper_bound
+            .map(|u| format!("{u:+.8e}"))
+            .unwrap_or_else(|| "-".into()),
+        format!("{:?}", o.ranks),
+        if o.flat { "yes" } else { "no" },
+        o.iterations,
+        o.seconds
+    )
+}
+
+/// Header of the hierarchy table.
+pub fn order_header() -> String {
+    format!(
+        "{:>5}  {:>8}  {:>15}  {:>15}  {:<18}  {:<5}  {:>5}  {:>8}",
+        "order", "moments", "lower bound", "upper bound", "ranks M_0..M_k", "flat", "iters", "seconds"
+    )
+}
+
+fn fmt_opt(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.6e}")).unwrap_or_else(|| "-".into())
+}
+
+impl fmt::Display for FitReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "status        {}", self.status)?;
+        writeln!(
+            f,
+            "loss          {:.6e}   ({}, at the returned coefficients: an upper bound)",
+            self.loss,
+            self.loss_name.description()
+        )?;
+        writeln!(
+            f,
+            "lower bound   {}   (moment relaxation of order {})",
+            fmt_opt(self.lower_bound),
+            self.order
+        )?;
+        writeln!(f, "gap           {}", fmt_opt(self.gap))?;
+        match self.radius {
+            Some(r) => writeln!(
+                f,
+                "ball          radius {r}, {}",
+                if self.ball_active {
+                    "ACTIVE at the answer"
+                } else {
+                    "inactive at the answer"
+                }
+            )?,
+            None => writeln!(f, "ball          none")?,
+        }
+        writeln!(
+            f,
+            "flat          {}{}",
+            if self.flat { "yes" } else { "no" },
+            self.rank
+                .map(|r| format!(" (rank {r})"))
+                .unwrap_or_default()
+        )?;
+        writeln!(f, "coefficients  (c_l0, c_l1, … per hidden layer)")?;
+        for (l, c) in self.coefficients.iter().enumerate() {
+            let cs: Vec<String> = c.iter().map(|v| format!("{v:+.8}")).collect();
+            writeln!(f, "  layer {}     {}", l + 1, cs.join("  "))?;
+        }
+        if self.minimizers.len() > 1 {
+            writeln!(f, "minimizers    {} global minimizers were extracted", self.minimizers.len())?;
+        }
+        if let Some(e) = self.coefficient_error {
+            writeln!(f, "‖c_true − c‖  {e:.3e}")?;
+        }
+        writeln!(f, "hierarchy")?;
+        writeln!(f, "  {}", order_header())?;
+        for o in &self.hierarchy {
+            writeln!(f, "  {}", order_line(o))?;
+        }
+        for n in &self.notes {
+            writeln!(f, "note: {n}")?;
+        }
+        write!(f, "total {:.3} s", self.seconds)
+    }
+}
