@@ -18,6 +18,7 @@ pub mod relaxation;
 pub mod report;
 pub mod rng;
 pub mod sdp;
+pub mod synthetic;
 
 pub use error::{Error, Result};
 pub use polynomial::{Monomial, MonomialBasis, Polynomial};

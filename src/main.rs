@@ -30,6 +30,30 @@ enum Command {
         #[command(flatten)]
         opts: FitOptions,
     },
+    /// Write a synthetic problem (random weights and coefficients, data with Gaussian noise).
+    Generate {
+        /// Activation degrees d_1,…,d_D.
+        #[arg(long, value_delimiter = ',', required = true)]
+        degrees: Vec<usize>,
+        /// Widths m_0,…,m_{D+1}.
+        #[arg(long, value_delimiter = ',', required = true)]
+        widths: Vec<usize>,
+        /// Number of training samples.
+        #[arg(long, default_value_t = 50)]
+        samples: usize,
+        /// Number of held-out test samples.
+        #[arg(long, default_value_t = 0)]
+        test_samples: usize,
+        /// Noise level σ: y = f(x; c) + σ·N(0, I).
+        #[arg(long, default_value_t = 0.01)]
+        noise: f64,
+        /// Seed of the generator.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output file.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// Solve the paper's Example 3.4 and print each order's result.
     Example {
         #[command(flatten)]
@@ -127,6 +151,24 @@ fn main() -> ExitCode {
         Command::Fit { problem, opts } => Problem::load(problem)
             .map_err(anyhow::Error::from)
             .and_then(|p| run_fit(&p, opts, true).map(|_| ())),
+        Command::Generate {
+            degrees,
+            widths,
+            samples,
+            test_samples,
+            noise,
+            seed,
+            output,
+        } => polyact::synthetic::generate(&polyact::synthetic::SyntheticSpec {
+            degrees: degrees.clone(),
+            widths: widths.clone(),
+            samples: *samples,
+            test_samples: *test_samples,
+            noise: *noise,
+            seed: *seed,
+        })
+        .and_then(|p| p.save(output))
+        .map_err(anyhow::Error::from),
         Command::Example { opts } => {
             if !opts.json {
                 println!(

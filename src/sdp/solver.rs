@@ -17,6 +17,12 @@ use super::block::{BlockMatrix, SchurMatrix, symmetric_eigenvalues};
 use super::{SdpProblem, SdpResiduals, SdpSettings, SdpSolution, SdpStatus, full_vector};
 use crate::error::{Error, Result};
 
+/// Iterations without a 10% improvement of the worst measure after which the solve is declared stalled.
+const STALL_ITERATIONS: usize = 20;
+
+/// Lower bound on the centering parameter σ while the iterate is infeasible.
+const SIGMA_FLOOR_INFEASIBLE: f64 = 0.1;
+
 /// Per-block factorization data of one iterate.
 enum Factor {
     /// Cholesky factor L of X (lower) and G = X⁻¹.
@@ -166,6 +172,9 @@ impl FactoredSchur<'_> {
             )
             .is_ok();
             if ok {
+                if shift > 0.0 && std::env::var_os("POLYACT_DEBUG").is_some() {
+                    eprintln!("      Schur complement shifted by {shift:e}·max diag");
+                }
                 return true;
             }
         }
@@ -410,7 +419,7 @@ impl<'a> Ipm<'a> {
             if iter == self.s.max_iterations {
                 break;
             }
-            if stall >= 8 {
+            if stall >= STALL_ITERATIONS {
                 return self.finish_best(best, SdpStatus::Stalled, iter, start);
             }
 
@@ -499,7 +508,11 @@ impl<'a> Ipm<'a> {
                 yk.axpy(ad, &dyp[k]);
                 gap_aff += xk.dot(&yk);
             }
-            let sigma = ((gap_aff / self.n) / mu).clamp(0.0, 1.0).powi(3);
+            // Mehrotra's σ, kept from driving μ to zero while the iterate is still far from feasible
+            // (an aggressive μ with a large dual residual loses centrality and stalls).
+            let infeasible = meas.pinf.max(meas.dinf) > tol;
+            let floor = if infeasible { SIGMA_FLOOR_INFEASIBLE } else { 0.0 };
+            let sigma = ((gap_aff / self.n) / mu).clamp(0.0, 1.0).powi(3).max(floor);
             // Corrector: second-order term sym(G ΔX_p ΔY_p).
             let corr: Vec<BlockMatrix> = (0..nb)
                 .map(|k| sym_product3(&g[k], &dxp[k], &dyp[k]))
@@ -511,6 +524,17 @@ impl<'a> Ipm<'a> {
             let ad = (gamma * ad).min(1.0);
             if !(ap.is_finite() && ad.is_finite()) || (ap < 1e-12 && ad < 1e-12) {
                 return self.finish_best(best, SdpStatus::Stalled, iter, start);
+            }
+            if std::env::var_os("POLYACT_DEBUG").is_some() {
+                let ady = self.p.adjoint(&dys);
+                let err: f64 = (1..=m)
+                    .map(|i| (ady[i] - (self.p.objective[i] - aty[i])).powi(2))
+                    .sum::<f64>()
+                    .sqrt();
+                eprintln!("      newton residual ‖A(ΔY) − r_d‖ = {err:.2e}");
+            }
+            if self.s.verbose {
+                eprintln!("      σ {sigma:.2e}  α_p {ap:.3e}  α_d {ad:.3e}");
             }
             for (xi, di) in it.x.iter_mut().zip(&dx[1..]) {
                 *xi += ap * di;
