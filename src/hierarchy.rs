@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::extraction::{DEFAULT_RANK_TOLERANCE, FlatTruncation, extract_points};
+use crate::local::{PolishSettings, polish};
 use crate::pop::Pop;
 use crate::relaxation::MomentRelaxation;
 use crate::sdp::{SdpResiduals, SdpSettings, SdpSolution, SdpStatus, solve};
@@ -29,6 +30,8 @@ pub struct HierarchySettings {
     pub low_rank_step: bool,
     /// Settings of the SDP solver.
     pub sdp: SdpSettings,
+    /// Refine candidates locally before evaluating them (default on); `None` disables.
+    pub polish: Option<PolishSettings>,
 }
 
 impl Default for HierarchySettings {
@@ -40,6 +43,7 @@ impl Default for HierarchySettings {
             gap_tolerance: 1e-6,
             low_rank_step: true,
             sdp: SdpSettings::default(),
+            polish: Some(PolishSettings::default()),
         }
     }
 }
@@ -71,6 +75,8 @@ pub struct OrderResult {
     pub candidates: Vec<Vec<f64>>,
     /// Best value of a candidate (an upper bound on the optimum), when one was feasible.
     pub upper_bound: Option<f64>,
+    /// Best value of a candidate before local refinement (when refinement ran).
+    pub upper_bound_before_polish: Option<f64>,
     /// Index in `candidates` of the best candidate.
     pub best_candidate: Option<usize>,
     /// upper_bound − lower_bound.
@@ -218,13 +224,28 @@ pub fn solve_order(
     if !extracted {
         candidates.push(relax.first_order_moments(&moments));
     }
-    let values: Vec<Option<f64>> = candidates.iter().map(|z| upper_bound(z)).collect();
-    let best_candidate = values
-        .iter()
-        .enumerate()
-        .filter_map(|(i, v)| v.map(|v| (i, v)))
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(i, _)| i);
+    let best_of = |values: &[Option<f64>]| {
+        values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.map(|v| (i, v)))
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+    };
+    let mut values: Vec<Option<f64>> = candidates.iter().map(|z| upper_bound(z)).collect();
+    let mut upper_bound_before_polish = None;
+    if let Some(ps) = &settings.polish {
+        upper_bound_before_polish = best_of(&values).map(|(_, v)| v);
+        for (z, v) in candidates.iter_mut().zip(values.iter_mut()) {
+            let p = polish(relax.pop(), z, ps);
+            let pv = upper_bound(&p.point);
+            // Keep the refined point only when its value is not worse (or the start had none).
+            if pv.is_some() && (v.is_none() || pv <= *v) {
+                *z = p.point;
+                *v = pv;
+            }
+        }
+    }
+    let best_candidate = best_of(&values).map(|(i, _)| i);
     let upper = best_candidate.and_then(|i| values[i]);
     let lower = sol.dual_objective;
     let gap = upper.filter(|_| solved).map(|u| u - lower);
@@ -251,6 +272,7 @@ pub fn solve_order(
         rank: flat.rank().filter(|_| solved),
         candidates,
         upper_bound: upper,
+        upper_bound_before_polish,
         best_candidate,
         gap,
         certified: solved && (flat_ok || gap_ok),

@@ -11,6 +11,7 @@ pub mod error;
 pub mod extraction;
 pub mod fit;
 pub mod hierarchy;
+pub mod local;
 pub mod network;
 pub mod polynomial;
 pub mod pop;

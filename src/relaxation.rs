@@ -27,6 +27,7 @@ pub enum BlockRole {
 /// The moment relaxation of order k of a POP.
 #[derive(Clone, Debug)]
 pub struct MomentRelaxation {
+    pop: Pop,
     order: usize,
     basis: MonomialBasis,
     sdp: SdpProblem,
@@ -121,12 +122,18 @@ impl MomentRelaxation {
         })?;
         let sdp = SdpProblem::new(m - 1, objective.clone(), blocks)?;
         Ok(MomentRelaxation {
+            pop: pop.clone(),
             order,
             basis,
             sdp,
             roles,
             objective,
         })
+    }
+
+    /// The POP this relaxes.
+    pub fn pop(&self) -> &Pop {
+        &self.pop
     }
 
     /// The order k.

@@ -275,6 +275,9 @@ impl<'a> Ipm<'a> {
             * self.n;
         let beta = (1.0 + norms.iter().fold(0.0f64, |a, &b| a.max(b))) / self.n.sqrt();
         let (xi, eta) = (10.0 * beta.max(1.0), 10.0 * alpha.max(1.0));
+        if self.s.verbose {
+            eprintln!("initial point: X = {xi:.3e} I, Y = {eta:.3e} I");
+        }
         Iterate {
             x: vec![0.0; m],
             xs: self
@@ -381,10 +384,12 @@ impl<'a> Ipm<'a> {
         let mut schur = SchurMatrix::zeros(m + 1);
         let mut best: Option<(Iterate, Measures)> = None;
         let mut stall = 0usize;
+        let mut progress = (f64::INFINITY, f64::INFINITY, f64::INFINITY);
         let tol = self.s.tolerance;
 
         for iter in 0..=self.s.max_iterations {
             let (rp, aty, meas) = self.measure(&it);
+            let mu_now = blocks_dot(&it.xs, &it.ys) / self.n;
             if self.s.verbose {
                 eprintln!(
                     "{iter:3}  pobj {:+.9e}  dobj {:+.9e}  pinf {:.2e}  dinf {:.2e}  gap {:.2e}  μ {:.2e}",
@@ -393,12 +398,13 @@ impl<'a> Ipm<'a> {
                     meas.pinf,
                     meas.dinf,
                     meas.gap,
-                    blocks_dot(&it.xs, &it.ys) / self.n
+                    mu_now
                 );
             }
-            let improved = best
-                .as_ref()
-                .is_none_or(|(_, b)| meas.worst() < 0.9 * b.worst());
+            // Progress: a 10% decrease of the infeasibility, the gap or μ below the best seen so far.
+            let infeas = meas.pinf.max(meas.dinf);
+            let improved = infeas < 0.9 * progress.0 || meas.gap < 0.9 * progress.1 || mu_now < 0.9 * progress.2;
+            progress = (progress.0.min(infeas), progress.1.min(meas.gap), progress.2.min(mu_now));
             if best.as_ref().is_none_or(|(_, b)| meas.worst() <= b.worst()) {
                 best = Some((
                     Iterate {
@@ -440,7 +446,7 @@ impl<'a> Ipm<'a> {
                 return self.finish_best(best, SdpStatus::Stalled, iter, start);
             }
 
-            let mu = blocks_dot(&it.xs, &it.ys) / self.n;
+            let mu = mu_now;
             // E = sym(Y R_p G), shared by predictor and corrector.
             let e: Vec<BlockMatrix> = (0..nb)
                 .map(|k| sym_product3(&it.ys[k], &rp[k], &g[k]))
