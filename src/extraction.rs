@@ -22,7 +22,7 @@ pub const DEFAULT_RANK_TOLERANCE: f64 = 1e-6;
 pub fn numerical_rank(m: MatRef<'_, f64>, tol: f64) -> usize {
     let eig = symmetric_eigenvalues(m);
     let lmax = eig.iter().copied().fold(0.0f64, f64::max);
-    if !(lmax > 0.0) {
+    if lmax.is_nan() || lmax <= 0.0 {
         return 0;
     }
     eig.iter().filter(|&&e| e > tol * lmax).count()

@@ -45,12 +45,10 @@ pub fn fit(
     on_order: &mut dyn FnMut(&OrderResult),
 ) -> Result<FitReport> {
     let start = Instant::now();
-    if let Some(r) = settings.radius {
-        if !(r.is_finite() && r > 0.0) {
-            return Err(Error::InvalidInput(format!(
-                "the radius must be a positive number, got {r}"
-            )));
-        }
+    if let Some(r) = settings.radius.filter(|r| !(r.is_finite() && *r > 0.0)) {
+        return Err(Error::InvalidInput(format!(
+            "the radius must be a positive number, got {r}"
+        )));
     }
     let npop = network_pop(problem, settings.loss)?;
     let pop = match settings.radius {

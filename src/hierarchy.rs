@@ -215,10 +215,10 @@ pub fn solve_order(
         }
     }
     let mut candidates = vec![];
-    if let (true, Some(t), Some(r)) = (solved, flat.flat_order, flat.rank()) {
-        if let Some(points) = extract_points(relax, &moments, t, r, 0x5eed) {
-            candidates = points;
-        }
+    if let (true, Some(t), Some(r)) = (solved, flat.flat_order, flat.rank())
+        && let Some(points) = extract_points(relax, &moments, t, r, 0x5eed)
+    {
+        candidates = points;
     }
     let extracted = !candidates.is_empty();
     if !extracted {

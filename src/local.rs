@@ -65,9 +65,8 @@ pub fn polish(pop: &Pop, start: &[f64], settings: &PolishSettings) -> Polished {
     let gf = grad(&pop.objective);
     let gg: Vec<Vec<Polynomial>> = pop.inequalities.iter().map(grad).collect();
     let gh: Vec<Vec<Polynomial>> = pop.equalities.iter().map(grad).collect();
-    let eval_grad = |g: &[Polynomial], z: &[f64]| -> Vec<f64> {
-        g.iter().map(|p| p.evaluate(z)).collect()
-    };
+    let eval_grad =
+        |g: &[Polynomial], z: &[f64]| -> Vec<f64> { g.iter().map(|p| p.evaluate(z)).collect() };
     let merit = |z: &[f64]| pop.objective_at(z) + settings.penalty * pop.violation(z).max();
     let linearize = |z: &[f64]| -> Linearized {
         let mut rows = vec![];
@@ -103,7 +102,7 @@ pub fn polish(pop: &Pop, start: &[f64], settings: &PolishSettings) -> Polished {
             break;
         };
         let predicted = phi - predicted_merit;
-        if !(predicted > 1e-15 * (1.0 + phi.abs())) {
+        if predicted.is_nan() || predicted <= 1e-15 * (1.0 + phi.abs()) {
             break; // no predicted decrease: a stationary point of the merit
         }
         let trial: Vec<f64> = z.iter().zip(&d).map(|(a, b)| a + b).collect();
@@ -222,6 +221,10 @@ mod tests {
         // (SLP is first-order on smooth unconstrained problems: linear convergence, so a loose check.)
         let p = polish(&pop, &[-1.2], &PolishSettings::default());
         let g = 4.0 * p.point[0].powi(3) - 4.0 * p.point[0] + 0.3;
-        assert!(g.abs() < 1e-4 && p.point[0] < -1.0, "gradient {g} at {:?}", p.point);
+        assert!(
+            g.abs() < 1e-4 && p.point[0] < -1.0,
+            "gradient {g} at {:?}",
+            p.point
+        );
     }
 }

@@ -70,7 +70,7 @@ struct FitOptions {
     #[arg(long)]
     max_order: Option<usize>,
     /// Radius R of the ball constraint R² − ‖(c, θ)‖² ≥ 0.
-    #[arg(long, default_value_t = DEFAULT_RADIUS)]
+    #[arg(long, default_value_t = DEFAULT_RADIUS, allow_negative_numbers = true)]
     radius: f64,
     /// Drop the ball constraint (the paper's unbounded formulation; may be ill-posed at order ≥ 3).
     #[arg(long)]
@@ -97,7 +97,7 @@ struct FitOptions {
 
 impl FitOptions {
     fn settings(&self) -> Result<FitSettings> {
-        if !(self.max_memory_gb > 0.0) {
+        if self.max_memory_gb.is_nan() || self.max_memory_gb <= 0.0 {
             anyhow::bail!("--max-memory-gb must be positive");
         }
         Ok(FitSettings {

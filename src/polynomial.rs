@@ -80,7 +80,10 @@ impl Polynomial {
 
     /// The polynomial z_i.
     pub fn variable(nvars: usize, i: usize) -> Self {
-        assert!(i < nvars, "variable index {i} out of range for {nvars} variables");
+        assert!(
+            i < nvars,
+            "variable index {i} out of range for {nvars} variables"
+        );
         let mut p = Self::zero(nvars);
         p.add_term(Monomial::variable(nvars, i), 1.0);
         p
@@ -90,7 +93,11 @@ impl Polynomial {
     pub fn from_terms(nvars: usize, terms: impl IntoIterator<Item = (Monomial, f64)>) -> Self {
         let mut p = Self::zero(nvars);
         for (m, c) in terms {
-            assert_eq!(m.nvars(), nvars, "monomial has the wrong number of variables");
+            assert_eq!(
+                m.nvars(),
+                nvars,
+                "monomial has the wrong number of variables"
+            );
             p.add_term(m, c);
         }
         p
@@ -109,6 +116,11 @@ impl Polynomial {
     /// True for the zero polynomial.
     pub fn is_zero(&self) -> bool {
         self.terms.is_empty()
+    }
+
+    /// True for the zero polynomial (no terms).
+    pub fn is_empty(&self) -> bool {
+        self.is_zero()
     }
 
     /// Total degree; the zero polynomial has degree 0.
@@ -155,7 +167,10 @@ impl Polynomial {
 
     /// `self += s · other`.
     pub fn add_scaled(&mut self, other: &Polynomial, s: f64) {
-        assert_eq!(self.nvars, other.nvars, "polynomials in different numbers of variables");
+        assert_eq!(
+            self.nvars, other.nvars,
+            "polynomials in different numbers of variables"
+        );
         for (m, c) in other.terms() {
             self.add_term(m.clone(), s * c);
         }
@@ -165,14 +180,21 @@ impl Polynomial {
     pub fn scale(&self, s: f64) -> Polynomial {
         let mut p = Self::zero(self.nvars);
         if s != 0.0 {
-            p.terms = self.terms.iter().map(|(m, &c)| (m.clone(), s * c)).collect();
+            p.terms = self
+                .terms
+                .iter()
+                .map(|(m, &c)| (m.clone(), s * c))
+                .collect();
         }
         p
     }
 
     /// The product of two polynomials.
     pub fn product(&self, other: &Polynomial) -> Polynomial {
-        assert_eq!(self.nvars, other.nvars, "polynomials in different numbers of variables");
+        assert_eq!(
+            self.nvars, other.nvars,
+            "polynomials in different numbers of variables"
+        );
         let mut p = Self::zero(self.nvars);
         for (a, ca) in self.terms() {
             for (b, cb) in other.terms() {
@@ -258,19 +280,18 @@ impl fmt::Display for Polynomial {
             } else {
                 write!(f, " {sign} ")?;
             }
-            let vars: Vec<String> = m
-                .0
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| **e > 0)
-                .map(|(k, &e)| {
-                    if e == 1 {
-                        format!("z{}", k + 1)
-                    } else {
-                        format!("z{}^{}", k + 1, e)
-                    }
-                })
-                .collect();
+            let vars: Vec<String> =
+                m.0.iter()
+                    .enumerate()
+                    .filter(|(_, e)| **e > 0)
+                    .map(|(k, &e)| {
+                        if e == 1 {
+                            format!("z{}", k + 1)
+                        } else {
+                            format!("z{}^{}", k + 1, e)
+                        }
+                    })
+                    .collect();
             let a = c.abs();
             if vars.is_empty() {
                 write!(f, "{a}")?;
@@ -313,9 +334,9 @@ binop!(Sub, sub, |a: &Polynomial, b: &Polynomial| {
     p.add_scaled(b, -1.0);
     p
 });
-binop!(Mul, mul, |a: &Polynomial, b: &Polynomial| Polynomial::product(
-    a, b
-));
+binop!(Mul, mul, |a: &Polynomial, b: &Polynomial| {
+    Polynomial::product(a, b)
+});
 
 impl Neg for &Polynomial {
     type Output = Polynomial;

@@ -94,7 +94,11 @@ impl MomentRelaxation {
         }
         let basis = MonomialBasis::new(n, 2 * order);
         let m = basis.len();
-        let mut blocks = vec![localizing_block(&basis, order, &Polynomial::constant(n, 1.0))];
+        let mut blocks = vec![localizing_block(
+            &basis,
+            order,
+            &Polynomial::constant(n, 1.0),
+        )];
         let mut roles = vec![BlockRole::Moment];
         let mut diagonal_rows = vec![];
         let mut diagonal_of = vec![];
@@ -199,7 +203,12 @@ impl MomentRelaxation {
     pub fn first_order_moments(&self, moments: &[f64]) -> Vec<f64> {
         let n = self.basis.nvars();
         (0..n)
-            .map(|i| moments[self.basis.index(&Monomial::variable(n, i)).expect("degree 1")])
+            .map(|i| {
+                moments[self
+                    .basis
+                    .index(&Monomial::variable(n, i))
+                    .expect("degree 1")]
+            })
             .collect()
     }
 }
@@ -251,14 +260,26 @@ mod tests {
         // At the moments of a point z, X(y) must equal v(z)v(z)ᵀ and g(z)·v(z)v(z)ᵀ.
         let n = 2;
         let g = &Polynomial::constant(n, 2.0) - &var(n, 0).pow(2);
-        let pop = Pop::new(vec!["a".into(), "b".into()], var(n, 1), vec![g.clone()], vec![])
-            .unwrap();
+        let pop = Pop::new(
+            vec!["a".into(), "b".into()],
+            var(n, 1),
+            vec![g.clone()],
+            vec![],
+        )
+        .unwrap();
         let r = MomentRelaxation::new(&pop, 2, 1 << 30).unwrap();
         let z = [0.3, -1.2];
-        let y: Vec<f64> = r.basis().monomials().iter().map(|m| m.evaluate(&z)).collect();
+        let y: Vec<f64> = r
+            .basis()
+            .monomials()
+            .iter()
+            .map(|m| m.evaluate(&z))
+            .collect();
         let xs = r.sdp().primal_slack(&y[1..]);
         let basis = r.basis();
-        let BlockMatrix::Dense(mk) = &xs[0] else { panic!() };
+        let BlockMatrix::Dense(mk) = &xs[0] else {
+            panic!()
+        };
         assert_eq!(mk.nrows(), 6);
         for u in 0..6 {
             for v in 0..6 {
@@ -266,7 +287,9 @@ mod tests {
                 assert!((mk[(u, v)] - expect).abs() < 1e-12);
             }
         }
-        let BlockMatrix::Dense(lg) = &xs[1] else { panic!() };
+        let BlockMatrix::Dense(lg) = &xs[1] else {
+            panic!()
+        };
         assert_eq!(lg.nrows(), 3);
         let gz = g.evaluate(&z) / 2.0; // scaled by its largest coefficient
         for u in 0..3 {

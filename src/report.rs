@@ -157,7 +157,14 @@ pub fn order_line(o: &OrderSummary) -> String {
 pub fn order_header() -> String {
     format!(
         "{:>5}  {:>8}  {:>15}  {:>15}  {:<18}  {:<5}  {:>5}  {:>8}",
-        "order", "moments", "lower bound", "upper bound", "ranks M_0..M_k", "flat", "iters", "seconds"
+        "order",
+        "moments",
+        "lower bound",
+        "upper bound",
+        "ranks M_0..M_k",
+        "flat",
+        "iters",
+        "seconds"
     )
 }
 
@@ -207,7 +214,11 @@ impl fmt::Display for FitReport {
             writeln!(f, "  layer {}     {}", l + 1, cs.join("  "))?;
         }
         if self.minimizers.len() > 1 {
-            writeln!(f, "minimizers    {} global minimizers were extracted", self.minimizers.len())?;
+            writeln!(
+                f,
+                "minimizers    {} global minimizers were extracted",
+                self.minimizers.len()
+            )?;
         }
         if let Some(e) = self.coefficient_error {
             writeln!(f, "‖c_true − c‖  {e:.3e}")?;

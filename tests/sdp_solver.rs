@@ -14,13 +14,18 @@ fn settings() -> SdpSettings {
 #[test]
 fn two_by_two_off_diagonal() {
     // min x  s.t. [[1, x], [x, 1]] ⪰ 0  → x* = −1, and the dual certificate Y = [[1/2, 1/2], [1/2, 1/2]] (⟨F₁,Y⟩ = 2Y₀₁ = 1).
-    let blk = SparseBlock::new(2, vec![(0, vec![(0, 0, 1.0), (1, 1, 1.0)]), (1, vec![(0, 1, 1.0)])]);
+    let blk = SparseBlock::new(
+        2,
+        vec![(0, vec![(0, 0, 1.0), (1, 1, 1.0)]), (1, vec![(0, 1, 1.0)])],
+    );
     let p = SdpProblem::new(1, vec![0.0, 1.0], vec![ConstraintBlock::Sparse(blk)]).unwrap();
     let s = solve(&p, &settings()).unwrap();
     assert_eq!(s.status, SdpStatus::Optimal);
     assert!((s.x[0] + 1.0).abs() < 1e-7, "x = {}", s.x[0]);
     assert!((s.dual_objective + 1.0).abs() < 1e-7);
-    let BlockMatrix::Dense(y) = &s.dual[0] else { panic!() };
+    let BlockMatrix::Dense(y) = &s.dual[0] else {
+        panic!()
+    };
     assert!((y[(0, 1)] - 0.5).abs() < 1e-6 && (y[(0, 0)] - 0.5).abs() < 1e-6);
 }
 
@@ -68,8 +73,14 @@ fn largest_eigenvalue() {
             .unwrap()
             .2
     });
-    let lmax = *polyact::sdp::block::symmetric_eigenvalues(am.as_ref()).last().unwrap();
-    assert!((s.x[0] - lmax).abs() < 1e-7 * (1.0 + lmax.abs()), "{} vs {lmax}", s.x[0]);
+    let lmax = *polyact::sdp::block::symmetric_eigenvalues(am.as_ref())
+        .last()
+        .unwrap();
+    assert!(
+        (s.x[0] - lmax).abs() < 1e-7 * (1.0 + lmax.abs()),
+        "{} vs {lmax}",
+        s.x[0]
+    );
 }
 
 /// A random SDP with a known strictly feasible primal–dual pair: C₀ = X⁰ − Σ x⁰ᵢ Fᵢ, c = A(Y⁰).
@@ -91,7 +102,9 @@ fn random_feasible(seed: u64, m: usize, sizes: &[usize], lp: usize) -> SdpProble
         let tmp = SparseBlock::new(n, mats.clone());
         let mut full = vec![0.0];
         full.extend(&x0);
-        let BlockMatrix::Dense(ax) = ConstraintBlock::Sparse(tmp).affine(&full) else { unreachable!() };
+        let BlockMatrix::Dense(ax) = ConstraintBlock::Sparse(tmp).affine(&full) else {
+            unreachable!()
+        };
         let mut c0 = vec![];
         for i in 0..n {
             for j in i..n {
@@ -129,14 +142,22 @@ fn random_feasible_sdps_satisfy_their_certificates() {
     for seed in 0..6 {
         let p = random_feasible(seed, 5 + seed as usize, &[4, 3, 5], 3);
         let s = solve(&p, &settings()).unwrap();
-        assert_eq!(s.status, SdpStatus::Optimal, "seed {seed}: {:?}", s.residuals);
+        assert_eq!(
+            s.status,
+            SdpStatus::Optimal,
+            "seed {seed}: {:?}",
+            s.residuals
+        );
         let check = p.check(&s.x, &s.dual);
         assert!(check.holds(1e-7), "seed {seed}: {check:?}");
         assert!((check.primal_objective - s.primal_objective).abs() < 1e-9);
         // weak duality holds exactly as ⟨X(x), Y⟩ = primal − dual (when A(Y) = c).
         let xs = p.primal_slack(&s.x);
         let inner: f64 = xs.iter().zip(&s.dual).map(|(a, b)| a.dot(b)).sum();
-        assert!(inner >= -1e-7 && (inner - (check.primal_objective - check.dual_objective)).abs() < 1e-6);
+        assert!(
+            inner >= -1e-7
+                && (inner - (check.primal_objective - check.dual_objective)).abs() < 1e-6
+        );
     }
 }
 
@@ -161,7 +182,19 @@ fn detects_dual_infeasibility() {
 #[test]
 fn refuses_what_does_not_fit() {
     let blk = DiagonalBlock::new(vec![vec![(1, 1.0)]]);
-    let p = SdpProblem::new(100_000, vec![0.0; 100_001], vec![ConstraintBlock::Diagonal(blk)]).unwrap();
-    let err = solve(&p, &SdpSettings { max_memory_bytes: 1 << 30, ..settings() }).unwrap_err();
+    let p = SdpProblem::new(
+        100_000,
+        vec![0.0; 100_001],
+        vec![ConstraintBlock::Diagonal(blk)],
+    )
+    .unwrap();
+    let err = solve(
+        &p,
+        &SdpSettings {
+            max_memory_bytes: 1 << 30,
+            ..settings()
+        },
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("GB"), "{err}");
 }

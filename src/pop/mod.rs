@@ -54,10 +54,7 @@ impl Pop {
             .chain(equalities.iter().map(|p| ("equality", p)))
         {
             if p.nvars() != n {
-                invalid!(
-                    "{what} has {} variables but the problem has {n}",
-                    p.nvars()
-                );
+                invalid!("{what} has {} variables but the problem has {n}", p.nvars());
             }
             if p.terms().any(|(_, c)| !c.is_finite()) {
                 invalid!("{what} has a coefficient that is NaN or infinite");
@@ -153,12 +150,7 @@ mod tests {
 
     #[test]
     fn rejects_mismatched_variables() {
-        let e = Pop::new(
-            vec!["a".into()],
-            Polynomial::variable(2, 0),
-            vec![],
-            vec![],
-        );
+        let e = Pop::new(vec!["a".into()], Polynomial::variable(2, 0), vec![], vec![]);
         assert!(e.is_err());
     }
 }

@@ -114,7 +114,11 @@ impl BlockMatrix {
                 .map(|i| (0..m.ncols()).map(|j| m[(i, j)]).collect())
                 .collect(),
             BlockMatrix::Diagonal(d) => (0..d.len())
-                .map(|i| (0..d.len()).map(|j| if i == j { d[i] } else { 0.0 }).collect())
+                .map(|i| {
+                    (0..d.len())
+                        .map(|j| if i == j { d[i] } else { 0.0 })
+                        .collect()
+                })
                 .collect(),
         }
     }
@@ -190,7 +194,11 @@ impl LocalizingBlock {
         }
         let identity = terms.len() == 1
             && terms[0].coefficient == 1.0
-            && terms[0].target.iter().enumerate().all(|(a, &t)| t as usize == a);
+            && terms[0]
+                .target
+                .iter()
+                .enumerate()
+                .all(|(a, &t)| t as usize == a);
         LocalizingBlock {
             size,
             small_len,
@@ -316,19 +324,22 @@ impl LocalizingBlock {
     }
 }
 
+/// One coefficient matrix of a sparse block: (variable index, upper-triangle entries (i ≤ j, value)).
+pub type SparseMatrix = (usize, Vec<(u32, u32, f64)>);
+
 /// A block given by sparse symmetric coefficient matrices, as in SDPA files.
 #[derive(Clone, Debug)]
 pub struct SparseBlock {
     size: usize,
     /// (variable index, upper-triangle entries (i ≤ j, value)), sorted by variable.
-    matrices: Vec<(usize, Vec<(u32, u32, f64)>)>,
+    matrices: Vec<SparseMatrix>,
 }
 
 impl SparseBlock {
     /// Build from per-variable upper-triangle entries; entries with i > j are mirrored, duplicates summed.
-    pub fn new(size: usize, mut matrices: Vec<(usize, Vec<(u32, u32, f64)>)>) -> Self {
+    pub fn new(size: usize, mut matrices: Vec<SparseMatrix>) -> Self {
         matrices.sort_by_key(|(v, _)| *v);
-        let mut merged: Vec<(usize, Vec<(u32, u32, f64)>)> = Vec::new();
+        let mut merged: Vec<SparseMatrix> = Vec::new();
         for (v, entries) in matrices {
             let mut e: Vec<(u32, u32, f64)> = entries
                 .into_iter()
@@ -365,7 +376,7 @@ impl SparseBlock {
     }
 
     /// Per-variable upper-triangle entries.
-    pub fn matrices(&self) -> &[(usize, Vec<(u32, u32, f64)>)] {
+    pub fn matrices(&self) -> &[SparseMatrix] {
         &self.matrices
     }
 

@@ -103,7 +103,13 @@ impl SdpProblem {
         let blocks: usize = self
             .blocks
             .iter()
-            .map(|b| if b.is_diagonal() { b.dim() } else { b.dim() * b.dim() })
+            .map(|b| {
+                if b.is_diagonal() {
+                    b.dim()
+                } else {
+                    b.dim() * b.dim()
+                }
+            })
             .sum();
         8 * (m * m + 12 * blocks + 8 * m)
     }

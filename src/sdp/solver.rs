@@ -7,10 +7,10 @@
 use std::time::Instant;
 
 use faer::linalg::cholesky::llt::factor::{LltRegularization, cholesky_in_place};
+use faer::linalg::solvers::DenseSolveCore;
 use faer::linalg::triangular_solve::{
     solve_lower_triangular_in_place, solve_upper_triangular_in_place,
 };
-use faer::linalg::solvers::DenseSolveCore;
 use faer::{Mat, MatMut, Par, Side};
 
 use super::block::{BlockMatrix, SchurMatrix, symmetric_eigenvalues};
@@ -134,7 +134,12 @@ struct FactoredSchur<'a> {
 impl FactoredSchur<'_> {
     fn view(&mut self) -> MatMut<'_, f64> {
         let n = self.b.dim;
-        MatMut::from_column_major_slice_mut(&mut self.b.data, n, n).submatrix_mut(1, 1, n - 1, n - 1)
+        MatMut::from_column_major_slice_mut(&mut self.b.data, n, n).submatrix_mut(
+            1,
+            1,
+            n - 1,
+            n - 1,
+        )
     }
 
     /// Factor in place; on failure retry with a growing diagonal shift. Returns false if every try failed.
@@ -393,18 +398,19 @@ impl<'a> Ipm<'a> {
             if self.s.verbose {
                 eprintln!(
                     "{iter:3}  pobj {:+.9e}  dobj {:+.9e}  pinf {:.2e}  dinf {:.2e}  gap {:.2e}  μ {:.2e}",
-                    meas.pobj,
-                    meas.dobj,
-                    meas.pinf,
-                    meas.dinf,
-                    meas.gap,
-                    mu_now
+                    meas.pobj, meas.dobj, meas.pinf, meas.dinf, meas.gap, mu_now
                 );
             }
             // Progress: a 10% decrease of the infeasibility, the gap or μ below the best seen so far.
             let infeas = meas.pinf.max(meas.dinf);
-            let improved = infeas < 0.9 * progress.0 || meas.gap < 0.9 * progress.1 || mu_now < 0.9 * progress.2;
-            progress = (progress.0.min(infeas), progress.1.min(meas.gap), progress.2.min(mu_now));
+            let improved = infeas < 0.9 * progress.0
+                || meas.gap < 0.9 * progress.1
+                || mu_now < 0.9 * progress.2;
+            progress = (
+                progress.0.min(infeas),
+                progress.1.min(meas.gap),
+                progress.2.min(mu_now),
+            );
             if best.as_ref().is_none_or(|(_, b)| meas.worst() <= b.worst()) {
                 best = Some((
                     Iterate {
@@ -438,8 +444,8 @@ impl<'a> Ipm<'a> {
             let g: Vec<BlockMatrix> = fx.iter().map(Factor::inverse).collect();
 
             schur.clear();
-            for k in 0..nb {
-                self.p.blocks[k].schur_add(&g[k], &it.ys[k], &mut schur);
+            for ((blk, gk), yk) in self.p.blocks.iter().zip(&g).zip(&it.ys) {
+                blk.schur_add(gk, yk, &mut schur);
             }
             let mut fs = FactoredSchur { b: &mut schur };
             if !fs.factor(self.par) {
@@ -468,8 +474,8 @@ impl<'a> Ipm<'a> {
                     }
                     self.p.blocks[k].adjoint_add(&mk, &mut rhs);
                 }
-                for i in 1..=m {
-                    rhs[i] -= self.p.objective[i];
+                for (r, c) in rhs.iter_mut().zip(&self.p.objective).skip(1) {
+                    *r -= c;
                 }
                 let dx = fs.solve(&rhs, self.par);
                 // ΔX = A*(Δx) + R_p ; ΔY = μ_t G − Y − sym(G ΔX Y) − corr
@@ -517,7 +523,11 @@ impl<'a> Ipm<'a> {
             // Mehrotra's σ, kept from driving μ to zero while the iterate is still far from feasible
             // (an aggressive μ with a large dual residual loses centrality and stalls).
             let infeasible = meas.pinf.max(meas.dinf) > tol;
-            let floor = if infeasible { SIGMA_FLOOR_INFEASIBLE } else { 0.0 };
+            let floor = if infeasible {
+                SIGMA_FLOOR_INFEASIBLE
+            } else {
+                0.0
+            };
             let sigma = ((gap_aff / self.n) / mu).clamp(0.0, 1.0).powi(3).max(floor);
             // Corrector: second-order term sym(G ΔX_p ΔY_p).
             let corr: Vec<BlockMatrix> = (0..nb)
@@ -550,7 +560,12 @@ impl<'a> Ipm<'a> {
                 it.ys[k].axpy(ad, &dys[k]);
             }
         }
-        self.finish_best(best, SdpStatus::IterationLimit, self.s.max_iterations, start)
+        self.finish_best(
+            best,
+            SdpStatus::IterationLimit,
+            self.s.max_iterations,
+            start,
+        )
     }
 
     fn finish_best(

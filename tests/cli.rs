@@ -1,0 +1,137 @@
+//! The command line: bad input ends with a one-line error and a non-zero exit, never a panic.
+
+use std::process::Command;
+
+fn polyact(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_polyact"))
+        .args(args)
+        .output()
+        .expect("run polyact");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn write(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("polyact-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p.to_string_lossy().into_owned()
+}
+
+fn assert_clean_failure(args: &[&str], needle: &str) {
+    let (ok, _, err) = polyact(args);
+    assert!(!ok, "{args:?} should fail");
+    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "one-line error expected, got: {err}");
+    assert!(lines[0].starts_with("error: "), "{err}");
+    assert!(err.contains(needle), "expected {needle:?} in: {err}");
+}
+
+const GOOD: &str = r#"{"weights": [[[1, 0], [0, 1]], [[1, 1]]], "degrees": [2],
+ "inputs": [[1, 2], [0.5, -1]], "outputs": [[3], [1]]}"#;
+
+#[test]
+fn a_small_problem_fits_and_writes_json() {
+    let p = write("good.json", GOOD);
+    let out = write("report.json", "");
+    let (ok, stdout, err) = polyact(&["fit", &p, "--json", "--output", &out]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for key in [
+        "status",
+        "coefficients",
+        "loss",
+        "lower_bound",
+        "gap",
+        "radius",
+        "ball_active",
+        "order",
+        "flat",
+        "rank",
+        "hierarchy",
+        "seconds",
+    ] {
+        assert!(v.get(key).is_some(), "report lacks {key}");
+    }
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(written["coefficients"], v["coefficients"]);
+    let h = &v["hierarchy"][0];
+    for key in ["order", "bound", "ranks", "flat", "iterations", "seconds"] {
+        assert!(h.get(key).is_some(), "hierarchy entry lacks {key}");
+    }
+}
+
+#[test]
+fn bad_inputs_fail_cleanly() {
+    assert_clean_failure(
+        &["fit", "/nonexistent/problem.json"],
+        "/nonexistent/problem.json",
+    );
+    assert_clean_failure(
+        &["fit", &write("garbage.json", "{ not json")],
+        "garbage.json",
+    );
+    assert_clean_failure(
+        &["fit", &write("nan.json", &GOOD.replace("0.5", "NaN"))],
+        "nan.json",
+    );
+    assert_clean_failure(
+        &["fit", &write("huge.json", &GOOD.replace("0.5", "1e400"))],
+        "huge.json",
+    );
+    assert_clean_failure(
+        &[
+            "fit",
+            &write("shape.json", &GOOD.replace("[[1, 1]]", "[[1, 1, 1]]")),
+        ],
+        "W_2",
+    );
+    assert_clean_failure(
+        &[
+            "fit",
+            &write("rows.json", &GOOD.replace("[0.5, -1]", "[0.5]")),
+        ],
+        "row 2",
+    );
+    assert_clean_failure(
+        &[
+            "fit",
+            &write(
+                "empty.json",
+                &GOOD
+                    .replace(r#"[[1, 2], [0.5, -1]]"#, "[]")
+                    .replace("[[3], [1]]", "[]"),
+            ),
+        ],
+        "sample",
+    );
+    assert_clean_failure(
+        &["fit", &write("deg.json", &GOOD.replace("[2]", "[2, 2]"))],
+        "degree",
+    );
+    let good = write("good2.json", GOOD);
+    assert_clean_failure(&["fit", &good, "--order", "40"], "GB");
+    assert_clean_failure(&["fit", &good, "--order", "3", "--max-order", "2"], "order");
+    assert_clean_failure(&["fit", &good, "--radius", "-1"], "radius");
+    assert_clean_failure(
+        &["fit", &good, "--output", "/nonexistent/dir/r.json"],
+        "/nonexistent/dir/r.json",
+    );
+}
+
+#[test]
+fn example_prints_each_order() {
+    let (ok, stdout, err) = polyact(&["example"]);
+    assert!(ok, "{err}");
+    assert!(stdout.contains("certified global optimum"), "{stdout}");
+    assert!(
+        stdout.contains("+1.00000000  +1.00000000  -2.00000000"),
+        "{stdout}"
+    );
+}

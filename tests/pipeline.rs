@@ -1,0 +1,102 @@
+//! End-to-end: network → POP → relaxation → SDP → extraction, against known answers.
+
+use polyact::fit::{FitSettings, fit};
+use polyact::hierarchy::HierarchySettings;
+use polyact::network::example_3_4;
+use polyact::pop::loss::{Loss, loss_value};
+use polyact::report::FitStatus;
+use polyact::synthetic::{SyntheticSpec, generate};
+
+#[test]
+fn example_3_4_reproduces_the_paper() {
+    let problem = example_3_4();
+    let report = fit(&problem, &FitSettings::default(), &mut |_| {}).unwrap();
+    // Order 1 is not flat, order 2 is flat (paper, Example 3.4).
+    assert_eq!(report.hierarchy.len(), 2, "{report}");
+    assert!(!report.hierarchy[0].flat);
+    assert_eq!(report.hierarchy[0].order, 1);
+    assert!(report.hierarchy[1].flat);
+    assert_eq!(report.order, 2);
+    assert_eq!(report.rank, Some(1));
+    assert_eq!(report.status, FitStatus::Certified);
+    // c* = (c11, c12, c20, c21) = (1, −2, 1, −1), θ* = 0.
+    let expect = [vec![1.0, 1.0, -2.0], vec![1.0, -1.0]];
+    for (got, want) in report.coefficients.iter().zip(&expect) {
+        for (g, w) in got.iter().zip(want) {
+            assert!((g - w).abs() < 1e-6, "{:?}", report.coefficients);
+        }
+    }
+    assert!(report.loss.abs() < 1e-6);
+    let lb = report.lower_bound.unwrap();
+    assert!(lb.abs() < 1e-6 && lb <= report.loss + 1e-9);
+    // The reported loss is the numeric forward-pass loss at the reported coefficients.
+    let numeric = loss_value(&problem, &report.coefficients, Loss::MeanInf);
+    assert_eq!(numeric, report.loss);
+    assert!(!report.ball_active);
+}
+
+#[test]
+fn example_3_4_without_low_rank_step_or_polish_still_certifies_by_flatness() {
+    let settings = FitSettings {
+        hierarchy: HierarchySettings {
+            low_rank_step: false,
+            polish: None,
+            ..HierarchySettings::default()
+        },
+        ..FitSettings::default()
+    };
+    let report = fit(&example_3_4(), &settings, &mut |_| {}).unwrap();
+    assert_eq!(report.status, FitStatus::Certified);
+    assert!(report.coefficient_error.unwrap() < 1e-6, "{report}");
+}
+
+#[test]
+fn noiseless_two_layer_quadratic_network_is_recovered() {
+    for seed in [1, 2] {
+        let problem = generate(&SyntheticSpec {
+            degrees: vec![2, 2],
+            widths: vec![20, 20, 20, 20],
+            samples: 50,
+            test_samples: 0,
+            noise: 0.0,
+            seed,
+        })
+        .unwrap();
+        let settings = FitSettings {
+            hierarchy: HierarchySettings {
+                max_order: Some(3),
+                ..HierarchySettings::default()
+            },
+            ..FitSettings::default()
+        };
+        let report = fit(&problem, &settings, &mut |_| {}).unwrap();
+        assert_eq!(report.status, FitStatus::Certified, "seed {seed}: {report}");
+        assert!(report.order <= 3);
+        let err = report.coefficient_error.unwrap();
+        assert!(err < 1e-6, "seed {seed}: ‖c_true − c‖ = {err}\n{report}");
+        assert!(report.loss < 1e-6);
+    }
+}
+
+#[test]
+fn every_bound_brackets_the_loss_on_noisy_data() {
+    // Upper bound (loss at the returned c) ≥ lower bound (relaxation), at every order.
+    let problem = generate(&SyntheticSpec {
+        degrees: vec![1, 1, 1],
+        widths: vec![10, 10, 10, 10, 10],
+        samples: 40,
+        test_samples: 0,
+        noise: 0.01,
+        seed: 5,
+    })
+    .unwrap();
+    let report = fit(&problem, &FitSettings::default(), &mut |_| {}).unwrap();
+    let lb = report.lower_bound.unwrap();
+    assert!(lb <= report.loss + 1e-8, "{report}");
+    for o in &report.hierarchy {
+        if let Some(u) = o.upper_bound {
+            assert!(o.bound <= u + 1e-8);
+        }
+    }
+    assert_eq!(report.gap.unwrap(), report.loss - lb);
+}
