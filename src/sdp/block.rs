@@ -175,6 +175,11 @@ impl LocalizingBlock {
     /// Build from the sum table (`size × size`, row-major, values < `small_len`) and the terms.
     pub fn new(size: usize, small_len: usize, sum_index: Vec<u32>, terms: Vec<ShiftTerm>) -> Self {
         assert_eq!(sum_index.len(), size * size);
+        assert!(
+            sum_index.iter().all(|&a| (a as usize) < small_len),
+            "sum index out of the small basis"
+        );
+        assert!(terms.iter().all(|t| t.target.len() == small_len));
         let mut count = vec![0usize; small_len + 1];
         for &a in &sum_index {
             count[a as usize + 1] += 1;
@@ -258,61 +263,60 @@ impl LocalizingBlock {
         }
     }
 
-    /// S(a, b) = Σ_{u+v=a} Σ_{u'+v'=b} G(v,u') Y(v',u), one row of S per `a`, written into `rows`
-    /// (`rows[a * stride + target(b)]`) through the column map `col_of`.
-    fn scatter_rows(
-        &self,
-        g: &Mat<f64>,
-        y: &Mat<f64>,
-        a: usize,
-        row: &mut [f64],
-        col_of: impl Fn(usize) -> usize,
-    ) {
+    /// Row `a` of S(a, b) = Σ_{u+v=a} Σ_{u'+v'=b} G(v,u') Y(v',u) = ⟨F_b, Q_a⟩ with Q_a = Σ_{(u,v): u+v=a} G(:,v) Y(:,u)ᵀ.
+    ///
+    /// Q_a is accumulated by contiguous column updates (vectorized), then aggregated over the positions of each b:
+    /// |P_a|·s² multiply-adds and s² scattered adds, instead of |P_a|·s² scattered adds. `q` is scratch (s²).
+    fn s_row(&self, g: &Mat<f64>, y: &Mat<f64>, a: usize, q: &mut [f64], row: &mut [f64]) {
         let s = self.size;
+        q.iter_mut().for_each(|x| *x = 0.0);
         for &(u, v) in &self.pairs[self.pairs_start[a]..self.pairs_start[a + 1]] {
-            let ycol = y.col_as_slice(u as usize); // Y(·, u) = Y(u, ·)
-            let gcol = g.col_as_slice(v as usize); // G(·, v) = G(v, ·)
+            let ycol = y.col_as_slice(u as usize); // Y(v', u) for all v'
+            let gcol = g.col_as_slice(v as usize); // G(u', v) for all u'
             for (vp, &yv) in ycol.iter().enumerate() {
                 if yv == 0.0 {
                     continue;
                 }
-                let sums = &self.sum_index[vp * s..(vp + 1) * s]; // sum(v', u') = sum(u', v')
-                for (up, &gv) in gcol.iter().enumerate() {
-                    row[col_of(sums[up] as usize)] += gv * yv;
+                let qcol = &mut q[vp * s..(vp + 1) * s];
+                for (qv, &gv) in qcol.iter_mut().zip(gcol) {
+                    *qv += gv * yv;
                 }
             }
         }
+        // Aggregate: row[sum(u', v')] += Q(u', v'); the sum table is symmetric so its row v' is column v'.
+        for (qcol, sums) in q.chunks_exact(s).zip(self.sum_index.chunks_exact(s)) {
+            for (&qv, &b) in qcol.iter().zip(sums) {
+                // SAFETY: every entry of `sum_index` is < small_len ≤ row.len() (checked in `new`).
+                unsafe { *row.get_unchecked_mut(b as usize) += qv };
+            }
+        }
+    }
+
+    /// The dense small_len × small_len matrix S (row-major), rows computed in parallel.
+    fn s_matrix(&self, g: &Mat<f64>, y: &Mat<f64>) -> Vec<f64> {
+        let ms = self.small_len;
+        let mut sm = vec![0.0; ms * ms];
+        let s2 = self.size * self.size;
+        sm.par_chunks_mut(ms)
+            .enumerate()
+            .for_each_init(|| vec![0.0; s2], |q, (a, row)| self.s_row(g, y, a, q, row));
+        sm
     }
 
     fn schur_add(&self, g: &Mat<f64>, y: &Mat<f64>, b: &mut SchurMatrix) {
         let n = b.dim;
         if self.identity {
+            // A moment matrix: S is B's leading block (small basis = full basis prefix, identity targets).
+            let s2 = self.size * self.size;
             b.data
                 .par_chunks_mut(n)
                 .take(self.small_len)
                 .enumerate()
-                .for_each(|(a, col)| self.scatter_rows(g, y, a, col, |j| j));
+                .for_each_init(|| vec![0.0; s2], |q, (a, col)| self.s_row(g, y, a, q, col));
             return;
         }
-        let ms = self.small_len;
-        let mut sm = vec![0.0; ms * ms];
-        sm.par_chunks_mut(ms)
-            .enumerate()
-            .for_each(|(a, row)| self.scatter_rows(g, y, a, row, |j| j));
-        // B[target_γ(a), target_γ'(b)] += g_γ g_γ' S(a, b), column by column of B.
-        for tc in &self.terms {
-            for tr in &self.terms {
-                let w = tc.coefficient * tr.coefficient;
-                for a in 0..ms {
-                    let col = tc.target[a] as usize;
-                    let srow = &sm[a * ms..(a + 1) * ms];
-                    let bcol = &mut b.data[col * n..(col + 1) * n];
-                    for (bi, &sv) in srow.iter().enumerate() {
-                        bcol[tr.target[bi] as usize] += w * sv;
-                    }
-                }
-            }
-        }
+        let sm = self.s_matrix(g, y);
+        spread(&sm, self.small_len, &self.terms, &self.terms, 1.0, b);
     }
 
     fn squared_norms_add(&self, out: &mut [f64]) {
@@ -563,6 +567,157 @@ impl SchurMatrix {
     }
 }
 
+/// B[target_γ(a), target_γ'(b)] += w · c_γ c_γ' · S(a, b) for all terms γ of `cols`, γ' of `rows`.
+fn spread(
+    sm: &[f64],
+    ms: usize,
+    cols: &[ShiftTerm],
+    rows: &[ShiftTerm],
+    w: f64,
+    b: &mut SchurMatrix,
+) {
+    let n = b.dim;
+    for tc in cols {
+        for tr in rows {
+            let wt = w * tc.coefficient * tr.coefficient;
+            if wt == 0.0 {
+                continue;
+            }
+            for a in 0..ms {
+                let col = tc.target[a] as usize;
+                let srow = &sm[a * ms..(a + 1) * ms];
+                let bcol = &mut b.data[col * n..(col + 1) * n];
+                for (&t, &sv) in tr.target.iter().zip(srow) {
+                    bcol[t as usize] += wt * sv;
+                }
+            }
+        }
+    }
+}
+
+/// Add every block's contribution tr(Fᵢ G Fⱼ Y) to B.
+///
+/// Localizing blocks that share their structure (same size and sum table, i.e. the same degree) are
+/// assembled together: with S_j each block's small matrix and g_j its coefficients over the union Γ of
+/// their supports, B += Σ_{γ,γ'} Shift_γ (Σ_j g_{jγ} g_{jγ'} S_j) Shift_γ'ᵀ. The inner sums are one dense
+/// product, and B receives |Γ|² · small_len² scattered updates per group instead of per block.
+pub fn assemble_schur(
+    blocks: &[ConstraintBlock],
+    g: &[BlockMatrix],
+    y: &[BlockMatrix],
+    b: &mut SchurMatrix,
+) {
+    let mut groups: Vec<Vec<usize>> = vec![];
+    for (k, blk) in blocks.iter().enumerate() {
+        match blk {
+            ConstraintBlock::Localizing(l) if !l.identity => {
+                let found = groups.iter_mut().find(|grp| {
+                    let ConstraintBlock::Localizing(o) = &blocks[grp[0]] else {
+                        unreachable!()
+                    };
+                    o.size == l.size && o.small_len == l.small_len && o.sum_index == l.sum_index
+                });
+                match found {
+                    Some(grp) => grp.push(k),
+                    None => groups.push(vec![k]),
+                }
+            }
+            _ => blk.schur_add(&g[k], &y[k], b),
+        }
+    }
+    for grp in groups {
+        if grp.len() == 1 {
+            let k = grp[0];
+            blocks[k].schur_add(&g[k], &y[k], b);
+        } else {
+            localizing_group_add(blocks, &grp, g, y, b);
+        }
+    }
+}
+
+fn localizing_group_add(
+    blocks: &[ConstraintBlock],
+    grp: &[usize],
+    g: &[BlockMatrix],
+    y: &[BlockMatrix],
+    b: &mut SchurMatrix,
+) {
+    let loc = |k: usize| match &blocks[k] {
+        ConstraintBlock::Localizing(l) => l,
+        _ => unreachable!(),
+    };
+    let first = loc(grp[0]);
+    let ms = first.small_len;
+    // Union of supports, identified by the target of the constant monomial (= index of γ).
+    let mut support: Vec<u32> = grp
+        .iter()
+        .flat_map(|&k| loc(k).terms.iter().map(|t| t.target[0]))
+        .collect();
+    support.sort_unstable();
+    support.dedup();
+    let ns = support.len();
+    let pos = |t: u32| support.binary_search(&t).expect("in the union");
+    // Shift targets for each γ of the union (taken from whichever block has it).
+    let mut shifts: Vec<Option<&ShiftTerm>> = vec![None; ns];
+    // Coefficients: coef[j * ns + p].
+    let mut coef = vec![0.0; grp.len() * ns];
+    for (j, &k) in grp.iter().enumerate() {
+        for t in &loc(k).terms {
+            let p = pos(t.target[0]);
+            shifts[p].get_or_insert(t);
+            coef[j * ns + p] += t.coefficient;
+        }
+    }
+    // S_j for every block, in parallel over blocks (each small).
+    let s_all: Vec<Vec<f64>> = grp
+        .par_iter()
+        .map(|&k| {
+            let (BlockMatrix::Dense(gk), BlockMatrix::Dense(yk)) = (&g[k], &y[k]) else {
+                unreachable!("localizing blocks are dense")
+            };
+            let l = loc(k);
+            let mut sm = vec![0.0; ms * ms];
+            let mut q = vec![0.0; l.size * l.size];
+            for a in 0..ms {
+                l.s_row(gk, yk, a, &mut q, &mut sm[a * ms..(a + 1) * ms]);
+            }
+            sm
+        })
+        .collect();
+    // W_{γγ'} = Σ_j g_{jγ} g_{jγ'} S_j as a product P (ns² × J) · S (J × ms²).
+    let nj = grp.len();
+    let pmat = Mat::from_fn(ns * ns, nj, |r, j| {
+        coef[j * ns + r / ns] * coef[j * ns + r % ns]
+    });
+    let smat = Mat::from_fn(nj, ms * ms, |j, c| s_all[j][c]);
+    let w = &pmat * &smat;
+    let unit = |t: &ShiftTerm| ShiftTerm {
+        coefficient: 1.0,
+        target: t.target.clone(),
+    };
+    let units: Vec<ShiftTerm> = shifts
+        .iter()
+        .map(|t| unit(t.expect("every γ of the union has a shift")))
+        .collect();
+    let mut wrow = vec![0.0; ms * ms];
+    for pc in 0..ns {
+        for pr in 0..ns {
+            let r = pc * ns + pr;
+            for (c, v) in wrow.iter_mut().enumerate() {
+                *v = w[(r, c)];
+            }
+            spread(
+                &wrow,
+                ms,
+                std::slice::from_ref(&units[pc]),
+                std::slice::from_ref(&units[pr]),
+                1.0,
+                b,
+            );
+        }
+    }
+}
+
 /// One block of an SDP: its coefficient matrices F₀ (as the constant, variable 0), F₁, …, F_m.
 #[derive(Clone, Debug)]
 pub enum ConstraintBlock {
@@ -687,6 +842,87 @@ mod tests {
 
     fn dense(rows: &[[f64; 2]; 2]) -> BlockMatrix {
         BlockMatrix::Dense(Mat::from_fn(2, 2, |i, j| rows[i][j]))
+    }
+
+    #[test]
+    fn grouped_localizing_assembly_equals_block_by_block() {
+        // Two variables, basis of degree ≤ 4; three localizing blocks of degree-1 rows with different g.
+        use crate::polynomial::{Monomial, MonomialBasis};
+        let basis = MonomialBasis::new(2, 4);
+        let size = basis.count_up_to(1);
+        let small = basis.count_up_to(2);
+        let sum_index: Vec<u32> = (0..size * size)
+            .map(|p| basis.index_of_product(p / size, p % size).unwrap() as u32)
+            .collect();
+        let term = |e: [u16; 2], c: f64| ShiftTerm {
+            coefficient: c,
+            target: (0..small)
+                .map(|a| {
+                    basis
+                        .index(&basis.monomial(a).times(&Monomial(e.to_vec())))
+                        .unwrap() as u32
+                })
+                .collect(),
+        };
+        let blocks: Vec<ConstraintBlock> = vec![
+            vec![term([0, 0], 1.0), term([1, 0], -0.5), term([0, 2], 2.0)],
+            vec![term([0, 0], 0.3), term([1, 1], 1.5)],
+            vec![term([2, 0], -1.0), term([1, 0], 0.7)],
+        ]
+        .into_iter()
+        .map(|t| {
+            ConstraintBlock::Localizing(LocalizingBlock::new(size, small, sum_index.clone(), t))
+        })
+        .collect();
+        let mut rng = crate::rng::Rng::new(9);
+        let mut spd = || {
+            let a = Mat::from_fn(size, size, |_, _| rng.normal());
+            let mut m = &a * a.transpose();
+            for i in 0..size {
+                m[(i, i)] += 1.0;
+            }
+            BlockMatrix::Dense(m)
+        };
+        let g: Vec<BlockMatrix> = (0..3).map(|_| spd()).collect();
+        let y: Vec<BlockMatrix> = (0..3).map(|_| spd()).collect();
+        let n = basis.len();
+        let mut grouped = SchurMatrix::zeros(n);
+        assemble_schur(&blocks, &g, &y, &mut grouped);
+        let mut single = SchurMatrix::zeros(n);
+        for k in 0..3 {
+            blocks[k].schur_add(&g[k], &y[k], &mut single);
+        }
+        let scale = single.data.iter().fold(0.0f64, |a, b| a.max(b.abs()));
+        assert!(scale > 0.0);
+        for (a, b) in grouped.data.iter().zip(&single.data) {
+            assert!((a - b).abs() <= 1e-12 * scale, "{a} vs {b}");
+        }
+        // And block by block equals the definition tr(Fᵢ G Fⱼ Y) with dense Fᵢ.
+        let dense = |blk: &ConstraintBlock, i: usize| {
+            let mut e = vec![0.0; n];
+            e[i] = 1.0;
+            match blk.affine(&e) {
+                BlockMatrix::Dense(m) => m,
+                _ => unreachable!(),
+            }
+        };
+        for i in 0..n {
+            for j in 0..n {
+                let mut want = 0.0;
+                for k in 0..3 {
+                    let (BlockMatrix::Dense(gk), BlockMatrix::Dense(yk)) = (&g[k], &y[k]) else {
+                        unreachable!()
+                    };
+                    let p = &dense(&blocks[k], i) * gk * &dense(&blocks[k], j) * yk;
+                    want += (0..size).map(|d| p[(d, d)]).sum::<f64>();
+                }
+                let got = single.data[j * n + i];
+                assert!(
+                    (got - want).abs() <= 1e-12 * scale,
+                    "({i},{j}): {got} vs {want}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -444,9 +444,7 @@ impl<'a> Ipm<'a> {
             let g: Vec<BlockMatrix> = fx.iter().map(Factor::inverse).collect();
 
             schur.clear();
-            for ((blk, gk), yk) in self.p.blocks.iter().zip(&g).zip(&it.ys) {
-                blk.schur_add(gk, yk, &mut schur);
-            }
+            super::block::assemble_schur(&self.p.blocks, &g, &it.ys, &mut schur);
             let mut fs = FactoredSchur { b: &mut schur };
             if !fs.factor(self.par) {
                 return self.finish_best(best, SdpStatus::Stalled, iter, start);
