@@ -59,6 +59,21 @@ enum Command {
         #[command(flatten)]
         opts: FitOptions,
     },
+    /// Reproduce one of the paper's Tables 1–5 on synthetic problems (see docs/RESULTS.md).
+    Reproduce(ReproduceArgs),
+    /// Train and test MSE/RMSE and the loss of a fit report's coefficients; optionally the residual figure.
+    Eval(EvalArgs),
+    /// Solve an SDP in SDPA sparse format (.dat-s) and check the solution independently.
+    Sdp {
+        /// The SDPA sparse file.
+        file: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Print the interior-point iterations.
+        #[arg(long)]
+        verbose: bool,
+    },
 }
 
 #[derive(Args)]
@@ -81,6 +96,12 @@ struct FitOptions {
     /// Skip the low-rank (trace-minimization) step.
     #[arg(long)]
     no_low_rank: bool,
+    /// Skip the local refinement (polish) of candidates.
+    #[arg(long)]
+    no_polish: bool,
+    /// Retries with a 4× larger radius when the ball is active at the answer.
+    #[arg(long, default_value_t = 2)]
+    ball_retries: usize,
     /// Print the JSON report instead of the summary.
     #[arg(long)]
     json: bool,
@@ -93,6 +114,9 @@ struct FitOptions {
     /// Memory limit for one relaxation, in GB.
     #[arg(long, default_value_t = 16.0)]
     max_memory_gb: f64,
+    /// Write the first relaxation (order --order, default k0) in SDPA sparse format to this file.
+    #[arg(long, value_name = "FILE.dat-s")]
+    export_sdpa: Option<PathBuf>,
 }
 
 impl FitOptions {
@@ -112,14 +136,36 @@ impl FitOptions {
                     max_memory_bytes: (self.max_memory_gb * 1e9) as usize,
                     ..SdpSettings::default()
                 },
+                polish: (!self.no_polish).then(Default::default),
                 ..HierarchySettings::default()
             },
+            ball_retries: self.ball_retries,
         })
     }
 }
 
+/// Write the first relaxation `fit` solves (same POP, order --order or k0) as an SDPA file.
+fn export_sdpa(problem: &Problem, settings: &FitSettings, path: &std::path::Path) -> Result<()> {
+    let npop = polyact::pop::loss::network_pop(problem, settings.loss)?;
+    let pop = match settings.radius {
+        Some(r) => npop.pop.with_ball(r),
+        None => npop.pop,
+    };
+    let order = settings
+        .hierarchy
+        .min_order
+        .unwrap_or_else(|| pop.min_order());
+    let max_bytes = settings.hierarchy.sdp.max_memory_bytes;
+    let relaxation = polyact::relaxation::MomentRelaxation::new(&pop, order, max_bytes)?;
+    polyact::sdp::sdpa::write_file(relaxation.sdp(), path)?;
+    Ok(())
+}
+
 fn run_fit(problem: &Problem, opts: &FitOptions, live: bool) -> Result<FitReport> {
     let settings = opts.settings()?;
+    if let Some(path) = &opts.export_sdpa {
+        export_sdpa(problem, &settings, path)?;
+    }
     let show = live && !opts.json;
     if show {
         println!("  {}", order_header());
@@ -143,6 +189,198 @@ fn run_fit(problem: &Problem, opts: &FitOptions, live: bool) -> Result<FitReport
         println!("{report}");
     }
     Ok(report)
+}
+
+#[derive(Args)]
+struct ReproduceArgs {
+    /// The paper's table: 1 (2,2), 2 (2,3), 3 (1,1,1), 4 (2,1,1), 5 (3,2) with test MSE/RMSE.
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=5))]
+    table: u8,
+    /// Repetitions (seeds) per row; rows then show mean ± std.
+    #[arg(long, default_value_t = 1)]
+    seeds: usize,
+    /// Seed of the first repetition (repetition r uses seed + r, as `polyact generate --seed`).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Noise level σ.
+    #[arg(long, default_value_t = polyact::experiments::PAPER_NOISE)]
+    noise: f64,
+    /// Highest relaxation order.
+    #[arg(long, default_value_t = polyact::experiments::PAPER_MAX_ORDER)]
+    max_order: usize,
+    /// Sizes NxM (samples x width), comma-separated (default: the paper's 50x20,100x25,150x30,200x35,250x40).
+    #[arg(long, value_delimiter = ',', value_parser = parse_size)]
+    sizes: Vec<(usize, usize)>,
+    /// Radius R of the ball constraint.
+    #[arg(long, default_value_t = DEFAULT_RADIUS)]
+    radius: f64,
+    /// Print JSON (configuration, every run, summaries, the paper's numbers).
+    #[arg(long, conflicts_with = "csv")]
+    json: bool,
+    /// Print CSV (one line per run).
+    #[arg(long)]
+    csv: bool,
+    /// Also write the printed output to this file.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn parse_size(s: &str) -> std::result::Result<(usize, usize), String> {
+    let (n, m) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("expected NxM (samples x width), got \"{s}\""))?;
+    let n: usize = n.trim().parse().map_err(|e| format!("N in \"{s}\": {e}"))?;
+    let m: usize = m.trim().parse().map_err(|e| format!("M in \"{s}\": {e}"))?;
+    if n == 0 || m == 0 {
+        return Err(format!("sizes must be positive, got \"{s}\""));
+    }
+    Ok((n, m))
+}
+
+fn run_reproduce(args: &ReproduceArgs) -> Result<()> {
+    use polyact::experiments::{Progress, Table, format_table, run_table, to_csv, to_json};
+    use std::io::IsTerminal;
+    if !(args.noise.is_finite() && args.noise >= 0.0) {
+        anyhow::bail!("--noise must be a nonnegative number");
+    }
+    if args.seeds == 0 {
+        anyhow::bail!("--seeds must be at least 1");
+    }
+    if !(args.radius.is_finite() && args.radius > 0.0) {
+        anyhow::bail!("--radius must be a positive number");
+    }
+    let mut table = Table::paper(args.table as usize)?;
+    table.seeds = args.seeds;
+    table.first_seed = args.seed;
+    table.noise = args.noise;
+    table.max_order = args.max_order;
+    table.radius = Some(args.radius);
+    if !args.sizes.is_empty() {
+        table.sizes = args.sizes.clone();
+    }
+    let bar = if args.quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let b = indicatif::ProgressBar::new(table.instances() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} fits  {msg}",
+            )
+            .expect("valid template"),
+        );
+        b.enable_steady_tick(std::time::Duration::from_millis(250));
+        b
+    };
+    let rows = run_table(&table, &mut |p| match p {
+        Progress::Started { spec, .. } => bar.set_message(format!(
+            "N = {}, m = {}, seed {}",
+            spec.samples, spec.widths[0], spec.seed
+        )),
+        Progress::Finished { run, .. } => {
+            // On a terminal the line goes above the bar; otherwise (a log file) plainly to stderr.
+            let log = |line: String| match (args.quiet, std::io::stderr().is_terminal()) {
+                (true, _) => {}
+                (false, true) => bar.println(line),
+                (false, false) => eprintln!("{line}"),
+            };
+            log(format!(
+                "N = {:>3}, m = {:>2}, seed {:>3}: AbsErr {:.2e}, {:.2} s, {}",
+                run.samples,
+                run.width,
+                run.seed,
+                run.abs_err,
+                run.seconds,
+                run.status_label()
+            ));
+            bar.inc(1);
+        }
+    });
+    bar.finish_and_clear();
+    let rows = rows?;
+    let text = if args.json {
+        to_json(&table, &rows)
+    } else if args.csv {
+        to_csv(&table, &rows)
+    } else {
+        format_table(&table, &rows)
+    };
+    print!("{text}");
+    if !text.ends_with('\n') {
+        println!();
+    }
+    if let Some(path) = &args.output {
+        std::fs::write(path, &text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// Problem file (with optional test_inputs/test_outputs).
+    problem: PathBuf,
+    /// Fit report (JSON from `polyact fit --json`); its `coefficients` are evaluated.
+    report: PathBuf,
+    /// Draw the residual figure (the paper's Figure 1) to this path, as PNG and SVG (same basename).
+    #[arg(long)]
+    plot: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn run_eval(args: &EvalArgs) -> Result<()> {
+    use polyact::evaluate::{evaluate, read_report_coefficients, residuals};
+    let problem = Problem::load(&args.problem)?;
+    let coefficients = read_report_coefficients(&args.report)?;
+    let eval = evaluate(&problem, &coefficients).with_context(|| {
+        format!(
+            "{} does not fit {}",
+            args.report.display(),
+            args.problem.display()
+        )
+    })?;
+    if args.json {
+        println!("{}", eval.to_json());
+    } else {
+        println!("{eval}");
+    }
+    if let Some(path) = &args.plot {
+        let r = residuals(&problem.network, &problem.data, &coefficients);
+        let join = |v: &[usize], sep: &str| {
+            v.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(sep)
+        };
+        let title = format!(
+            "Training residuals of {} (widths {}, degrees {}, N = {}), MSE {:.3e}",
+            args.problem
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            join(&problem.network.widths(), "-"),
+            join(problem.network.degrees(), ","),
+            problem.data.len(),
+            eval.train.mse
+        );
+        let (png, svg) = polyact::plot::residual_figure(
+            &polyact::plot::ResidualFigure {
+                residuals: &r,
+                title,
+            },
+            path,
+        )?;
+        let msg = format!("figure written to {} and {}", png.display(), svg.display());
+        if args.json {
+            eprintln!("{msg}");
+        } else {
+            println!("{msg}");
+        }
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -178,6 +416,27 @@ fn main() -> ExitCode {
             }
             run_fit(&example_3_4(), opts, true).map(|_| ())
         }
+        Command::Sdp {
+            file,
+            json,
+            verbose,
+        } => {
+            let settings = SdpSettings {
+                verbose: *verbose,
+                ..SdpSettings::default()
+            };
+            polyact::sdp::sdpa::solve_file(file, &settings)
+                .map(|r| {
+                    if *json {
+                        println!("{}", r.to_json());
+                    } else {
+                        println!("{r}");
+                    }
+                })
+                .map_err(anyhow::Error::from)
+        }
+        Command::Reproduce(args) => run_reproduce(args),
+        Command::Eval(args) => run_eval(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
