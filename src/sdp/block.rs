@@ -8,6 +8,22 @@
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
 
+/// Run-time detection of the instruction sets the hot kernels are compiled for.
+#[cfg(target_arch = "x86_64")]
+mod simd {
+    use std::sync::OnceLock;
+
+    pub fn has_avx512() -> bool {
+        static F: OnceLock<bool> = OnceLock::new();
+        *F.get_or_init(|| is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("fma"))
+    }
+
+    pub fn has_avx2_fma() -> bool {
+        static F: OnceLock<bool> = OnceLock::new();
+        *F.get_or_init(|| is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
+    }
+}
+
 /// A symmetric block matrix value: dense (PSD cone) or diagonal (nonnegative orthant).
 #[derive(Clone, Debug, PartialEq)]
 pub enum BlockMatrix {
@@ -169,6 +185,9 @@ pub struct LocalizingBlock {
     terms: Vec<ShiftTerm>,
     /// True when there is one term with coefficient 1 and identity target (a moment matrix).
     identity: bool,
+    /// True when every row of `sum_index` is strictly increasing (monomials in a graded order); then
+    /// only the lower triangle of S is computed.
+    monotone: bool,
 }
 
 impl LocalizingBlock {
@@ -204,7 +223,11 @@ impl LocalizingBlock {
                 .iter()
                 .enumerate()
                 .all(|(a, &t)| t as usize == a);
+        let monotone = sum_index
+            .chunks_exact(size.max(1))
+            .all(|r| r.windows(2).all(|w| w[0] < w[1]));
         LocalizingBlock {
+            monotone,
             size,
             small_len,
             sum_index,
@@ -267,25 +290,101 @@ impl LocalizingBlock {
     ///
     /// Q_a is accumulated by contiguous column updates (vectorized), then aggregated over the positions of each b:
     /// |P_a|·s² multiply-adds and s² scattered adds, instead of |P_a|·s² scattered adds. `q` is scratch (s²).
-    fn s_row(&self, g: &Mat<f64>, y: &Mat<f64>, a: usize, q: &mut [f64], row: &mut [f64]) {
+    fn s_row(
+        &self,
+        g: &Mat<f64>,
+        y: &Mat<f64>,
+        a: usize,
+        q: &mut [f64],
+        row: &mut [f64],
+        lower: bool,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if simd::has_avx512() {
+                // SAFETY: the CPU supports AVX-512F and FMA (checked at run time).
+                return unsafe { self.s_row_avx512(g, y, a, q, row, lower) };
+            }
+            if simd::has_avx2_fma() {
+                // SAFETY: the CPU supports AVX2 and FMA (checked at run time).
+                return unsafe { self.s_row_avx2(g, y, a, q, row, lower) };
+            }
+        }
+        self.s_row_body::<false>(g, y, a, q, row, lower)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,fma")]
+    unsafe fn s_row_avx512(
+        &self,
+        g: &Mat<f64>,
+        y: &Mat<f64>,
+        a: usize,
+        q: &mut [f64],
+        row: &mut [f64],
+        lower: bool,
+    ) {
+        self.s_row_body::<true>(g, y, a, q, row, lower)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn s_row_avx2(
+        &self,
+        g: &Mat<f64>,
+        y: &Mat<f64>,
+        a: usize,
+        q: &mut [f64],
+        row: &mut [f64],
+        lower: bool,
+    ) {
+        self.s_row_body::<true>(g, y, a, q, row, lower)
+    }
+
+    /// The kernel, compiled once per instruction set (`FMA` selects fused multiply-adds).
+    #[inline(always)]
+    fn s_row_body<const FMA: bool>(
+        &self,
+        g: &Mat<f64>,
+        y: &Mat<f64>,
+        a: usize,
+        q: &mut [f64],
+        row: &mut [f64],
+        lower: bool,
+    ) {
         let s = self.size;
-        q.iter_mut().for_each(|x| *x = 0.0);
-        for &(u, v) in &self.pairs[self.pairs_start[a]..self.pairs_start[a + 1]] {
-            let ycol = y.col_as_slice(u as usize); // Y(v', u) for all v'
-            let gcol = g.col_as_slice(v as usize); // G(u', v) for all u'
-            for (vp, &yv) in ycol.iter().enumerate() {
+        let pairs = &self.pairs[self.pairs_start[a]..self.pairs_start[a + 1]];
+        // Column v' of Q_a at a time: it stays in L1 while the |P_a| columns of G are added into it.
+        for (vp, sums) in self.sum_index.chunks_exact(s).enumerate() {
+            // Only S(a, b) with b ≥ a is needed (the lower triangle of B). When the sums of a row increase
+            // with u' (a graded monomial order), those are a suffix u' ≥ start.
+            let start = if lower && self.monotone {
+                sums.partition_point(|&b| (b as usize) < a)
+            } else {
+                0
+            };
+            if start == s {
+                continue;
+            }
+            let qcol = &mut q[start..s];
+            qcol.iter_mut().for_each(|x| *x = 0.0);
+            let ycol_vp = y.col_as_slice(vp); // Y(u, v') = Y(v', u)
+            for &(u, v) in pairs {
+                let yv = ycol_vp[u as usize];
                 if yv == 0.0 {
                     continue;
                 }
-                let qcol = &mut q[vp * s..(vp + 1) * s];
+                let gcol = &g.col_as_slice(v as usize)[start..]; // G(u', v) for u' ≥ start
                 for (qv, &gv) in qcol.iter_mut().zip(gcol) {
-                    *qv += gv * yv;
+                    *qv = if FMA {
+                        gv.mul_add(yv, *qv)
+                    } else {
+                        *qv + gv * yv
+                    };
                 }
             }
-        }
-        // Aggregate: row[sum(u', v')] += Q(u', v'); the sum table is symmetric so its row v' is column v'.
-        for (qcol, sums) in q.chunks_exact(s).zip(self.sum_index.chunks_exact(s)) {
-            for (&qv, &b) in qcol.iter().zip(sums) {
+            // Aggregate: row[sum(u', v')] += Q(u', v'); the sum table is symmetric.
+            for (&qv, &b) in qcol.iter().zip(&sums[start..]) {
                 // SAFETY: every entry of `sum_index` is < small_len ≤ row.len() (checked in `new`).
                 unsafe { *row.get_unchecked_mut(b as usize) += qv };
             }
@@ -297,9 +396,10 @@ impl LocalizingBlock {
         let ms = self.small_len;
         let mut sm = vec![0.0; ms * ms];
         let s2 = self.size * self.size;
-        sm.par_chunks_mut(ms)
-            .enumerate()
-            .for_each_init(|| vec![0.0; s2], |q, (a, row)| self.s_row(g, y, a, q, row));
+        sm.par_chunks_mut(ms).enumerate().for_each_init(
+            || vec![0.0; s2],
+            |q, (a, row)| self.s_row(g, y, a, q, row, false),
+        );
         sm
     }
 
@@ -312,7 +412,10 @@ impl LocalizingBlock {
                 .par_chunks_mut(n)
                 .take(self.small_len)
                 .enumerate()
-                .for_each_init(|| vec![0.0; s2], |q, (a, col)| self.s_row(g, y, a, q, col));
+                .for_each_init(
+                    || vec![0.0; s2],
+                    |q, (a, col)| self.s_row(g, y, a, q, col, true),
+                );
             return;
         }
         let sm = self.s_matrix(g, y);
@@ -546,7 +649,8 @@ impl DiagonalBlock {
 }
 
 /// The dense symmetric Schur complement matrix over variables 0..=m (column-major; row/column 0 belong to
-/// the constant and are ignored by the factorization).
+/// the constant and are ignored by the factorization). Only the lower triangle (row ≥ column) is
+/// guaranteed to be filled: moment blocks skip the upper one, and the Cholesky factorization reads the lower.
 pub struct SchurMatrix {
     pub(crate) dim: usize,
     pub(crate) data: Vec<f64>,
@@ -679,7 +783,7 @@ fn localizing_group_add(
             let mut sm = vec![0.0; ms * ms];
             let mut q = vec![0.0; l.size * l.size];
             for a in 0..ms {
-                l.s_row(gk, yk, a, &mut q, &mut sm[a * ms..(a + 1) * ms]);
+                l.s_row(gk, yk, a, &mut q, &mut sm[a * ms..(a + 1) * ms], false);
             }
             sm
         })
@@ -954,7 +1058,10 @@ mod tests {
                 for j in 0..3 {
                     let p = &f(i) * gm * &f(j) * ym;
                     let tr: f64 = (0..2).map(|k| p[(k, k)]).sum();
-                    assert!((b.data[j * 3 + i] - tr).abs() < 1e-12, "({i},{j})");
+                    // Only the lower triangle is filled (row i ≥ column j).
+                    if i >= j {
+                        assert!((b.data[j * 3 + i] - tr).abs() < 1e-12, "({i},{j})");
+                    }
                 }
             }
         }
