@@ -32,6 +32,19 @@ pub struct HierarchySettings {
     pub sdp: SdpSettings,
     /// Refine candidates locally before evaluating them (default on); `None` disables.
     pub polish: Option<PolishSettings>,
+    /// When to stop raising the order (default: at the first certified order).
+    pub stop: StopRule,
+}
+
+/// When the hierarchy stops raising the order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StopRule {
+    /// At the first order certified by flat truncation or by the gap.
+    #[default]
+    Certified,
+    /// At the first order where flat truncation holds (the paper's rule; a gap certificate alone does not
+    /// stop it).
+    Flat,
 }
 
 impl Default for HierarchySettings {
@@ -44,6 +57,7 @@ impl Default for HierarchySettings {
             low_rank_step: true,
             sdp: SdpSettings::default(),
             polish: Some(PolishSettings::default()),
+            stop: StopRule::Certified,
         }
     }
 }
@@ -104,9 +118,12 @@ impl HierarchyResult {
         self.orders.last().expect("at least one order")
     }
 
-    /// The first certified order, if any.
+    /// The first order certified by flat truncation, else the first certified by the gap, if any.
     pub fn certified(&self) -> Option<&OrderResult> {
-        self.orders.iter().find(|o| o.certified)
+        self.orders
+            .iter()
+            .find(|o| o.certified && o.flat)
+            .or_else(|| self.orders.iter().find(|o| o.certified))
     }
 
     /// The best lower bound over the orders whose solve succeeded.
@@ -176,7 +193,10 @@ pub fn run(
         };
         let res = solve_order(&relax, d, settings, upper_bound)?;
         on_order(&res);
-        let done = res.certified;
+        let done = match settings.stop {
+            StopRule::Certified => res.certified,
+            StopRule::Flat => res.certified && res.flat,
+        };
         orders.push(res);
         if done {
             break;
@@ -199,10 +219,16 @@ pub fn solve_order(
     let sol = solve(relax.sdp(), &settings.sdp)?;
     let mut iterations = sol.iterations;
     let solved = sol.status.is_solved();
-    let mut moments = relax.moments(&sol.x);
-    let mut flat = FlatTruncation::test(relax, &moments, d, settings.rank_tolerance);
+    let lower = sol.dual_objective;
+    let gap_ok = |u: Option<f64>| {
+        solved && u.is_some_and(|u| u - lower <= settings.gap_tolerance * (1.0 + u.abs()))
+    };
+
+    // Candidates from the relaxation's moments; when they do not certify, from the low-rank step's too.
+    let mut cand = Candidates::from_moments(relax, &relax.moments(&sol.x), d, settings, solved);
+    cand.evaluate(relax, settings, upper_bound);
     let mut low_rank_status = None;
-    if solved && !flat.is_flat() && settings.low_rank_step {
+    if solved && !cand.flat.is_flat() && !gap_ok(cand.upper()) && settings.low_rank_step {
         let theta = sol.primal_objective;
         let bound = theta + 1e-7 + 1e-5 * theta.abs();
         let trace = relax.trace_problem(bound)?;
@@ -210,55 +236,41 @@ pub fn solve_order(
         iterations += low.iterations;
         low_rank_status = Some(low.status);
         if low.status.is_solved() {
-            moments = relax.moments(&low.x);
-            flat = FlatTruncation::test(relax, &moments, d, settings.rank_tolerance);
-        }
-    }
-    let mut candidates = vec![];
-    if let (true, Some(t), Some(r)) = (solved, flat.flat_order, flat.rank())
-        && let Some(points) = extract_points(relax, &moments, t, r, 0x5eed)
-    {
-        candidates = points;
-    }
-    let extracted = !candidates.is_empty();
-    if !extracted {
-        candidates.push(relax.first_order_moments(&moments));
-    }
-    let best_of = |values: &[Option<f64>]| {
-        values
-            .iter()
-            .enumerate()
-            .filter_map(|(i, v)| v.map(|v| (i, v)))
-            .min_by(|a, b| a.1.total_cmp(&b.1))
-    };
-    let mut values: Vec<Option<f64>> = candidates.iter().map(|z| upper_bound(z)).collect();
-    let mut upper_bound_before_polish = None;
-    if let Some(ps) = &settings.polish {
-        upper_bound_before_polish = best_of(&values).map(|(_, v)| v);
-        for (z, v) in candidates.iter_mut().zip(values.iter_mut()) {
-            let p = polish(relax.pop(), z, ps);
-            let pv = upper_bound(&p.point);
-            // Keep the refined point only when its value is not worse (or the start had none).
-            if pv.is_some() && (v.is_none() || pv <= *v) {
-                *z = p.point;
-                *v = pv;
+            let mut other = Candidates::from_moments(relax, &relax.moments(&low.x), d, settings, true);
+            other.evaluate(relax, settings, upper_bound);
+            // The low-rank point replaces the first when it is flat, or has the better candidate.
+            let better = match (other.upper(), cand.upper()) {
+                (Some(a), Some(b)) => a <= b,
+                (Some(_), None) => true,
+                _ => false,
+            };
+            if other.flat.is_flat() || better {
+                cand = other;
             }
         }
     }
-    let best_candidate = best_of(&values).map(|(i, _)| i);
+    let Candidates {
+        flat,
+        points: candidates,
+        values,
+        extracted,
+        before_polish: upper_bound_before_polish,
+    } = cand;
+    let best_candidate = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.map(|v| (i, v)))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(i, _)| i);
     let upper = best_candidate.and_then(|i| values[i]);
-    let lower = sol.dual_objective;
     let gap = upper.filter(|_| solved).map(|u| u - lower);
-    let gap_ok = match (gap, upper) {
-        (Some(g), Some(u)) => g <= settings.gap_tolerance * (1.0 + u.abs()),
-        _ => false,
-    };
     // Flat truncation certifies when the extracted points are feasible and their value agrees with the bound
     // (a loose check that guards against a flat but inaccurate moment matrix).
     let flat_ok = flat.is_flat()
         && extracted
         && values.iter().all(Option::is_some)
         && matches!((gap, upper), (Some(g), Some(u)) if g <= 1e-4 * (1.0 + u.abs()));
+    let gap_ok = gap_ok(upper);
     Ok(OrderResult {
         order: relax.order(),
         moments: relax.basis().len(),
@@ -279,4 +291,74 @@ pub fn solve_order(
         iterations,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// Candidate minimizers read off one moment vector: extracted points when flat, else the first-order
+/// moments; refined locally and evaluated by the upper-bound oracle.
+struct Candidates {
+    flat: FlatTruncation,
+    points: Vec<Vec<f64>>,
+    values: Vec<Option<f64>>,
+    extracted: bool,
+    before_polish: Option<f64>,
+}
+
+impl Candidates {
+    fn from_moments(
+        relax: &MomentRelaxation,
+        moments: &[f64],
+        d: usize,
+        settings: &HierarchySettings,
+        solved: bool,
+    ) -> Candidates {
+        let flat = FlatTruncation::test(relax, moments, d, settings.rank_tolerance);
+        let mut points = vec![];
+        if let (true, Some(t), Some(r)) = (solved, flat.flat_order, flat.rank())
+            && let Some(p) = extract_points(relax, moments, t, r, 0x5eed)
+        {
+            points = p;
+        }
+        let extracted = !points.is_empty();
+        if !extracted {
+            points.push(relax.first_order_moments(moments));
+        }
+        Candidates {
+            flat,
+            points,
+            values: vec![],
+            extracted,
+            before_polish: None,
+        }
+    }
+
+    /// Evaluate every point, refining it first when polishing is on (a refined point is kept only when its
+    /// value is not worse).
+    fn evaluate(
+        &mut self,
+        relax: &MomentRelaxation,
+        settings: &HierarchySettings,
+        upper_bound: &dyn Fn(&[f64]) -> Option<f64>,
+    ) {
+        self.values = self.points.iter().map(|z| upper_bound(z)).collect();
+        if let Some(ps) = &settings.polish {
+            self.before_polish = self.upper();
+            for (z, v) in self.points.iter_mut().zip(self.values.iter_mut()) {
+                let p = polish(relax.pop(), z, ps);
+                let pv = upper_bound(&p.point);
+                if pv.is_some() && (v.is_none() || pv <= *v) {
+                    *z = p.point;
+                    *v = pv;
+                }
+            }
+        }
+    }
+
+    /// The best value.
+    fn upper(&self) -> Option<f64> {
+        self.values
+            .iter()
+            .flatten()
+            .copied()
+            .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.min(b))))
+    }
 }

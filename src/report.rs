@@ -139,7 +139,7 @@ impl FitReport {
 /// One line per order: the hierarchy table.
 pub fn order_line(o: &OrderSummary) -> String {
     format!(
-        "{:>5}  {:>8}  {:>+15.8e}  {:>15}  {:<18}  {:<5}  {:>5}  {:>8.3}",
+        "{:>5}  {:>8}  {:>+15.8e}  {:>15}  {:<18}  {:<5}  {:<9}  {:>5}  {:>8.3}",
         o.order,
         o.moments,
         o.bound,
@@ -148,6 +148,11 @@ pub fn order_line(o: &OrderSummary) -> String {
             .unwrap_or_else(|| "-".into()),
         format!("{:?}", o.ranks),
         if o.flat { "yes" } else { "no" },
+        match (o.certified, o.flat) {
+            (true, true) => "flat",
+            (true, false) => "gap",
+            _ => "-",
+        },
         o.iterations,
         o.seconds
     )
@@ -156,13 +161,14 @@ pub fn order_line(o: &OrderSummary) -> String {
 /// Header of the hierarchy table.
 pub fn order_header() -> String {
     format!(
-        "{:>5}  {:>8}  {:>15}  {:>15}  {:<18}  {:<5}  {:>5}  {:>8}",
+        "{:>5}  {:>8}  {:>15}  {:>15}  {:<18}  {:<5}  {:<9}  {:>5}  {:>8}",
         "order",
         "moments",
         "lower bound",
         "upper bound",
         "ranks M_0..M_k",
         "flat",
+        "certified",
         "iters",
         "seconds"
     )

@@ -1,16 +1,26 @@
 //! End-to-end: network → POP → relaxation → SDP → extraction, against known answers.
 
 use polyact::fit::{FitSettings, fit};
-use polyact::hierarchy::HierarchySettings;
+use polyact::hierarchy::{HierarchySettings, StopRule};
 use polyact::network::example_3_4;
 use polyact::pop::loss::{Loss, loss_value};
 use polyact::report::FitStatus;
 use polyact::synthetic::{SyntheticSpec, generate};
 
+fn paper_rule() -> FitSettings {
+    FitSettings {
+        hierarchy: HierarchySettings {
+            stop: StopRule::Flat,
+            ..HierarchySettings::default()
+        },
+        ..FitSettings::default()
+    }
+}
+
 #[test]
 fn example_3_4_reproduces_the_paper() {
     let problem = example_3_4();
-    let report = fit(&problem, &FitSettings::default(), &mut |_| {}).unwrap();
+    let report = fit(&problem, &paper_rule(), &mut |_| {}).unwrap();
     // Order 1 is not flat, order 2 is flat (paper, Example 3.4).
     assert_eq!(report.hierarchy.len(), 2, "{report}");
     assert!(!report.hierarchy[0].flat);
@@ -36,16 +46,29 @@ fn example_3_4_reproduces_the_paper() {
 }
 
 #[test]
+fn example_3_4_is_certified_by_the_gap_already_at_order_1() {
+    // Order 1 is not flat, but its bound (≈ 0) and the refined candidate's loss (≈ 0) agree.
+    let report = fit(&example_3_4(), &FitSettings::default(), &mut |_| {}).unwrap();
+    assert_eq!(report.status, FitStatus::Certified, "{report}");
+    assert_eq!(report.order, 1);
+    assert!(!report.flat);
+    assert!(report.gap.unwrap() <= 1e-6);
+    assert!(report.coefficient_error.unwrap() < 1e-6, "{report}");
+}
+
+#[test]
 fn example_3_4_without_low_rank_step_or_polish_still_certifies_by_flatness() {
     let settings = FitSettings {
         hierarchy: HierarchySettings {
             low_rank_step: false,
             polish: None,
+            stop: StopRule::Flat,
             ..HierarchySettings::default()
         },
         ..FitSettings::default()
     };
     let report = fit(&example_3_4(), &settings, &mut |_| {}).unwrap();
+    assert!(report.flat && report.order == 2, "{report}");
     assert_eq!(report.status, FitStatus::Certified);
     assert!(report.coefficient_error.unwrap() < 1e-6, "{report}");
 }
