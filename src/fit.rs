@@ -5,6 +5,9 @@ use std::time::Instant;
 
 use crate::error::{Error, Result};
 use crate::hierarchy::{self, HierarchySettings, OrderResult};
+
+/// Tolerance of the certificate check (residual coefficients relative to 1 + |γ|, eigenvalues relative).
+pub const CERTIFICATE_TOLERANCE: f64 = 1e-6;
 use crate::network::Problem;
 use crate::pop::loss::{Loss, loss_value, network_pop};
 use crate::report::{FitReport, FitStatus, OrderSummary};
@@ -67,7 +70,10 @@ pub fn fit(
             for r in earlier.iter().rev() {
                 report.notes.insert(
                     0,
-                    format!("the ball of radius {r} was active at the answer; retried with radius {}", 4.0 * r),
+                    format!(
+                        "the ball of radius {r} was active at the answer; retried with radius {}",
+                        4.0 * r
+                    ),
                 );
             }
             report.seconds = start.elapsed().as_secs_f64();
@@ -95,7 +101,26 @@ fn fit_once(
         let v = loss_value(problem, &npop.coefficients(z), settings.loss);
         v.is_finite().then_some(v)
     };
-    let result = hierarchy::run(&pop, &settings.hierarchy, &upper, on_order)?;
+    let hs = HierarchySettings {
+        certificates: true,
+        ..settings.hierarchy.clone()
+    };
+    let result = hierarchy::run(&pop, &hs, &upper, on_order)?;
+    // The SOS certificate of the best bound, checked independently of the solver.
+    let cert_order = result
+        .orders
+        .iter()
+        .filter(|o| o.status.is_solved())
+        .max_by(|a, b| a.lower_bound.total_cmp(&b.lower_bound));
+    let certificate = cert_order.and_then(|o| o.certificate.clone());
+    let verification = match &certificate {
+        Some(c) => Some(c.verify(&pop, CERTIFICATE_TOLERANCE)?),
+        None => None,
+    };
+    let certified_lower_bound = verification
+        .as_ref()
+        .filter(|v| v.accepted())
+        .and_then(|v| v.certified_lower_bound);
 
     // The answer: the certified order if any, else the order with the best candidate.
     let chosen = result
@@ -170,6 +195,8 @@ fn fit_once(
         flat: chosen.flat,
         rank: chosen.rank,
         coefficient_error,
+        certified_lower_bound,
+        certificate,
         hierarchy: result.orders.iter().map(OrderSummary::from).collect(),
         notes,
         seconds: start.elapsed().as_secs_f64(),

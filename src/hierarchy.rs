@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::certificate::Certificate;
 use crate::error::{Error, Result};
 use crate::extraction::{DEFAULT_RANK_TOLERANCE, FlatTruncation, extract_points};
 use crate::local::{PolishSettings, polish};
@@ -34,6 +35,8 @@ pub struct HierarchySettings {
     pub polish: Option<PolishSettings>,
     /// When to stop raising the order (default: at the first certified order).
     pub stop: StopRule,
+    /// Keep the SOS certificate of every order's bound (default false).
+    pub certificates: bool,
 }
 
 /// When the hierarchy stops raising the order.
@@ -58,6 +61,7 @@ impl Default for HierarchySettings {
             sdp: SdpSettings::default(),
             polish: Some(PolishSettings::default()),
             stop: StopRule::Certified,
+            certificates: false,
         }
     }
 }
@@ -101,6 +105,9 @@ pub struct OrderResult {
     pub iterations: usize,
     /// Wall-clock seconds for this order.
     pub seconds: f64,
+    /// The SOS certificate of `lower_bound` (when asked for).
+    #[serde(skip)]
+    pub certificate: Option<Certificate>,
 }
 
 /// The result of running the hierarchy.
@@ -217,6 +224,9 @@ pub fn solve_order(
 ) -> Result<OrderResult> {
     let start = Instant::now();
     let sol = solve(relax.sdp(), &settings.sdp)?;
+    let certificate = settings
+        .certificates
+        .then(|| Certificate::from_solution(relax, &sol));
     let mut iterations = sol.iterations;
     let solved = sol.status.is_solved();
     let lower = sol.dual_objective;
@@ -236,7 +246,8 @@ pub fn solve_order(
         iterations += low.iterations;
         low_rank_status = Some(low.status);
         if low.status.is_solved() {
-            let mut other = Candidates::from_moments(relax, &relax.moments(&low.x), d, settings, true);
+            let mut other =
+                Candidates::from_moments(relax, &relax.moments(&low.x), d, settings, true);
             other.evaluate(relax, settings, upper_bound);
             // The low-rank point replaces the first when it is flat, or has the better candidate.
             let better = match (other.upper(), cand.upper()) {
@@ -290,6 +301,7 @@ pub fn solve_order(
         certified: solved && (flat_ok || gap_ok),
         iterations,
         seconds: start.elapsed().as_secs_f64(),
+        certificate,
     })
 }
 
@@ -361,4 +373,83 @@ impl Candidates {
             .copied()
             .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.min(b))))
     }
+}
+
+/// Run the hierarchy on a general POP and build its report (with the certificate of the best bound checked).
+/// Returns the report and that certificate.
+pub fn solve_pop(
+    pop: &Pop,
+    settings: &HierarchySettings,
+    on_order: &mut dyn FnMut(&OrderResult),
+) -> Result<(crate::report::PopReport, Option<Certificate>)> {
+    use crate::report::{FitStatus, OrderSummary, PopReport};
+    let start = Instant::now();
+    let hs = HierarchySettings {
+        certificates: true,
+        ..settings.clone()
+    };
+    let oracle = |z: &[f64]| feasible_objective(pop, z);
+    let result = run(pop, &hs, &oracle, on_order)?;
+    let chosen = result
+        .certified()
+        .or_else(|| result.best())
+        .unwrap_or_else(|| result.last());
+    let minimizers = if chosen.flat {
+        chosen.candidates.clone()
+    } else {
+        chosen
+            .best_candidate
+            .map(|i| vec![chosen.candidates[i].clone()])
+            .unwrap_or_default()
+    };
+    let lower_bound = result.lower_bound();
+    let cert = result
+        .orders
+        .iter()
+        .filter(|o| o.status.is_solved())
+        .max_by(|a, b| a.lower_bound.total_cmp(&b.lower_bound))
+        .and_then(|o| o.certificate.clone());
+    let certified_lower_bound = match &cert {
+        Some(c) => {
+            let v = c.verify(pop, 1e-6)?;
+            v.certified_lower_bound.filter(|_| v.accepted())
+        }
+        None => None,
+    };
+    let status = if chosen.certified {
+        FitStatus::Certified
+    } else if lower_bound.is_some() {
+        FitStatus::Uncertified
+    } else {
+        FitStatus::Failed
+    };
+    let mut notes = vec![];
+    if crate::certificate::find_ball(pop).is_none() {
+        notes.push(
+            "no ball constraint R² − ‖z‖² ≥ 0: the relaxation may be ill-posed and no certified bound is \
+             stated (add \"radius\" to the file or --radius)"
+                .into(),
+        );
+    }
+    if let Some(why) = &result.stopped_early {
+        notes.push(format!("stopped before the maximal order: {why}"));
+    }
+    Ok((
+        PopReport {
+            status,
+            variables: pop.variable_names.clone(),
+            minimizers,
+            objective: chosen.upper_bound,
+            lower_bound,
+            certified_lower_bound,
+            gap: chosen.upper_bound.zip(lower_bound).map(|(u, l)| u - l),
+            order: chosen.order,
+            flat: chosen.flat,
+            rank: chosen.rank,
+            hierarchy: result.orders.iter().map(OrderSummary::from).collect(),
+            notes,
+            seconds: start.elapsed().as_secs_f64(),
+        },
+        cert,
+    ))
 }

@@ -7,12 +7,16 @@
 //! [`extraction`] (flat truncation, minimizers, certificate) → [`report`] (JSON, tables).
 //! [`hierarchy`] drives the orders k0, k0+1, … and ties the stages together.
 
+pub mod certificate;
 pub mod error;
+pub mod evaluate;
+pub mod experiments;
 pub mod extraction;
 pub mod fit;
 pub mod hierarchy;
 pub mod local;
 pub mod network;
+pub mod plot;
 pub mod polynomial;
 pub mod pop;
 pub mod relaxation;

@@ -1,13 +1,13 @@
 //! `polyact`: the command-line interface, a thin layer over the library.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
 use polyact::fit::{DEFAULT_RADIUS, FitSettings, fit};
-use polyact::hierarchy::{HierarchySettings, OrderResult};
+use polyact::hierarchy::{HierarchySettings, OrderResult, StopRule};
 use polyact::network::{Problem, example_3_4};
 use polyact::pop::loss::Loss;
 use polyact::report::{FitReport, OrderSummary, order_header, order_line};
@@ -54,6 +54,26 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Solve a general polynomial optimization problem given in a POP file (see README).
+    Pop {
+        /// POP file (objective, inequalities, equalities as polynomials).
+        problem: PathBuf,
+        #[command(flatten)]
+        opts: FitOptions,
+    },
+    /// Check an SOS certificate written by `--certificate` against its problem, independently of the solver.
+    Verify {
+        /// The problem file (POP file or network problem file).
+        problem: PathBuf,
+        /// The certificate file.
+        certificate: PathBuf,
+        /// Print the verification as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Tolerance on residual coefficients (relative to 1 + |γ|) and on Gram eigenvalues (relative).
+        #[arg(long, default_value_t = polyact::fit::CERTIFICATE_TOLERANCE)]
+        tolerance: f64,
+    },
     /// Solve the paper's Example 3.4 and print each order's result.
     Example {
         #[command(flatten)]
@@ -76,7 +96,7 @@ enum Command {
     },
 }
 
-#[derive(Args)]
+#[derive(Args, Clone)]
 struct FitOptions {
     /// First relaxation order (default: the minimal order k0 = ⌈deg/2⌉).
     #[arg(long)]
@@ -84,9 +104,9 @@ struct FitOptions {
     /// Last relaxation order (default: first order + 2).
     #[arg(long)]
     max_order: Option<usize>,
-    /// Radius R of the ball constraint R² − ‖(c, θ)‖² ≥ 0.
-    #[arg(long, default_value_t = DEFAULT_RADIUS, allow_negative_numbers = true)]
-    radius: f64,
+    /// Radius R of the ball constraint R² − ‖z‖² ≥ 0 (fit: default 5; pop: the file's "radius", else none).
+    #[arg(long, allow_negative_numbers = true)]
+    radius: Option<f64>,
     /// Drop the ball constraint (the paper's unbounded formulation; may be ill-posed at order ≥ 3).
     #[arg(long)]
     no_ball: bool,
@@ -99,6 +119,10 @@ struct FitOptions {
     /// Skip the local refinement (polish) of candidates.
     #[arg(long)]
     no_polish: bool,
+    /// When to stop raising the order: at the first certified order (flat or gap), or only at flat
+    /// truncation (the paper's rule; default for `example`).
+    #[arg(long, value_enum)]
+    stop: Option<Stop>,
     /// Retries with a 4× larger radius when the ball is active at the answer.
     #[arg(long, default_value_t = 2)]
     ball_retries: usize,
@@ -108,6 +132,9 @@ struct FitOptions {
     /// Also write the JSON report to this file.
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// Write the SOS certificate of the lower bound to this file (check it with `polyact verify`).
+    #[arg(long, value_name = "CERT.json")]
+    certificate: Option<PathBuf>,
     /// Print the interior-point iterations.
     #[arg(long)]
     verbose: bool,
@@ -119,6 +146,15 @@ struct FitOptions {
     export_sdpa: Option<PathBuf>,
 }
 
+/// Stop rule on the command line.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum Stop {
+    /// At the first order certified by flat truncation or by the gap.
+    Certified,
+    /// At the first flat order.
+    Flat,
+}
+
 impl FitOptions {
     fn settings(&self) -> Result<FitSettings> {
         if self.max_memory_gb.is_nan() || self.max_memory_gb <= 0.0 {
@@ -126,7 +162,7 @@ impl FitOptions {
         }
         Ok(FitSettings {
             loss: self.loss,
-            radius: (!self.no_ball).then_some(self.radius),
+            radius: (!self.no_ball).then_some(self.radius.unwrap_or(DEFAULT_RADIUS)),
             hierarchy: HierarchySettings {
                 min_order: self.order,
                 max_order: self.max_order,
@@ -137,6 +173,10 @@ impl FitOptions {
                     ..SdpSettings::default()
                 },
                 polish: (!self.no_polish).then(Default::default),
+                stop: match self.stop {
+                    Some(Stop::Flat) => StopRule::Flat,
+                    Some(Stop::Certified) | None => StopRule::Certified,
+                },
                 ..HierarchySettings::default()
             },
             ball_retries: self.ball_retries,
@@ -176,6 +216,9 @@ fn run_fit(problem: &Problem, opts: &FitOptions, live: bool) -> Result<FitReport
         }
     };
     let report = fit(problem, &settings, &mut on_order)?;
+    if let Some(path) = &opts.certificate {
+        write_certificate(report.certificate.as_ref(), path)?;
+    }
     if let Some(path) = &opts.output {
         std::fs::write(path, report.to_json())
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -203,7 +246,7 @@ struct ReproduceArgs {
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// Noise level σ.
-    #[arg(long, default_value_t = polyact::experiments::PAPER_NOISE)]
+    #[arg(long, default_value_t = polyact::experiments::PAPER_NOISE, allow_negative_numbers = true)]
     noise: f64,
     /// Highest relaxation order.
     #[arg(long, default_value_t = polyact::experiments::PAPER_MAX_ORDER)]
@@ -212,7 +255,7 @@ struct ReproduceArgs {
     #[arg(long, value_delimiter = ',', value_parser = parse_size)]
     sizes: Vec<(usize, usize)>,
     /// Radius R of the ball constraint.
-    #[arg(long, default_value_t = DEFAULT_RADIUS)]
+    #[arg(long, default_value_t = DEFAULT_RADIUS, allow_negative_numbers = true)]
     radius: f64,
     /// Print JSON (configuration, every run, summaries, the paper's numbers).
     #[arg(long, conflicts_with = "csv")]
@@ -220,7 +263,7 @@ struct ReproduceArgs {
     /// Print CSV (one line per run).
     #[arg(long)]
     csv: bool,
-    /// Also write the printed output to this file.
+    /// Also write the full JSON (configuration, every run, summaries) to this file, whatever is printed.
     #[arg(long, short)]
     output: Option<PathBuf>,
     /// No progress bar.
@@ -312,7 +355,8 @@ fn run_reproduce(args: &ReproduceArgs) -> Result<()> {
         println!();
     }
     if let Some(path) = &args.output {
-        std::fs::write(path, &text).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, to_json(&table, &rows))
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
 }
@@ -383,6 +427,71 @@ fn run_eval(args: &EvalArgs) -> Result<()> {
     Ok(())
 }
 
+fn write_certificate(cert: Option<&polyact::certificate::Certificate>, path: &Path) -> Result<()> {
+    let cert = cert.context("no relaxation was solved, so there is no certificate to write")?;
+    std::fs::write(path, cert.to_json()).with_context(|| format!("cannot write {}", path.display()))
+}
+
+fn run_pop(path: &Path, radius: Option<f64>, opts: &FitOptions) -> Result<()> {
+    let mut problem = polyact::pop::file::load_pop(path)?;
+    if let Some(r) = radius {
+        if r.is_nan() || r <= 0.0 {
+            anyhow::bail!("--radius must be positive, got {r}");
+        }
+        if problem.radius.is_some() {
+            problem.pop.inequalities.pop();
+        }
+        problem.pop = problem.pop.with_ball(r);
+    }
+    let settings = opts.settings()?.hierarchy;
+    let show = !opts.json;
+    if show {
+        println!("  {}", order_header());
+    }
+    let mut on_order = |o: &OrderResult| {
+        if show {
+            println!("  {}", order_line(&OrderSummary::from(o)));
+        }
+    };
+    let (report, cert) = polyact::hierarchy::solve_pop(&problem.pop, &settings, &mut on_order)?;
+    if let Some(p) = &opts.certificate {
+        write_certificate(cert.as_ref(), p)?;
+    }
+    if let Some(p) = &opts.output {
+        std::fs::write(p, report.to_json()).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    if opts.json {
+        println!("{}", report.to_json());
+    } else {
+        println!("\n{report}");
+    }
+    Ok(())
+}
+
+fn run_verify(problem: &Path, cert: &Path, json: bool, tol: f64) -> Result<()> {
+    let v = polyact::certificate::verify_files(problem, cert, tol)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!("claimed bound     {:.9e}", v.claimed_bound);
+        println!("max residual      {:.3e}", v.max_residual);
+        let worst = v.min_eigenvalues.iter().copied().fold(f64::INFINITY, f64::min);
+        println!("min eigenvalue    {worst:.3e} (relative, over {} Gram matrices)", v.min_eigenvalues.len());
+        match (v.radius, v.certified_lower_bound) {
+            (Some(r), Some(b)) => println!("certified bound   {b:.9e} (on the feasible set within the ball of radius {r})"),
+            _ => println!("certified bound   - (no ball constraint: only the residual above is stated)"),
+        }
+    }
+    if v.accepted() {
+        if !json {
+            println!("certificate accepted");
+        }
+        Ok(())
+    } else {
+        anyhow::bail!("certificate rejected: {}", v.problems.join("; "))
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
@@ -407,6 +516,13 @@ fn main() -> ExitCode {
         })
         .and_then(|p| p.save(output))
         .map_err(anyhow::Error::from),
+        Command::Pop { problem, opts } => run_pop(problem, opts.radius, opts),
+        Command::Verify {
+            problem,
+            certificate,
+            json,
+            tolerance,
+        } => run_verify(problem, certificate, *json, *tolerance),
         Command::Example { opts } => {
             if !opts.json {
                 println!(
@@ -414,7 +530,9 @@ fn main() -> ExitCode {
                      Expected: order 1 not flat; order 2 flat with (c11, c12, c20, c21) = (1, -2, 1, -1), θ = 0.\n"
                 );
             }
-            run_fit(&example_3_4(), opts, true).map(|_| ())
+            let mut opts = opts.clone();
+            opts.stop.get_or_insert(Stop::Flat);
+            run_fit(&example_3_4(), &opts, true).map(|_| ())
         }
         Command::Sdp {
             file,

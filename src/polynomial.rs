@@ -44,6 +44,28 @@ impl Monomial {
         Monomial(self.0.iter().zip(&other.0).map(|(a, b)| a + b).collect())
     }
 
+    /// Readable form with the given variable names ("x1^2*x2", "1" for the constant).
+    pub fn display_with(&self, names: &[String]) -> String {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| **e > 0)
+            .map(|(k, &e)| {
+                let name = names
+                    .get(k)
+                    .cloned()
+                    .unwrap_or_else(|| format!("z{}", k + 1));
+                if e == 1 { name } else { format!("{name}^{e}") }
+            })
+            .collect();
+        if parts.is_empty() {
+            "1".into()
+        } else {
+            parts.join("*")
+        }
+    }
+
     /// Value at a point.
     pub fn evaluate(&self, z: &[f64]) -> f64 {
         self.0

@@ -32,6 +32,8 @@ pub struct MomentRelaxation {
     basis: MonomialBasis,
     sdp: SdpProblem,
     roles: Vec<BlockRole>,
+    /// Each inequality was divided by this (its largest coefficient; 0 for a zero polynomial, dropped).
+    scales: Vec<f64>,
     /// Dense objective coefficients over the basis (entry 0 = constant).
     objective: Vec<f64>,
 }
@@ -102,8 +104,10 @@ impl MomentRelaxation {
         let mut roles = vec![BlockRole::Moment];
         let mut diagonal_rows = vec![];
         let mut diagonal_of = vec![];
+        let mut scales = vec![];
         for (j, g) in pop.inequalities.iter().enumerate() {
             let scale = g.max_abs_coefficient();
+            scales.push(scale);
             if scale == 0.0 {
                 continue; // 0 ≥ 0 always holds
             }
@@ -131,6 +135,7 @@ impl MomentRelaxation {
             basis,
             sdp,
             roles,
+            scales,
             objective,
         })
     }
@@ -153,6 +158,11 @@ impl MomentRelaxation {
     /// The SDP: minimize Σ f_α y_α subject to the moment and localizing matrices being PSD.
     pub fn sdp(&self) -> &SdpProblem {
         &self.sdp
+    }
+
+    /// The factor each inequality was divided by in its localizing block.
+    pub fn scales(&self) -> &[f64] {
+        &self.scales
     }
 
     /// What each block of [`Self::sdp`] stands for.

@@ -121,6 +121,12 @@ pub struct FitReport {
     pub rank: Option<usize>,
     /// ‖c_true − c‖₂ when the problem file has true coefficients.
     pub coefficient_error: Option<f64>,
+    /// The lower bound after verifying its SOS certificate and absorbing its residuals on the ball
+    /// (see [`crate::certificate`]); `None` without a ball or when the check failed.
+    pub certified_lower_bound: Option<f64>,
+    /// The SOS certificate of `lower_bound` (written by `--certificate`, not part of the JSON report).
+    #[serde(skip)]
+    pub certificate: Option<crate::certificate::Certificate>,
     /// One entry per order tried.
     pub hierarchy: Vec<OrderSummary>,
     /// Remarks for the user (active ball, missing certificate, …).
@@ -194,6 +200,12 @@ impl fmt::Display for FitReport {
             self.order
         )?;
         writeln!(f, "gap           {}", fmt_opt(self.gap))?;
+        if let Some(c) = self.certified_lower_bound {
+            writeln!(
+                f,
+                "certified     {c:.6e}   (lower bound after checking its SOS certificate, within the ball)"
+            )?;
+        }
         match self.radius {
             Some(r) => writeln!(
                 f,
@@ -228,6 +240,90 @@ impl fmt::Display for FitReport {
         }
         if let Some(e) = self.coefficient_error {
             writeln!(f, "‖c_true − c‖  {e:.3e}")?;
+        }
+        writeln!(f, "hierarchy")?;
+        writeln!(f, "  {}", order_header())?;
+        for o in &self.hierarchy {
+            writeln!(f, "  {}", order_line(o))?;
+        }
+        for n in &self.notes {
+            writeln!(f, "note: {n}")?;
+        }
+        write!(f, "total {:.3} s", self.seconds)
+    }
+}
+
+/// The result of `polyact pop`: the hierarchy on a general POP.
+#[derive(Clone, Debug, Serialize)]
+pub struct PopReport {
+    /// How it ended.
+    pub status: FitStatus,
+    /// Variable names.
+    pub variables: Vec<String>,
+    /// Every extracted global minimizer (when flat), else the best candidate found.
+    pub minimizers: Vec<Vec<f64>>,
+    /// Objective at the best feasible candidate (an upper bound), if any.
+    pub objective: Option<f64>,
+    /// The best relaxation value (a lower bound).
+    pub lower_bound: Option<f64>,
+    /// The lower bound after checking its SOS certificate (absorbing its residuals on the ball).
+    pub certified_lower_bound: Option<f64>,
+    /// objective − lower_bound.
+    pub gap: Option<f64>,
+    /// Order of the answer.
+    pub order: usize,
+    /// Flat truncation held there.
+    pub flat: bool,
+    /// Rank of the flat moment matrix.
+    pub rank: Option<usize>,
+    /// One entry per order.
+    pub hierarchy: Vec<OrderSummary>,
+    /// Remarks.
+    pub notes: Vec<String>,
+    /// Total seconds.
+    pub seconds: f64,
+}
+
+impl PopReport {
+    /// Pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("reports serialize")
+    }
+}
+
+impl fmt::Display for PopReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "status        {}", self.status)?;
+        writeln!(
+            f,
+            "objective     {}   (best feasible point: an upper bound)",
+            fmt_opt(self.objective)
+        )?;
+        writeln!(
+            f,
+            "lower bound   {}   (order {})",
+            fmt_opt(self.lower_bound),
+            self.order
+        )?;
+        if let Some(c) = self.certified_lower_bound {
+            writeln!(
+                f,
+                "certified     {c:.6e}   (after checking its SOS certificate, within the ball)"
+            )?;
+        }
+        writeln!(f, "gap           {}", fmt_opt(self.gap))?;
+        writeln!(
+            f,
+            "flat          {}{}",
+            if self.flat { "yes" } else { "no" },
+            self.rank
+                .map(|r| format!(" (rank {r})"))
+                .unwrap_or_default()
+        )?;
+        writeln!(f, "minimizers    ({})", self.variables.join(", "))?;
+        for z in &self.minimizers {
+            let zs: Vec<String> = z.iter().map(|v| format!("{v:+.8}")).collect();
+            writeln!(f, "  {}", zs.join("  "))?;
         }
         writeln!(f, "hierarchy")?;
         writeln!(f, "  {}", order_header())?;

@@ -21,7 +21,9 @@ fn assert_points(found: &[Vec<f64>], expected: &[[f64; 2]], tol: f64) {
     assert_eq!(found.len(), expected.len(), "{found:?}");
     for e in expected {
         assert!(
-            found.iter().any(|p| (p[0] - e[0]).abs() < tol && (p[1] - e[1]).abs() < tol),
+            found
+                .iter()
+                .any(|p| (p[0] - e[0]).abs() < tol && (p[1] - e[1]).abs() < tol),
             "{e:?} not among {found:?}"
         );
     }

@@ -3,7 +3,9 @@
 //! The relaxation, the SDP solver and the extraction only ever see a [`Pop`]; networks are one producer of it
 //! (see [`crate::network`] for the paper's loss).
 
+pub mod file;
 pub mod loss;
+pub mod parse;
 use crate::error::Result;
 use crate::invalid;
 use crate::polynomial::Polynomial;
