@@ -24,6 +24,7 @@ pub mod report;
 pub mod rng;
 pub mod sdp;
 pub mod synthetic;
+pub mod training;
 
 pub use error::{Error, Result};
 pub use polynomial::{Monomial, MonomialBasis, Polynomial};

@@ -61,6 +61,22 @@ enum Command {
         #[command(flatten)]
         opts: FitOptions,
     },
+    /// Global (Moment-SOS) and local training side by side on the same problem and loss.
+    Compare {
+        /// Problem file.
+        problem: PathBuf,
+        /// Number of local random starts.
+        #[arg(long, default_value_t = 20)]
+        starts: usize,
+        /// Local optimizer: adam (subgradient) or lm (trust-region SLP on the epigraph, Gauss–Newton-type).
+        #[arg(long, value_enum, default_value_t = polyact::training::Optimizer::Lm)]
+        optimizer: polyact::training::Optimizer,
+        /// Seed of the random starts.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[command(flatten)]
+        opts: FitOptions,
+    },
     /// Check an SOS certificate written by `--certificate` against its problem, independently of the solver.
     Verify {
         /// The problem file (POP file or network problem file).
@@ -523,6 +539,22 @@ fn main() -> ExitCode {
             json,
             tolerance,
         } => run_verify(problem, certificate, *json, *tolerance),
+        Command::Compare {
+            problem,
+            starts,
+            optimizer,
+            seed,
+            opts,
+        } => (|| -> Result<()> {
+            let p = Problem::load(problem)?;
+            let c = polyact::training::compare(&p, &opts.settings()?, *optimizer, *starts, *seed)?;
+            if opts.json {
+                println!("{}", serde_json::to_string_pretty(&c)?);
+            } else {
+                println!("{c}");
+            }
+            Ok(())
+        })(),
         Command::Example { opts } => {
             if !opts.json {
                 println!(
