@@ -15,6 +15,7 @@
 //! general sparse matrices, or diagonal (LP) rows. Dense Fᵢ are never formed for structured blocks.
 
 pub mod block;
+pub mod sdpa;
 pub mod solver;
 
 use serde::Serialize;
@@ -256,7 +257,8 @@ pub struct SdpSettings {
     pub tolerance: f64,
     /// Tolerance of infeasibility certificates (default 1e-8).
     pub infeasibility_tolerance: f64,
-    /// Fraction of the step to the boundary (default 0.95).
+    /// Fraction of the step to the boundary after short steps (default 0.9); it rises linearly to 0.99 as the
+    /// primal and dual step lengths approach one.
     pub step_fraction: f64,
     /// Print one line per iteration to stderr (default false).
     pub verbose: bool,
@@ -270,7 +272,7 @@ impl Default for SdpSettings {
             max_iterations: 100,
             tolerance: 1e-8,
             infeasibility_tolerance: 1e-8,
-            step_fraction: 0.95,
+            step_fraction: 0.9,
             verbose: false,
             max_memory_bytes: 16 << 30,
         }

@@ -2,7 +2,16 @@
 //!
 //! Per iteration, with G = X⁻¹: the Schur complement B_ij = tr(Fᵢ G Fⱼ Y) is assembled block by block from
 //! the blocks' structure (see [`super::block`]), factored by a dense Cholesky (faer), and used twice
-//! (predictor and corrector).
+//! (predictor and corrector). Each direction is refined by conjugate gradients on the Newton equation, applied
+//! from the data and preconditioned by that factor: near the optimum B is ill-conditioned and a single solve
+//! would leave an error that pollutes the dual residual.
+//!
+//! Step control follows SDPT3: σ = (gap_aff/gap)^e with e = max(1, 3 min(α_p, α_d)²) from the predictor, and a
+//! step fraction rising from [`SdpSettings::step_fraction`] to 0.99 with the step lengths. The stopping test
+//! asks for small infeasibilities, objective gap and complementarity ⟨X, Y⟩ (the latter two differ by x·r_d,
+//! which a large x can make large). Infeasibility is declared on a certificate: Y ⪰ 0 with ‖A(Y)‖ ≤ tol·τ,
+//! τ = −⟨C₀, Y⟩ > 0 (primal), or a large x with c·x < 0 along which Σ xᵢFᵢ ⪰ 0 (dual); while the iterate
+//! diverges along one, this counts as progress for the stall test.
 
 use std::time::Instant;
 
@@ -22,6 +31,9 @@ const STALL_ITERATIONS: usize = 20;
 
 /// Lower bound on the centering parameter σ while the iterate is infeasible.
 const SIGMA_FLOOR_INFEASIBLE: f64 = 0.1;
+
+/// Maximal number of conjugate-gradient refinement steps of one Newton direction.
+const MAX_REFINEMENTS: usize = 20;
 
 /// Per-block factorization data of one iterate.
 enum Factor {
@@ -210,11 +222,14 @@ struct Measures {
     pinf: f64,
     dinf: f64,
     gap: f64,
+    /// Complementarity ⟨X, Y⟩ / (1 + |pobj| + |dobj|). It differs from `gap` by x·(c − A(Y)): requiring both
+    /// small keeps a dual residual multiplied by a large x from passing for a small gap.
+    compl: f64,
 }
 
 impl Measures {
     fn worst(&self) -> f64 {
-        self.pinf.max(self.dinf).max(self.gap)
+        self.pinf.max(self.dinf).max(self.gap).max(self.compl)
     }
 }
 
@@ -323,6 +338,7 @@ impl<'a> Ipm<'a> {
             pinf: blocks_norm(&rp) / (1.0 + self.c0_norm),
             dinf: rd / (1.0 + self.c_norm),
             gap: (pobj - dobj).abs() / (1.0 + pobj.abs() + dobj.abs()),
+            compl: blocks_dot(&it.xs, &it.ys).abs() / (1.0 + pobj.abs() + dobj.abs()),
         };
         (rp, aty, meas)
     }
@@ -350,6 +366,24 @@ impl<'a> Ipm<'a> {
             iterations,
             seconds: start.elapsed().as_secs_f64(),
         }
+    }
+
+    /// Measures that decrease while the iterate diverges along an infeasibility certificate: ‖A(Y)‖/τ with
+    /// τ = −⟨C₀, Y⟩ (primal), and (1 + ‖c‖)/τ with τ = −c·x (dual); +∞ when τ ≤ 0.
+    fn certificate_measures(&self, it: &Iterate, aty: &[f64]) -> (f64, f64) {
+        let tau_p = -aty[0];
+        let cert_p = if tau_p > 0.0 {
+            norm2(&aty[1..]) / tau_p
+        } else {
+            f64::INFINITY
+        };
+        let tau_d = -(self.p.primal_objective(&it.x) - self.p.objective[0]);
+        let cert_d = if tau_d > 0.0 {
+            (1.0 + self.c_norm) / tau_d
+        } else {
+            f64::INFINITY
+        };
+        (cert_p, cert_d)
     }
 
     /// Check for certificates of infeasibility at the current iterate.
@@ -389,7 +423,7 @@ impl<'a> Ipm<'a> {
         let mut schur = SchurMatrix::zeros(m + 1);
         let mut best: Option<(Iterate, Measures)> = None;
         let mut stall = 0usize;
-        let mut progress = (f64::INFINITY, f64::INFINITY, f64::INFINITY);
+        let mut progress = [f64::INFINITY; 5];
         let tol = self.s.tolerance;
 
         for iter in 0..=self.s.max_iterations {
@@ -401,16 +435,14 @@ impl<'a> Ipm<'a> {
                     meas.pobj, meas.dobj, meas.pinf, meas.dinf, meas.gap, mu_now
                 );
             }
-            // Progress: a 10% decrease of the infeasibility, the gap or μ below the best seen so far.
-            let infeas = meas.pinf.max(meas.dinf);
-            let improved = infeas < 0.9 * progress.0
-                || meas.gap < 0.9 * progress.1
-                || mu_now < 0.9 * progress.2;
-            progress = (
-                progress.0.min(infeas),
-                progress.1.min(meas.gap),
-                progress.2.min(mu_now),
-            );
+            // Progress: a 10% decrease, below the best seen so far, of the infeasibility, the gap, μ, or of the
+            // measures of the infeasibility certificates (the iterate diverging along a certificate is progress).
+            let (cert_p, cert_d) = self.certificate_measures(&it, &aty);
+            let now = [meas.pinf.max(meas.dinf), meas.gap, mu_now, cert_p, cert_d];
+            let improved = now.iter().zip(&progress).any(|(v, b)| *v < 0.9 * b);
+            for (b, v) in progress.iter_mut().zip(now) {
+                *b = b.min(v);
+            }
             if best.as_ref().is_none_or(|(_, b)| meas.worst() <= b.worst()) {
                 best = Some((
                     Iterate {
@@ -475,7 +507,7 @@ impl<'a> Ipm<'a> {
                 for (r, c) in rhs.iter_mut().zip(&self.p.objective).skip(1) {
                     *r -= c;
                 }
-                let dx = fs.solve(&rhs, self.par);
+                let mut dx = fs.solve(&rhs, self.par);
                 // ΔX = A*(Δx) + R_p ; ΔY = μ_t G − Y − sym(G ΔX Y) − corr
                 let mut dxs = Vec::with_capacity(nb);
                 let mut dys = Vec::with_capacity(nb);
@@ -494,6 +526,26 @@ impl<'a> Ipm<'a> {
                     dxs.push(dxk);
                     dys.push(dyk);
                 }
+                // Refinement by preconditioned conjugate gradients: the Newton residual A(ΔY) − r_d equals
+                // rhs − BΔx with B applied exactly (from the data, not the assembled matrix); the Cholesky factor
+                // is the preconditioner. Near the optimum B is ill-conditioned (and may need a shift to factor),
+                // and one solve leaves an error that would pollute the dual residual.
+                let ady = self.p.adjoint(&dys);
+                let mut r = vec![0.0; m + 1];
+                for i in 1..=m {
+                    r[i] = ady[i] - (self.p.objective[i] - aty[i]);
+                }
+                let target = 1e-3 * tol * (1.0 + self.c_norm);
+                if let Some(delta) = self.refine(fs, &g, &it.ys, &r, target) {
+                    for (a, d) in dx.iter_mut().zip(&delta) {
+                        *a += d;
+                    }
+                    for k in 0..nb {
+                        let ak = self.p.blocks[k].affine(&delta);
+                        dys[k].axpy(-1.0, &sym_product3(&g[k], &ak, &it.ys[k]));
+                        dxs[k].axpy(1.0, &ak);
+                    }
+                }
                 (dx, dxs, dys)
             };
             let steps = |dxs: &[BlockMatrix], dys: &[BlockMatrix]| -> (f64, f64) {
@@ -510,6 +562,7 @@ impl<'a> Ipm<'a> {
             let (_, dxp, dyp) = direction(&mut fs, 0.0, None);
             let (ap, ad) = steps(&dxp, &dyp);
             let (ap, ad) = (ap.min(1.0), ad.min(1.0));
+            let predictor_steps = (ap, ad);
             let mut gap_aff = 0.0;
             for k in 0..nb {
                 let mut xk = it.xs[k].clone();
@@ -526,14 +579,22 @@ impl<'a> Ipm<'a> {
             } else {
                 0.0
             };
-            let sigma = ((gap_aff / self.n) / mu).clamp(0.0, 1.0).powi(3).max(floor);
+            // The exponent (SDPT3's rule): 3 after long predictor steps, down to 1 after short ones, where an
+            // aggressive σ would lose centrality (problems without strict complementarity, e.g. SDPLIB's hinf).
+            let expon = (3.0 * ap.min(ad).powi(2)).max(1.0);
+            let sigma = ((gap_aff / self.n) / mu)
+                .clamp(0.0, 1.0)
+                .powf(expon)
+                .max(floor);
             // Corrector: second-order term sym(G ΔX_p ΔY_p).
             let corr: Vec<BlockMatrix> = (0..nb)
                 .map(|k| sym_product3(&g[k], &dxp[k], &dyp[k]))
                 .collect();
             let (dx, dxs, dys) = direction(&mut fs, sigma * mu, Some(&corr));
             let (ap, ad) = steps(&dxs, &dys);
-            let gamma = self.s.step_fraction;
+            // Fraction of the step to the boundary: from `step_fraction` after short steps up to 0.99 after full ones.
+            let f = self.s.step_fraction.min(0.99);
+            let gamma = f + (0.99 - f) * ap.min(ad).min(1.0);
             let ap = (gamma * ap).min(1.0);
             let ad = (gamma * ad).min(1.0);
             if !(ap.is_finite() && ad.is_finite()) || (ap < 1e-12 && ad < 1e-12) {
@@ -548,7 +609,10 @@ impl<'a> Ipm<'a> {
                 eprintln!("      newton residual ‖A(ΔY) − r_d‖ = {err:.2e}");
             }
             if self.s.verbose {
-                eprintln!("      σ {sigma:.2e}  α_p {ap:.3e}  α_d {ad:.3e}");
+                let (pp, pd) = predictor_steps;
+                eprintln!(
+                    "      predictor α_p {pp:.3e}  α_d {pd:.3e}   σ {sigma:.2e}  α_p {ap:.3e}  α_d {ad:.3e}"
+                );
             }
             for (xi, di) in it.x.iter_mut().zip(&dx[1..]) {
                 *xi += ap * di;
@@ -564,6 +628,88 @@ impl<'a> Ipm<'a> {
             self.s.max_iterations,
             start,
         )
+    }
+
+    /// B v = A(sym(G A*(v) Y)) applied from the data (v[0] is ignored; entry 0 of the result is 0).
+    fn apply_schur(&self, g: &[BlockMatrix], ys: &[BlockMatrix], v: &[f64]) -> Vec<f64> {
+        let mut v = v.to_vec();
+        v[0] = 0.0;
+        let mut out = vec![0.0; v.len()];
+        for (k, blk) in self.p.blocks.iter().enumerate() {
+            let w = sym_product3(&g[k], &blk.affine(&v), &ys[k]);
+            blk.adjoint_add(&w, &mut out);
+        }
+        out[0] = 0.0;
+        out
+    }
+
+    /// Solve B δ = r approximately by conjugate gradients preconditioned with the Cholesky factor of B;
+    /// returns None when r is already below `target` or no iterate improves on δ = 0.
+    fn refine(
+        &self,
+        fs: &mut FactoredSchur,
+        g: &[BlockMatrix],
+        ys: &[BlockMatrix],
+        r0: &[f64],
+        target: f64,
+    ) -> Option<Vec<f64>> {
+        let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+        let r0_norm = norm2(r0);
+        if r0_norm.is_nan() || r0_norm <= target {
+            return None;
+        }
+        let mut x = vec![0.0; r0.len()];
+        let mut r = r0.to_vec();
+        let mut z = fs.solve(&r, self.par);
+        let mut p = z.clone();
+        let mut rz = dot(&r, &z);
+        let mut best: Option<Vec<f64>> = None;
+        let mut best_norm = r0_norm;
+        let mut stagnant = 0;
+        for _ in 0..MAX_REFINEMENTS {
+            let q = self.apply_schur(g, ys, &p);
+            let pq = dot(&p, &q);
+            if !(pq > 0.0 && rz.is_finite()) {
+                break;
+            }
+            let alpha = rz / pq;
+            for i in 0..x.len() {
+                x[i] += alpha * p[i];
+                r[i] -= alpha * q[i];
+            }
+            // Stop at the target, on divergence, or after three iterations without halving the residual.
+            let rn = norm2(&r);
+            stagnant = if rn < 0.5 * best_norm {
+                0
+            } else {
+                stagnant + 1
+            };
+            if rn < best_norm {
+                best_norm = rn;
+                best = Some(x.clone());
+            }
+            if rn <= target || rn > 1e3 * r0_norm || stagnant >= 3 {
+                break;
+            }
+            z = fs.solve(&r, self.par);
+            let rz_new = dot(&r, &z);
+            let beta = rz_new / rz;
+            rz = rz_new;
+            for i in 0..p.len() {
+                p[i] = z[i] + beta * p[i];
+            }
+        }
+        // Accept only if the true residual (recomputed) improved.
+        let x = best?;
+        let bx = self.apply_schur(g, ys, &x);
+        let true_res: Vec<f64> = r0.iter().zip(&bx).map(|(a, b)| a - b).collect();
+        if std::env::var_os("POLYACT_DEBUG").is_some() {
+            eprintln!(
+                "      refinement: Newton residual {r0_norm:.2e} → {:.2e} (recurrence {best_norm:.2e})",
+                norm2(&true_res)
+            );
+        }
+        (norm2(&true_res) < r0_norm).then_some(x)
     }
 
     fn finish_best(
