@@ -154,20 +154,23 @@ impl FactoredSchur<'_> {
         )
     }
 
-    /// Factor in place; on failure retry with a growing diagonal shift. Returns false if every try failed.
-    fn factor(&mut self, par: Par) -> bool {
+    /// Factor in place; on failure rebuild B with `assemble` and retry with a growing diagonal shift (no copy
+    /// of B is kept: failures are rare and B can be large). Returns false if every try failed.
+    fn factor(&mut self, par: Par, assemble: &mut dyn FnMut(&mut SchurMatrix)) -> bool {
         let n = self.b.dim;
         let m = n - 1;
-        let diag: Vec<f64> = (1..n).map(|i| self.b.data[i * n + i]).collect();
-        let dmax = diag.iter().fold(0.0f64, |a, &b| a.max(b.abs()));
-        if !diag.iter().all(|d| d.is_finite()) || dmax == 0.0 {
+        let diag_max = |b: &SchurMatrix| {
+            let d: Vec<f64> = (1..n).map(|i| b.data[i * n + i]).collect();
+            d.iter()
+                .all(|v| v.is_finite())
+                .then(|| d.iter().fold(0.0f64, |a, &b| a.max(b.abs())))
+        };
+        let Some(dmax) = diag_max(self.b).filter(|&d| d > 0.0) else {
             return false;
-        }
-        // Keep a copy of the lower triangle to retry with a shift.
-        let backup = self.b.data.clone();
+        };
         for shift in [0.0, 1e-14, 1e-12, 1e-10] {
             if shift > 0.0 {
-                self.b.data.copy_from_slice(&backup);
+                assemble(self.b);
                 for i in 1..n {
                     self.b.data[i * n + i] += shift * dmax;
                 }
@@ -475,10 +478,13 @@ impl<'a> Ipm<'a> {
             };
             let g: Vec<BlockMatrix> = fx.iter().map(Factor::inverse).collect();
 
-            schur.clear();
-            super::block::assemble_schur(&self.p.blocks, &g, &it.ys, &mut schur);
+            let mut assemble = |b: &mut SchurMatrix| {
+                b.clear();
+                super::block::assemble_schur(&self.p.blocks, &g, &it.ys, b);
+            };
+            assemble(&mut schur);
             let mut fs = FactoredSchur { b: &mut schur };
-            if !fs.factor(self.par) {
+            if !fs.factor(self.par, &mut assemble) {
                 return self.finish_best(best, SdpStatus::Stalled, iter, start);
             }
 

@@ -1,0 +1,196 @@
+//! Figures: the paper's Figure 1 (residuals against the sample index), as PNG and SVG.
+//!
+//! API: [`residual_figure`] draws two panels — top: every output's residual ε_{i,j} = f_j(x_i; c) − y_{i,j}
+//! against the sample index i (one colour per output j); bottom: ‖ε_i‖₂ against i — into `<base>.png` and
+//! `<base>.svg` ([`figure_paths`] derives both names from the path given). Pure Rust: text is rendered with
+//! the DejaVu Sans font embedded in the binary (crate `dejavu`), no system font is looked up.
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// Size of the figure in pixels (PNG) or user units (SVG).
+pub const FIGURE_SIZE: (u32, u32) = (1100, 850);
+
+static FONT: Once = Once::new();
+
+/// Register the embedded DejaVu Sans as plotters' "sans-serif" family (idempotent).
+fn register_font() {
+    FONT.call_once(|| {
+        // The font is valid TrueType shipped by the `dejavu` crate; registration cannot fail for it.
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        );
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Bold, dejavu::sans::bold());
+    });
+}
+
+/// The PNG and SVG paths for a figure: `residuals.png` → (`residuals.png`, `residuals.svg`); any other or no
+/// extension is replaced by both.
+pub fn figure_paths(path: &Path) -> (PathBuf, PathBuf) {
+    (path.with_extension("png"), path.with_extension("svg"))
+}
+
+/// What to draw in the residual figure.
+#[derive(Clone, Debug)]
+pub struct ResidualFigure<'a> {
+    /// ε_i = f(x_i; c) − y_i, one row per sample.
+    pub residuals: &'a [Vec<f64>],
+    /// Title line (e.g. the problem and the data set).
+    pub title: String,
+}
+
+/// Draw the residual figure into `<base>.png` and `<base>.svg`; returns both paths.
+pub fn residual_figure(fig: &ResidualFigure<'_>, path: &Path) -> Result<(PathBuf, PathBuf)> {
+    register_font();
+    if fig.residuals.is_empty() {
+        return Err(Error::InvalidInput("no residuals to plot".into()));
+    }
+    let (png, svg) = figure_paths(path);
+    let err = |p: &Path, e: &dyn std::fmt::Display| {
+        Error::InvalidInput(format!("cannot draw {}: {e}", p.display()))
+    };
+    {
+        let root = BitMapBackend::new(&png, FIGURE_SIZE).into_drawing_area();
+        draw(&root, fig).map_err(|e| err(&png, &e))?;
+        root.present().map_err(|e| err(&png, &e))?;
+    }
+    {
+        let root = SVGBackend::new(&svg, FIGURE_SIZE).into_drawing_area();
+        draw(&root, fig).map_err(|e| err(&svg, &e))?;
+        root.present().map_err(|e| err(&svg, &e))?;
+    }
+    Ok((png, svg))
+}
+
+type DrawResult<B> =
+    std::result::Result<(), DrawingAreaErrorKind<<B as DrawingBackend>::ErrorType>>;
+
+/// Range [lo, hi] padded by 5% (and widened when degenerate).
+fn padded(lo: f64, hi: f64) -> (f64, f64) {
+    let (lo, hi) = if lo.is_finite() && hi.is_finite() {
+        (lo, hi)
+    } else {
+        (0.0, 1.0)
+    };
+    let span = hi - lo;
+    let pad = if span > 0.0 {
+        0.05 * span
+    } else {
+        0.5 * lo.abs().max(1e-12)
+    };
+    (lo - pad, hi + pad)
+}
+
+/// A tick label: "0" for values that are zero up to rounding, else two significant digits in scientific form.
+fn tick(v: f64, span: f64) -> String {
+    if v.abs() <= 1e-9 * span.abs() {
+        "0".into()
+    } else {
+        format!("{v:.1e}")
+    }
+}
+
+fn draw<B: DrawingBackend>(
+    root: &DrawingArea<B, Shift>,
+    fig: &ResidualFigure<'_>,
+) -> DrawResult<B> {
+    root.fill(&WHITE)?;
+    let (title_area, body) = root.split_vertically(56);
+    title_area.titled(
+        &fig.title,
+        ("sans-serif", 24).into_font().style(FontStyle::Bold),
+    )?;
+    let (top, bottom) = body.split_vertically((body.dim_in_pixel().1 as f64 * 0.55) as u32);
+    let r = fig.residuals;
+    let n = r.len();
+    let m = r[0].len();
+    let x_range = 0.0..(n as f64 + 1.0);
+
+    // Top panel: ε_{i,j} against i, one colour per output j.
+    let (lo, hi) = r
+        .iter()
+        .flatten()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    let (lo, hi) = padded(lo.min(0.0), hi.max(0.0));
+    let mut chart = ChartBuilder::on(&top)
+        .caption(
+            format!(
+                "Residuals ε_ij = f_j(x_i; c) − y_ij of all {m} outputs (one colour per output j)"
+            ),
+            ("sans-serif", 19),
+        )
+        .margin(12)
+        .x_label_area_size(48)
+        .y_label_area_size(96)
+        .build_cartesian_2d(x_range.clone(), lo..hi)?;
+    chart
+        .configure_mesh()
+        .x_desc("sample index i")
+        .y_desc("residual ε_ij")
+        .axis_desc_style(("sans-serif", 18))
+        .label_style(("sans-serif", 15))
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| tick(*v, hi - lo))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    chart.draw_series(LineSeries::new(
+        [(0.0, 0.0), (n as f64 + 1.0, 0.0)],
+        BLACK.mix(0.5).stroke_width(1),
+    ))?;
+    for j in 0..m {
+        // Dark, saturated hues spread over the colour wheel (readable on white).
+        let colour = HSLColor(0.9 * j as f64 / m.max(1) as f64, 0.85, 0.42).mix(0.85);
+        chart.draw_series(
+            r.iter()
+                .enumerate()
+                .map(|(i, ri)| Circle::new(((i + 1) as f64, ri[j]), 3, colour.filled())),
+        )?;
+    }
+
+    // Bottom panel: ‖ε_i‖₂ against i.
+    let norms: Vec<f64> = r
+        .iter()
+        .map(|ri| ri.iter().map(|v| v * v).sum::<f64>().sqrt())
+        .collect();
+    let top_norm = norms.iter().copied().fold(0.0f64, f64::max);
+    let (_, hi) = padded(0.0, top_norm);
+    let mut chart = ChartBuilder::on(&bottom)
+        .caption(
+            "Residual norm ‖ε_i‖₂ = ‖f(x_i; c) − y_i‖₂ per sample",
+            ("sans-serif", 19),
+        )
+        .margin(12)
+        .x_label_area_size(48)
+        .y_label_area_size(96)
+        .build_cartesian_2d(x_range, 0.0..hi)?;
+    chart
+        .configure_mesh()
+        .x_desc("sample index i")
+        .y_desc("‖ε_i‖₂")
+        .axis_desc_style(("sans-serif", 18))
+        .label_style(("sans-serif", 15))
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_label_formatter(&|v| tick(*v, hi))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    chart.draw_series(LineSeries::new(
+        norms.iter().enumerate().map(|(i, &v)| ((i + 1) as f64, v)),
+        BLUE.stroke_width(1),
+    ))?;
+    chart.draw_series(
+        norms
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| Circle::new(((i + 1) as f64, v), 3, BLUE.filled())),
+    )?;
+    Ok(())
+}
