@@ -41,12 +41,18 @@ fn random_pd(rng: &mut Rng, b: &BlockMatrix) -> BlockMatrix {
             }
             BlockMatrix::Dense(p)
         }
-        BlockMatrix::Diagonal(d) => BlockMatrix::Diagonal(d.iter().map(|_| 1.0 + rng.uniform()).collect()),
+        BlockMatrix::Diagonal(d) => {
+            BlockMatrix::Diagonal(d.iter().map(|_| 1.0 + rng.uniform()).collect())
+        }
     }
 }
 
 fn bench(c: &mut Criterion) {
-    for (name, degrees, w) in [("(1,1,1)", vec![1, 1, 1], 5), ("(2,2)", vec![2, 2], 4), ("(2,3)", vec![2, 3], 4)] {
+    for (name, degrees, w) in [
+        ("(1,1,1)", vec![1, 1, 1], 5),
+        ("(2,2)", vec![2, 2], 4),
+        ("(2,3)", vec![2, 3], 4),
+    ] {
         let r = relaxation(&degrees, w);
         let sdp = r.sdp();
         let mut rng = Rng::new(2);
@@ -70,7 +76,13 @@ fn bench(c: &mut Criterion) {
             })
         });
         group.bench_function("cholesky", |b| {
-            let m = Mat::from_fn(n - 1, n - 1, |i, j| if i == j { n as f64 } else { 1.0 / (1.0 + (i + j) as f64) });
+            let m = Mat::from_fn(n - 1, n - 1, |i, j| {
+                if i == j {
+                    n as f64
+                } else {
+                    1.0 / (1.0 + (i + j) as f64)
+                }
+            });
             b.iter(|| m.llt(faer::Side::Lower).unwrap())
         });
         group.finish();

@@ -3,14 +3,16 @@
 
 use std::time::Instant;
 
+use crate::certificate::Certificate;
 use crate::error::{Error, Result};
-use crate::hierarchy::{self, HierarchySettings, OrderResult};
+use crate::hierarchy::{self, HierarchyResult, HierarchySettings, OrderResult};
+use crate::pop::Pop;
 
 /// Tolerance of the certificate check (residual coefficients relative to 1 + |γ|, eigenvalues relative).
 pub const CERTIFICATE_TOLERANCE: f64 = 1e-6;
 use crate::network::Problem;
 use crate::pop::loss::{Loss, loss_value, network_pop};
-use crate::report::{FitReport, FitStatus, OrderSummary};
+use crate::report::{FitReport, FitStatus, OrderSummary, PopReport};
 
 /// Default radius of the ball R² − ‖(c, θ)‖² ≥ 0.
 ///
@@ -106,27 +108,10 @@ fn fit_once(
         ..settings.hierarchy.clone()
     };
     let result = hierarchy::run(&pop, &hs, &upper, on_order)?;
-    // The SOS certificate of the best bound, checked independently of the solver.
-    let cert_order = result
-        .orders
-        .iter()
-        .filter(|o| o.status.is_solved())
-        .max_by(|a, b| a.lower_bound.total_cmp(&b.lower_bound));
-    let certificate = cert_order.and_then(|o| o.certificate.clone());
-    let verification = match &certificate {
-        Some(c) => Some(c.verify(&pop, CERTIFICATE_TOLERANCE)?),
-        None => None,
-    };
-    let certified_lower_bound = verification
-        .as_ref()
-        .filter(|v| v.accepted())
-        .and_then(|v| v.certified_lower_bound);
+    let (certificate, certified_lower_bound) = verified_bound(&result, &pop)?;
 
     // The answer: the certified order if any, else the order with the best candidate.
-    let chosen = result
-        .certified()
-        .or_else(|| result.best())
-        .unwrap_or_else(|| result.last());
+    let chosen = result.chosen();
     let z = chosen
         .best_candidate
         .map(|i| chosen.candidates[i].clone())
@@ -135,13 +120,7 @@ fn fit_once(
     let loss = loss_value(problem, &coefficients, settings.loss);
     let lower_bound = result.lower_bound();
     let gap = lower_bound.map(|lb| loss - lb);
-    let status = if chosen.certified {
-        FitStatus::Certified
-    } else if lower_bound.is_some() {
-        FitStatus::Uncertified
-    } else {
-        FitStatus::Failed
-    };
+    let status = status_of(&result);
     let norm = z.iter().map(|v| v * v).sum::<f64>().sqrt();
     let ball_active = radius.is_some_and(|r| norm >= 0.999 * r);
     let minimizers = if chosen.flat {
@@ -201,4 +180,88 @@ fn fit_once(
         notes,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// How a hierarchy run ended, as reported.
+fn status_of(result: &HierarchyResult) -> FitStatus {
+    if result.chosen().certified {
+        FitStatus::Certified
+    } else if result.lower_bound().is_some() {
+        FitStatus::Uncertified
+    } else {
+        FitStatus::Failed
+    }
+}
+
+/// The certificate of the best bound and, when it verifies, the bound it certifies on the ball.
+fn verified_bound(
+    result: &HierarchyResult,
+    pop: &Pop,
+) -> Result<(Option<Certificate>, Option<f64>)> {
+    let cert = result.best_certificate().cloned();
+    let bound = match &cert {
+        Some(c) => {
+            let v = c.verify(pop, CERTIFICATE_TOLERANCE)?;
+            v.certified_lower_bound.filter(|_| v.accepted())
+        }
+        None => None,
+    };
+    Ok((cert, bound))
+}
+
+/// Run the hierarchy on a general POP and build its report (with the certificate of the best bound checked).
+/// Returns the report and that certificate.
+pub fn solve_pop(
+    pop: &Pop,
+    settings: &HierarchySettings,
+    on_order: &mut dyn FnMut(&OrderResult),
+) -> Result<(crate::report::PopReport, Option<Certificate>)> {
+    let start = Instant::now();
+    let hs = HierarchySettings {
+        certificates: true,
+        ..settings.clone()
+    };
+    let oracle = |z: &[f64]| hierarchy::feasible_objective(pop, z);
+    let result = hierarchy::run(pop, &hs, &oracle, on_order)?;
+    let chosen = result.chosen();
+    let minimizers = if chosen.flat {
+        chosen.candidates.clone()
+    } else {
+        chosen
+            .best_candidate
+            .map(|i| vec![chosen.candidates[i].clone()])
+            .unwrap_or_default()
+    };
+    let lower_bound = result.lower_bound();
+    let (cert, certified_lower_bound) = verified_bound(&result, pop)?;
+    let status = status_of(&result);
+    let mut notes = vec![];
+    if crate::certificate::find_ball(pop).is_none() {
+        notes.push(
+            "no ball constraint R² − ‖z‖² ≥ 0: the relaxation may be ill-posed and no certified bound is \
+             stated (add \"radius\" to the file or --radius)"
+                .into(),
+        );
+    }
+    if let Some(why) = &result.stopped_early {
+        notes.push(format!("stopped before the maximal order: {why}"));
+    }
+    Ok((
+        PopReport {
+            status,
+            variables: pop.variable_names.clone(),
+            minimizers,
+            objective: chosen.upper_bound,
+            lower_bound,
+            certified_lower_bound,
+            gap: chosen.upper_bound.zip(lower_bound).map(|(u, l)| u - l),
+            order: chosen.order,
+            flat: chosen.flat,
+            rank: chosen.rank,
+            hierarchy: result.orders.iter().map(OrderSummary::from).collect(),
+            notes,
+            seconds: start.elapsed().as_secs_f64(),
+        },
+        cert,
+    ))
 }

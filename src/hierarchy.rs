@@ -142,6 +142,23 @@ impl HierarchyResult {
             .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.max(b))))
     }
 
+    /// The order whose answer is reported: the certified one (flat first), else the one with the best
+    /// candidate, else the last.
+    pub fn chosen(&self) -> &OrderResult {
+        self.certified()
+            .or_else(|| self.best())
+            .unwrap_or_else(|| self.last())
+    }
+
+    /// The SOS certificate of the best lower bound, when certificates were kept.
+    pub fn best_certificate(&self) -> Option<&Certificate> {
+        self.orders
+            .iter()
+            .filter(|o| o.status.is_solved())
+            .max_by(|a, b| a.lower_bound.total_cmp(&b.lower_bound))
+            .and_then(|o| o.certificate.as_ref())
+    }
+
     /// The order result holding the best (lowest) upper bound.
     pub fn best(&self) -> Option<&OrderResult> {
         self.orders
@@ -373,83 +390,4 @@ impl Candidates {
             .copied()
             .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.min(b))))
     }
-}
-
-/// Run the hierarchy on a general POP and build its report (with the certificate of the best bound checked).
-/// Returns the report and that certificate.
-pub fn solve_pop(
-    pop: &Pop,
-    settings: &HierarchySettings,
-    on_order: &mut dyn FnMut(&OrderResult),
-) -> Result<(crate::report::PopReport, Option<Certificate>)> {
-    use crate::report::{FitStatus, OrderSummary, PopReport};
-    let start = Instant::now();
-    let hs = HierarchySettings {
-        certificates: true,
-        ..settings.clone()
-    };
-    let oracle = |z: &[f64]| feasible_objective(pop, z);
-    let result = run(pop, &hs, &oracle, on_order)?;
-    let chosen = result
-        .certified()
-        .or_else(|| result.best())
-        .unwrap_or_else(|| result.last());
-    let minimizers = if chosen.flat {
-        chosen.candidates.clone()
-    } else {
-        chosen
-            .best_candidate
-            .map(|i| vec![chosen.candidates[i].clone()])
-            .unwrap_or_default()
-    };
-    let lower_bound = result.lower_bound();
-    let cert = result
-        .orders
-        .iter()
-        .filter(|o| o.status.is_solved())
-        .max_by(|a, b| a.lower_bound.total_cmp(&b.lower_bound))
-        .and_then(|o| o.certificate.clone());
-    let certified_lower_bound = match &cert {
-        Some(c) => {
-            let v = c.verify(pop, 1e-6)?;
-            v.certified_lower_bound.filter(|_| v.accepted())
-        }
-        None => None,
-    };
-    let status = if chosen.certified {
-        FitStatus::Certified
-    } else if lower_bound.is_some() {
-        FitStatus::Uncertified
-    } else {
-        FitStatus::Failed
-    };
-    let mut notes = vec![];
-    if crate::certificate::find_ball(pop).is_none() {
-        notes.push(
-            "no ball constraint R² − ‖z‖² ≥ 0: the relaxation may be ill-posed and no certified bound is \
-             stated (add \"radius\" to the file or --radius)"
-                .into(),
-        );
-    }
-    if let Some(why) = &result.stopped_early {
-        notes.push(format!("stopped before the maximal order: {why}"));
-    }
-    Ok((
-        PopReport {
-            status,
-            variables: pop.variable_names.clone(),
-            minimizers,
-            objective: chosen.upper_bound,
-            lower_bound,
-            certified_lower_bound,
-            gap: chosen.upper_bound.zip(lower_bound).map(|(u, l)| u - l),
-            order: chosen.order,
-            flat: chosen.flat,
-            rank: chosen.rank,
-            hierarchy: result.orders.iter().map(OrderSummary::from).collect(),
-            notes,
-            seconds: start.elapsed().as_secs_f64(),
-        },
-        cert,
-    ))
 }

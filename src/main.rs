@@ -469,12 +469,13 @@ fn run_pop(path: &Path, radius: Option<f64>, opts: &FitOptions) -> Result<()> {
             println!("  {}", order_line(&OrderSummary::from(o)));
         }
     };
-    let (report, cert) = polyact::hierarchy::solve_pop(&problem.pop, &settings, &mut on_order)?;
+    let (report, cert) = polyact::fit::solve_pop(&problem.pop, &settings, &mut on_order)?;
     if let Some(p) = &opts.certificate {
         write_certificate(cert.as_ref(), p)?;
     }
     if let Some(p) = &opts.output {
-        std::fs::write(p, report.to_json()).with_context(|| format!("cannot write {}", p.display()))?;
+        std::fs::write(p, report.to_json())
+            .with_context(|| format!("cannot write {}", p.display()))?;
     }
     if opts.json {
         println!("{}", report.to_json());
@@ -491,11 +492,22 @@ fn run_verify(problem: &Path, cert: &Path, json: bool, tol: f64) -> Result<()> {
     } else {
         println!("claimed bound     {:.9e}", v.claimed_bound);
         println!("max residual      {:.3e}", v.max_residual);
-        let worst = v.min_eigenvalues.iter().copied().fold(f64::INFINITY, f64::min);
-        println!("min eigenvalue    {worst:.3e} (relative, over {} Gram matrices)", v.min_eigenvalues.len());
+        let worst = v
+            .min_eigenvalues
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min);
+        println!(
+            "min eigenvalue    {worst:.3e} (relative, over {} Gram matrices)",
+            v.min_eigenvalues.len()
+        );
         match (v.radius, v.certified_lower_bound) {
-            (Some(r), Some(b)) => println!("certified bound   {b:.9e} (on the feasible set within the ball of radius {r})"),
-            _ => println!("certified bound   - (no ball constraint: only the residual above is stated)"),
+            (Some(r), Some(b)) => println!(
+                "certified bound   {b:.9e} (on the feasible set within the ball of radius {r})"
+            ),
+            _ => println!(
+                "certified bound   - (no ball constraint: only the residual above is stated)"
+            ),
         }
     }
     if v.accepted() {
