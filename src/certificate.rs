@@ -1,7 +1,7 @@
 //! SOS certificates of lower bounds (the dual side of the moment relaxation, paper eq. 3.3), and their
 //! verification independently of the solver.
 //!
-//! A certificate of order k states f − γ = σ₀ + Σⱼ σⱼ gⱼ with σⱼ(z) = vⱼ(z)ᵀ Qⱼ vⱼ(z), vⱼ the monomials of
+//! A certificate of order k states f − γ = σ₀ + Σⱼ σⱼ gⱼ (+ Σ_k λ_k h_k for equalities, λ_k any polynomials) with σⱼ(z) = vⱼ(z)ᵀ Qⱼ vⱼ(z), vⱼ the monomials of
 //! degree ≤ k − ⌈deg gⱼ/2⌉, and Qⱼ ⪰ 0 (the Gram matrices, from the SDP's dual Y). If the identity and the
 //! PSD-ness held exactly, f ≥ γ on K = {gⱼ ≥ 0}. In floating point neither holds exactly, so
 //! [`Certificate::verify`]:
@@ -80,6 +80,12 @@ pub struct Certificate {
     pub inequalities: Terms2,
     /// σ₀ first, then one multiplier per inequality that has one.
     pub multipliers: Vec<SosMultiplier>,
+    /// The equalities h_k = 0.
+    #[serde(default)]
+    pub equalities: Terms2,
+    /// The polynomial multipliers λ_k of the equalities (any sign): f − γ = σ₀ + Σ σⱼ gⱼ + Σ λ_k h_k.
+    #[serde(default)]
+    pub equality_multipliers: Terms2,
 }
 
 /// A list of polynomials as term lists.
@@ -157,7 +163,14 @@ impl Certificate {
                 _ => {}
             }
         }
+        let n = pop.nvars();
+        let mut lambdas = vec![Polynomial::zero(n); pop.equalities.len()];
+        for (&(k, u, scale), &w) in relax.equality_rows().iter().zip(&sol.equality_multipliers) {
+            lambdas[k].add_term(basis.monomial(u).clone(), w / scale);
+        }
         Certificate {
+            equalities: pop.equalities.iter().map(to_terms).collect(),
+            equality_multipliers: lambdas.iter().map(to_terms).collect(),
             variables: pop.variable_names.clone(),
             order: k,
             lower_bound: sol.dual_objective,
@@ -221,8 +234,31 @@ impl Certificate {
                 )));
             }
         }
+        if self.equalities.len() != pop.equalities.len()
+            || self.equality_multipliers.len() != pop.equalities.len()
+        {
+            return Err(Error::InvalidInput(format!(
+                "the certificate has {} equalities and {} multipliers, the problem {} equalities",
+                self.equalities.len(),
+                self.equality_multipliers.len(),
+                pop.equalities.len()
+            )));
+        }
+        for (k, (t, h)) in self.equalities.iter().zip(&pop.equalities).enumerate() {
+            if !same(&from_terms(n, t, "certificate equality")?, h) {
+                return Err(Error::InvalidInput(format!(
+                    "equality {} of the certificate differs from the problem's",
+                    k + 1
+                )));
+            }
+        }
         let mut problems = vec![];
         let mut residual = f.clone();
+        // λ_k h_k vanishes on K: it enters the identity but not the bound.
+        for (t, h) in self.equality_multipliers.iter().zip(&pop.equalities) {
+            let lambda = from_terms(n, t, "equality multiplier")?;
+            residual.add_scaled(&lambda.product(h), -1.0);
+        }
         residual.add_term(Monomial::one(n), -self.lower_bound);
         let mut correction = Polynomial::zero(n);
         let mut min_eigenvalues = vec![];

@@ -34,6 +34,8 @@ pub struct MomentRelaxation {
     roles: Vec<BlockRole>,
     /// Each inequality was divided by this (its largest coefficient; 0 for a zero polynomial, dropped).
     scales: Vec<f64>,
+    /// For each equality row of the SDP: (equality index k, monomial index u, scale of h_k).
+    equality_rows: Vec<(usize, usize, f64)>,
     /// Dense objective coefficients over the basis (entry 0 = constant).
     objective: Vec<f64>,
 }
@@ -76,11 +78,6 @@ impl MomentRelaxation {
             return Err(Error::InvalidInput(format!(
                 "relaxation order {order} is below the minimal order {k0} of this problem"
             )));
-        }
-        if !pop.equalities.is_empty() {
-            return Err(Error::InvalidInput(
-                "equality constraints are not supported by the relaxation yet".into(),
-            ));
         }
         let size = RelaxationSize::of(n, order);
         if size.bytes > max_bytes || size.moments > u32::MAX as usize {
@@ -128,7 +125,31 @@ impl MomentRelaxation {
         let objective = basis.coefficients(&pop.objective).ok_or_else(|| {
             Error::InvalidInput("objective degree exceeds twice the relaxation order".into())
         })?;
-        let sdp = SdpProblem::new(m - 1, objective.clone(), blocks)?;
+        // Equalities h_k = 0: Σ_γ h_γ y_{u+γ} = 0 for every monomial u of degree ≤ 2k − deg h_k (each h_k
+        // divided by its largest coefficient).
+        let mut equality_rows = vec![];
+        let mut rows = vec![];
+        for (k, h) in pop.equalities.iter().enumerate() {
+            let scale = h.max_abs_coefficient();
+            if scale == 0.0 {
+                continue;
+            }
+            let dh = h.degree() as usize;
+            for u in 0..basis.count_up_to(2 * order - dh) {
+                let row: Vec<(u32, f64)> = h
+                    .terms()
+                    .map(|(gamma, c)| {
+                        let idx = basis
+                            .index(&basis.monomial(u).times(gamma))
+                            .expect("degree ≤ 2k");
+                        (idx as u32, c / scale)
+                    })
+                    .collect();
+                rows.push(row);
+                equality_rows.push((k, u, scale));
+            }
+        }
+        let sdp = SdpProblem::new(m - 1, objective.clone(), blocks)?.with_equalities(rows)?;
         Ok(MomentRelaxation {
             pop: pop.clone(),
             order,
@@ -136,6 +157,7 @@ impl MomentRelaxation {
             sdp,
             roles,
             scales,
+            equality_rows,
             objective,
         })
     }
@@ -158,6 +180,12 @@ impl MomentRelaxation {
     /// The SDP: minimize Σ f_α y_α subject to the moment and localizing matrices being PSD.
     pub fn sdp(&self) -> &SdpProblem {
         &self.sdp
+    }
+
+    /// For each equality row of the SDP: the equality k, the monomial u (index in the basis) it multiplies,
+    /// and the factor h_k was divided by.
+    pub fn equality_rows(&self) -> &[(usize, usize, f64)] {
+        &self.equality_rows
     }
 
     /// The factor each inequality was divided by in its localizing block.
@@ -192,7 +220,8 @@ impl MomentRelaxation {
             row.push((0, bound));
             let mut blocks = self.sdp.blocks().to_vec();
             blocks.push(ConstraintBlock::Diagonal(DiagonalBlock::new(vec![row])));
-            SdpProblem::new(self.sdp.num_vars(), c, blocks)
+            SdpProblem::new(self.sdp.num_vars(), c, blocks)?
+                .with_equalities(self.sdp.equalities().to_vec())
         }
     }
 

@@ -96,3 +96,21 @@ fn a_certificate_for_another_problem_is_refused() {
     let e = cert.verify(&other, 1e-6).unwrap_err().to_string();
     assert!(e.contains("another problem"), "{e}");
 }
+
+#[test]
+fn certificates_with_equality_multipliers_verify() {
+    // min x1 + x2 + x3 on the unit sphere (inside a ball of radius 2): value −√3.
+    let json =
+        r#"{ "objective": "x1 + x2 + x3", "equalities": ["x1^2 + x2^2 + x3^2 - 1"], "radius": 2 }"#;
+    let (pop, cert) = certificate_for(json);
+    assert_eq!(cert.equality_multipliers.len(), 1);
+    let v = cert.verify(&pop, 1e-6).unwrap();
+    assert!(v.accepted(), "{:?}", v.problems);
+    let bound = v.certified_lower_bound.unwrap();
+    let opt = -(3f64).sqrt();
+    assert!(bound <= opt + 1e-9 && bound > opt - 1e-3, "{bound}");
+    // Tampering with the equality multiplier breaks the identity.
+    let mut bad = cert.clone();
+    bad.equality_multipliers[0][0].1 += 1e-2;
+    assert!(!bad.verify(&pop, 1e-6).unwrap().accepted());
+}

@@ -69,3 +69,26 @@ fn symmetric_quartic_has_two_minimizers() {
     assert!(o.lower_bound.abs() < 1e-6);
     assert_points(&o.candidates, &[[1.0, 0.0], [-1.0, 0.0]], 1e-4);
 }
+
+#[test]
+fn linear_objective_on_the_sphere() {
+    // min x1 + x2 + x3 s.t. x1² + x2² + x3² = 1 → −√3 at −(1, 1, 1)/√3.
+    let n = 3;
+    let f = &(&x(n, 0) + &x(n, 1)) + &x(n, 2);
+    let h = &(&(&x(n, 0).pow(2) + &x(n, 1).pow(2)) + &x(n, 2).pow(2)) - &c(n, 1.0);
+    let pop = Pop::new(
+        vec!["x1".into(), "x2".into(), "x3".into()],
+        f,
+        vec![],
+        vec![h],
+    )
+    .unwrap();
+    let res = solve(&pop);
+    let o = res.certified().expect("certified");
+    let v = -(3f64).sqrt();
+    assert!((o.lower_bound - v).abs() < 1e-6, "{}", o.lower_bound);
+    let z = &o.candidates[o.best_candidate.unwrap()];
+    for zi in z {
+        assert!((zi + 1.0 / (3f64).sqrt()).abs() < 1e-5, "{z:?}");
+    }
+}

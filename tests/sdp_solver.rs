@@ -198,3 +198,28 @@ fn refuses_what_does_not_fit() {
     .unwrap_err();
     assert!(err.to_string().contains("GB"), "{err}");
 }
+
+#[test]
+fn equality_constraints_and_their_multipliers() {
+    // min x1 + x2 s.t. x1 ≥ 0, x2 ≥ 0, x1 + 2 x2 = 2 → (0, 1), value 1; multiplier w = 1/2 (x2's reduced cost 0).
+    let blk = DiagonalBlock::new(vec![vec![(1, 1.0)], vec![(2, 1.0)]]);
+    let p = SdpProblem::new(2, vec![0.0, 1.0, 1.0], vec![ConstraintBlock::Diagonal(blk)])
+        .unwrap()
+        .with_equalities(vec![vec![(0, -2.0), (1, 1.0), (2, 2.0)]])
+        .unwrap();
+    let s = solve(&p, &settings()).unwrap();
+    assert_eq!(s.status, SdpStatus::Optimal);
+    assert!(
+        (s.primal_objective - 1.0).abs() < 1e-7,
+        "{}",
+        s.primal_objective
+    );
+    assert!(
+        (s.x[0]).abs() < 1e-6 && (s.x[1] - 1.0).abs() < 1e-6,
+        "{:?}",
+        s.x
+    );
+    assert!((s.dual_objective - 1.0).abs() < 1e-7);
+    let check = p.check_with_multipliers(&s.x, &s.dual, &s.equality_multipliers);
+    assert!(check.holds(1e-7), "{check:?}");
+}

@@ -34,6 +34,8 @@ pub struct SdpProblem {
     /// c, indexed 0..=m; c[0] is the constant term of the objective.
     objective: Vec<f64>,
     blocks: Vec<ConstraintBlock>,
+    /// Linear equality constraints Σ coef · x[idx] = 0 over the full vector (idx 0 = the constant).
+    equalities: Vec<Vec<(u32, f64)>>,
 }
 
 impl SdpProblem {
@@ -75,7 +77,52 @@ impl SdpProblem {
             num_vars,
             objective,
             blocks,
+            equalities: vec![],
         })
+    }
+
+    /// Add linear equality constraints Σ coef · x[idx] = 0 (rows over the full vector, idx 0 = the constant).
+    /// The dual gains one free multiplier w per row: A(Y) + Eᵀw = c, objective c₀ − ⟨C₀, Y⟩ − w·e₀.
+    pub fn with_equalities(mut self, rows: Vec<Vec<(u32, f64)>>) -> Result<SdpProblem> {
+        for (r, row) in rows.iter().enumerate() {
+            if let Some(&(i, _)) = row.iter().find(|(i, _)| *i as usize > self.num_vars) {
+                return Err(Error::InvalidInput(format!(
+                    "SDP equality {} refers to variable {i} but there are {}",
+                    r + 1,
+                    self.num_vars
+                )));
+            }
+            if row.iter().any(|(_, c)| !c.is_finite()) {
+                return Err(Error::InvalidInput(format!(
+                    "SDP equality {} has a coefficient that is not finite",
+                    r + 1
+                )));
+            }
+        }
+        self.equalities = rows;
+        Ok(self)
+    }
+
+    /// The equality rows.
+    pub fn equalities(&self) -> &[Vec<(u32, f64)>] {
+        &self.equalities
+    }
+
+    /// E x for the full vector x (x[0] = 1 is the constant).
+    pub fn equality_residual(&self, full: &[f64]) -> Vec<f64> {
+        self.equalities
+            .iter()
+            .map(|r| r.iter().map(|&(i, c)| c * full[i as usize]).sum())
+            .collect()
+    }
+
+    /// out[i] += (Eᵀ w)_i for every variable i (including 0).
+    pub fn equality_adjoint_add(&self, w: &[f64], out: &mut [f64]) {
+        for (r, &wr) in self.equalities.iter().zip(w) {
+            for &(i, c) in r {
+                out[i as usize] += c * wr;
+            }
+        }
     }
 
     /// Number of free variables m.
@@ -112,7 +159,8 @@ impl SdpProblem {
                 }
             })
             .sum();
-        8 * (m * m + 12 * blocks + 8 * m)
+        let l = self.equalities.len();
+        8 * (m * m + 12 * blocks + 8 * m + l * m + l * l)
     }
 
     /// X(x) for the full vector (x₀ = 1 is prepended here): the primal slack of `x` (length m).
@@ -143,8 +191,17 @@ impl SdpProblem {
     /// Check a solution independently of the solver: recompute X(x) and A(Y) from the data and measure
     /// feasibility, PSD-ness by eigenvalues, and the duality gap.
     pub fn check(&self, x: &[f64], y: &[BlockMatrix]) -> SdpCheck {
+        self.check_with_multipliers(x, y, &[])
+    }
+
+    /// [`Self::check`] for a problem with equality constraints: `w` are their multipliers; the equality
+    /// residual ‖E x‖ is added to `equality_residual`.
+    pub fn check_with_multipliers(&self, x: &[f64], y: &[BlockMatrix], w: &[f64]) -> SdpCheck {
         let xs = self.primal_slack(x);
-        let aty = self.adjoint(y);
+        let mut aty = self.adjoint(y);
+        self.equality_adjoint_add(w, &mut aty);
+        let eq = self.equality_residual(&full_vector(x));
+        let equality_residual = eq.iter().map(|v| v * v).sum::<f64>().sqrt();
         let c = &self.objective;
         let cnorm = c[1..].iter().map(|v| v * v).sum::<f64>().sqrt();
         let dual_residual = c[1..]
@@ -173,6 +230,7 @@ impl SdpProblem {
             primal_min_eigenvalue: min_x / (1.0 + xnorm),
             dual_min_eigenvalue: min_y / (1.0 + ynorm),
             relative_gap: (pobj - dobj).abs() / (1.0 + pobj.abs() + dobj.abs()),
+            equality_residual,
         }
     }
 }
@@ -200,12 +258,15 @@ pub struct SdpCheck {
     pub dual_min_eigenvalue: f64,
     /// |primal − dual| / (1 + |primal| + |dual|).
     pub relative_gap: f64,
+    /// ‖E x‖ of the equality constraints (0 without any).
+    pub equality_residual: f64,
 }
 
 impl SdpCheck {
     /// True when every measure is within `tol`.
     pub fn holds(&self, tol: f64) -> bool {
         self.dual_residual <= tol
+            && self.equality_residual <= tol
             && self.primal_min_eigenvalue >= -tol
             && self.dual_min_eigenvalue >= -tol
             && self.relative_gap <= tol
@@ -290,6 +351,8 @@ pub struct SdpSolution {
     pub primal_slack: Vec<BlockMatrix>,
     /// Dual Y (for a relaxation: the Gram matrices of the SOS certificate).
     pub dual: Vec<BlockMatrix>,
+    /// Multipliers w of the equality constraints (empty without any).
+    pub equality_multipliers: Vec<f64>,
     /// c₀ + c·x.
     pub primal_objective: f64,
     /// c₀ − ⟨C₀, Y⟩.

@@ -217,6 +217,83 @@ impl FactoredSchur<'_> {
     }
 }
 
+/// The equality part of the Newton system: Z = B⁻¹Eᵀ and the Cholesky factor of K = E B⁻¹ Eᵀ.
+struct EqualitySchur {
+    /// Z, one column per equality (entries 1..=m; entry 0 is 0).
+    z: Vec<Vec<f64>>,
+    /// Cholesky factor of K (lower).
+    k: Mat<f64>,
+}
+
+impl EqualitySchur {
+    /// None when there are no equalities or K cannot be factored even with a small shift.
+    fn new(p: &SdpProblem, fs: &mut FactoredSchur, par: Par) -> Option<EqualitySchur> {
+        let l = p.equalities.len();
+        if l == 0 {
+            return None;
+        }
+        let m = p.num_vars;
+        let z: Vec<Vec<f64>> = p
+            .equalities
+            .iter()
+            .map(|row| {
+                let mut e = vec![0.0; m + 1];
+                for &(i, c) in row {
+                    if i > 0 {
+                        e[i as usize] += c;
+                    }
+                }
+                fs.solve(&e, par)
+            })
+            .collect();
+        let mut k = Mat::from_fn(l, l, |i, j| {
+            p.equalities[i]
+                .iter()
+                .filter(|(v, _)| *v > 0)
+                .map(|&(v, c)| c * z[j][v as usize])
+                .sum::<f64>()
+        });
+        let kmax = (0..l).map(|i| k[(i, i)].abs()).fold(0.0, f64::max);
+        for shift in [0.0, 1e-14, 1e-12, 1e-10, 1e-8] {
+            let mut t = k.clone();
+            for i in 0..l {
+                t[(i, i)] += shift * kmax;
+            }
+            if let Ok(llt) = t.llt(Side::Lower) {
+                k = llt.L().to_owned();
+                return Some(EqualitySchur { z, k });
+            }
+        }
+        None
+    }
+
+    /// Solve B Δx − EᵀΔw = h, E Δx = r_e given Δx₀ = B⁻¹h in `dx`: Δw = K⁻¹(r_e − E Δx₀),
+    /// Δx = Δx₀ + Z Δw (updated in place). Returns Δw.
+    fn correct(&self, p: &SdpProblem, dx: &mut [f64], re: &[f64]) -> Vec<f64> {
+        let l = self.z.len();
+        let mut t = Mat::from_fn(l, 1, |i, _| re[i] - Self::e_times(p, i, dx));
+        solve_lower_triangular_in_place(self.k.as_ref(), t.as_mut(), Par::Seq);
+        solve_upper_triangular_in_place(self.k.as_ref().transpose(), t.as_mut(), Par::Seq);
+        let dw: Vec<f64> = (0..l).map(|i| t[(i, 0)]).collect();
+        for (zj, &wj) in self.z.iter().zip(&dw) {
+            for (d, zv) in dx.iter_mut().zip(zj) {
+                *d += wj * zv;
+            }
+        }
+        dx[0] = 0.0;
+        dw
+    }
+
+    /// (E v)_i over the variables (entry 0 of v ignored).
+    fn e_times(p: &SdpProblem, i: usize, v: &[f64]) -> f64 {
+        p.equalities[i]
+            .iter()
+            .filter(|(j, _)| *j > 0)
+            .map(|&(j, c)| c * v[j as usize])
+            .sum()
+    }
+}
+
 /// Measures of an iterate.
 #[derive(Clone, Copy, Debug)]
 struct Measures {
@@ -260,10 +337,13 @@ struct Ipm<'a> {
     c0_norm: f64,
 }
 
+#[derive(Clone)]
 struct Iterate {
     x: Vec<f64>,
     xs: Vec<BlockMatrix>,
     ys: Vec<BlockMatrix>,
+    /// Multipliers of the equality constraints.
+    w: Vec<f64>,
 }
 
 impl<'a> Ipm<'a> {
@@ -315,6 +395,7 @@ impl<'a> Ipm<'a> {
                 .iter()
                 .map(|b| BlockMatrix::identity(b.dim(), b.is_diagonal(), eta))
                 .collect(),
+            w: vec![0.0; self.p.equalities.len()],
         }
     }
 
@@ -325,7 +406,9 @@ impl<'a> Ipm<'a> {
         for (r, x) in rp.iter_mut().zip(&it.xs) {
             r.axpy(-1.0, x);
         }
-        let aty = self.p.adjoint(&it.ys);
+        let mut aty = self.p.adjoint(&it.ys);
+        self.p.equality_adjoint_add(&it.w, &mut aty);
+        let eq = self.p.equality_residual(&full);
         let c = &self.p.objective;
         let pobj = self.p.primal_objective(&it.x);
         let dobj = c[0] - aty[0];
@@ -338,7 +421,8 @@ impl<'a> Ipm<'a> {
         let meas = Measures {
             pobj,
             dobj,
-            pinf: blocks_norm(&rp) / (1.0 + self.c0_norm),
+            pinf: (blocks_norm(&rp).powi(2) + eq.iter().map(|v| v * v).sum::<f64>()).sqrt()
+                / (1.0 + self.c0_norm),
             dinf: rd / (1.0 + self.c_norm),
             gap: (pobj - dobj).abs() / (1.0 + pobj.abs() + dobj.abs()),
             compl: blocks_dot(&it.xs, &it.ys).abs() / (1.0 + pobj.abs() + dobj.abs()),
@@ -359,6 +443,7 @@ impl<'a> Ipm<'a> {
             x: it.x,
             primal_slack: it.xs,
             dual: it.ys,
+            equality_multipliers: it.w,
             primal_objective: meas.pobj,
             dual_objective: meas.dobj,
             residuals: SdpResiduals {
@@ -447,14 +532,7 @@ impl<'a> Ipm<'a> {
                 *b = b.min(v);
             }
             if best.as_ref().is_none_or(|(_, b)| meas.worst() <= b.worst()) {
-                best = Some((
-                    Iterate {
-                        x: it.x.clone(),
-                        xs: it.xs.clone(),
-                        ys: it.ys.clone(),
-                    },
-                    meas,
-                ));
+                best = Some((it.clone(), meas));
             }
             stall = if improved { 0 } else { stall + 1 };
             if meas.worst() <= tol {
@@ -489,71 +567,112 @@ impl<'a> Ipm<'a> {
             }
 
             let mu = mu_now;
+            let eqs = EqualitySchur::new(self.p, &mut fs, self.par);
             // E = sym(Y R_p G), shared by predictor and corrector.
             let e: Vec<BlockMatrix> = (0..nb)
                 .map(|k| sym_product3(&it.ys[k], &rp[k], &g[k]))
                 .collect();
 
             // Direction for target μ_t and second-order term `corr` (blocks or none).
-            let direction = |fs: &mut FactoredSchur,
-                             mu_t: f64,
-                             corr: Option<&[BlockMatrix]>|
-             -> (Vec<f64>, Vec<BlockMatrix>, Vec<BlockMatrix>) {
-                // rhs = A(μ_t G − corr − E) − c
-                let mut rhs = vec![0.0; m + 1];
-                for k in 0..nb {
-                    let mut mk = g[k].clone();
-                    scale_block(&mut mk, mu_t);
-                    mk.axpy(-1.0, &e[k]);
-                    if let Some(c) = corr {
-                        mk.axpy(-1.0, &c[k]);
-                    }
-                    self.p.blocks[k].adjoint_add(&mk, &mut rhs);
-                }
-                for (r, c) in rhs.iter_mut().zip(&self.p.objective).skip(1) {
-                    *r -= c;
-                }
-                let mut dx = fs.solve(&rhs, self.par);
-                // ΔX = A*(Δx) + R_p ; ΔY = μ_t G − Y − sym(G ΔX Y) − corr
-                let mut dxs = Vec::with_capacity(nb);
-                let mut dys = Vec::with_capacity(nb);
-                for k in 0..nb {
-                    let mut dxk = self.p.blocks[k].affine(&dx);
-                    dxk.axpy(1.0, &rp[k]);
-                    let mut dyk = sym_product3(&g[k], &dxk, &it.ys[k]);
-                    let mut t = g[k].clone();
-                    scale_block(&mut t, mu_t);
-                    scale_block(&mut dyk, -1.0);
-                    dyk.axpy(1.0, &t);
-                    dyk.axpy(-1.0, &it.ys[k]);
-                    if let Some(c) = corr {
-                        dyk.axpy(-1.0, &c[k]);
-                    }
-                    dxs.push(dxk);
-                    dys.push(dyk);
-                }
-                // Refinement by preconditioned conjugate gradients: the Newton residual A(ΔY) − r_d equals
-                // rhs − BΔx with B applied exactly (from the data, not the assembled matrix); the Cholesky factor
-                // is the preconditioner. Near the optimum B is ill-conditioned (and may need a shift to factor),
-                // and one solve leaves an error that would pollute the dual residual.
-                let ady = self.p.adjoint(&dys);
-                let mut r = vec![0.0; m + 1];
-                for i in 1..=m {
-                    r[i] = ady[i] - (self.p.objective[i] - aty[i]);
-                }
-                let target = 1e-3 * tol * (1.0 + self.c_norm);
-                if let Some(delta) = self.refine(fs, &g, &it.ys, &r, target) {
-                    for (a, d) in dx.iter_mut().zip(&delta) {
-                        *a += d;
-                    }
+            let direction =
+                |fs: &mut FactoredSchur,
+                 mu_t: f64,
+                 corr: Option<&[BlockMatrix]>|
+                 -> (Vec<f64>, Vec<BlockMatrix>, Vec<BlockMatrix>, Vec<f64>) {
+                    // rhs = A(μ_t G − corr − E) − c
+                    let mut rhs = vec![0.0; m + 1];
                     for k in 0..nb {
-                        let ak = self.p.blocks[k].affine(&delta);
-                        dys[k].axpy(-1.0, &sym_product3(&g[k], &ak, &it.ys[k]));
-                        dxs[k].axpy(1.0, &ak);
+                        let mut mk = g[k].clone();
+                        scale_block(&mut mk, mu_t);
+                        mk.axpy(-1.0, &e[k]);
+                        if let Some(c) = corr {
+                            mk.axpy(-1.0, &c[k]);
+                        }
+                        self.p.blocks[k].adjoint_add(&mk, &mut rhs);
                     }
-                }
-                (dx, dxs, dys)
-            };
+                    for (r, c) in rhs.iter_mut().zip(&self.p.objective).skip(1) {
+                        *r -= c;
+                    }
+                    // With equalities: B Δx − EᵀΔw = rhs + Eᵀw and E Δx = −E x.
+                    self.p.equality_adjoint_add(&it.w, &mut rhs);
+                    rhs[0] = 0.0;
+                    let mut dx = fs.solve(&rhs, self.par);
+                    let dw = eqs.as_ref().map(|q| {
+                        // r_e = −E x; then iterative refinement of the saddle-point system with B applied
+                        // exactly from the data (the factorization of B may carry a small shift).
+                        let re: Vec<f64> = self
+                            .p
+                            .equality_residual(&full_vector(&it.x))
+                            .iter()
+                            .map(|v| -v)
+                            .collect();
+                        let mut dw = q.correct(self.p, &mut dx, &re);
+                        for _ in 0..3 {
+                            let bdx = self.apply_schur(&g, &it.ys, &dx);
+                            let mut etw = vec![0.0; m + 1];
+                            self.p.equality_adjoint_add(&dw, &mut etw);
+                            let mut r1: Vec<f64> =
+                                (0..=m).map(|i| rhs[i] - (bdx[i] - etw[i])).collect();
+                            r1[0] = 0.0;
+                            let r2: Vec<f64> = (0..re.len())
+                                .map(|i| re[i] - EqualitySchur::e_times(self.p, i, &dx))
+                                .collect();
+                            let mut ddx = fs.solve(&r1, self.par);
+                            let ddw = q.correct(self.p, &mut ddx, &r2);
+                            for (a, b) in dx.iter_mut().zip(&ddx) {
+                                *a += b;
+                            }
+                            for (a, b) in dw.iter_mut().zip(&ddw) {
+                                *a += b;
+                            }
+                        }
+                        dw
+                    });
+                    // ΔX = A*(Δx) + R_p ; ΔY = μ_t G − Y − sym(G ΔX Y) − corr
+                    let mut dxs = Vec::with_capacity(nb);
+                    let mut dys = Vec::with_capacity(nb);
+                    for k in 0..nb {
+                        let mut dxk = self.p.blocks[k].affine(&dx);
+                        dxk.axpy(1.0, &rp[k]);
+                        let mut dyk = sym_product3(&g[k], &dxk, &it.ys[k]);
+                        let mut t = g[k].clone();
+                        scale_block(&mut t, mu_t);
+                        scale_block(&mut dyk, -1.0);
+                        dyk.axpy(1.0, &t);
+                        dyk.axpy(-1.0, &it.ys[k]);
+                        if let Some(c) = corr {
+                            dyk.axpy(-1.0, &c[k]);
+                        }
+                        dxs.push(dxk);
+                        dys.push(dyk);
+                    }
+                    // Refinement by preconditioned conjugate gradients: the Newton residual A(ΔY) − r_d equals
+                    // rhs − BΔx with B applied exactly (from the data, not the assembled matrix); the Cholesky factor
+                    // is the preconditioner. Near the optimum B is ill-conditioned (and may need a shift to factor),
+                    // and one solve leaves an error that would pollute the dual residual.
+                    let ady = self.p.adjoint(&dys);
+                    let mut r = vec![0.0; m + 1];
+                    for i in 1..=m {
+                        r[i] = ady[i] - (self.p.objective[i] - aty[i]);
+                    }
+                    let target = 1e-3 * tol * (1.0 + self.c_norm);
+                    let refined = if dw.is_none() {
+                        self.refine(fs, &g, &it.ys, &r, target)
+                    } else {
+                        None // the refinement solves B alone; with equalities the system is the saddle point
+                    };
+                    if let Some(delta) = refined {
+                        for (a, d) in dx.iter_mut().zip(&delta) {
+                            *a += d;
+                        }
+                        for k in 0..nb {
+                            let ak = self.p.blocks[k].affine(&delta);
+                            dys[k].axpy(-1.0, &sym_product3(&g[k], &ak, &it.ys[k]));
+                            dxs[k].axpy(1.0, &ak);
+                        }
+                    }
+                    (dx, dxs, dys, dw.unwrap_or_default())
+                };
             let steps = |dxs: &[BlockMatrix], dys: &[BlockMatrix]| -> (f64, f64) {
                 let ap = (0..nb)
                     .map(|k| fx[k].max_step(&it.xs[k], &dxs[k]))
@@ -565,7 +684,7 @@ impl<'a> Ipm<'a> {
             };
 
             // Predictor.
-            let (_, dxp, dyp) = direction(&mut fs, 0.0, None);
+            let (_, dxp, dyp, _) = direction(&mut fs, 0.0, None);
             let (ap, ad) = steps(&dxp, &dyp);
             let (ap, ad) = (ap.min(1.0), ad.min(1.0));
             let predictor_steps = (ap, ad);
@@ -596,7 +715,7 @@ impl<'a> Ipm<'a> {
             let corr: Vec<BlockMatrix> = (0..nb)
                 .map(|k| sym_product3(&g[k], &dxp[k], &dyp[k]))
                 .collect();
-            let (dx, dxs, dys) = direction(&mut fs, sigma * mu, Some(&corr));
+            let (dx, dxs, dys, dw) = direction(&mut fs, sigma * mu, Some(&corr));
             let (ap, ad) = steps(&dxs, &dys);
             // Fraction of the step to the boundary: from `step_fraction` after short steps up to 0.99 after full ones.
             let f = self.s.step_fraction.min(0.99);
@@ -622,6 +741,9 @@ impl<'a> Ipm<'a> {
             }
             for (xi, di) in it.x.iter_mut().zip(&dx[1..]) {
                 *xi += ap * di;
+            }
+            for (wi, di) in it.w.iter_mut().zip(&dw) {
+                *wi += ad * di;
             }
             for k in 0..nb {
                 it.xs[k].axpy(ap, &dxs[k]);
