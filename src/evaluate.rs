@@ -125,15 +125,7 @@ pub fn check_coefficients(network: &Network, coefficients: &[Vec<f64>]) -> Resul
     Ok(())
 }
 
-/// ‖a − b‖₂ over all layers' coefficients.
-pub fn coefficient_distance(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
-    a.iter()
-        .flatten()
-        .zip(b.iter().flatten())
-        .map(|(x, y)| (x - y).powi(2))
-        .sum::<f64>()
-        .sqrt()
-}
+pub use crate::network::coefficient_distance;
 
 /// Train and test metrics of `problem` at `coefficients`.
 pub fn evaluate(problem: &Problem, coefficients: &[Vec<f64>]) -> Result<Evaluation> {

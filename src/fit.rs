@@ -132,14 +132,7 @@ fn fit_once(
     } else {
         vec![]
     };
-    let coefficient_error = problem.true_coefficients.as_ref().map(|t| {
-        t.iter()
-            .flatten()
-            .zip(coefficients.iter().flatten())
-            .map(|(a, b)| (a - b).powi(2))
-            .sum::<f64>()
-            .sqrt()
-    });
+    let coefficient_error = problem.coefficient_error(&coefficients);
     let mut notes = vec![];
     if ball_active {
         notes.push(format!(

@@ -761,6 +761,16 @@ pub struct Problem {
     pub test: Option<Dataset>,
 }
 
+/// ‖a − b‖₂ over all layers' coefficients.
+pub fn coefficient_distance(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
+    a.iter()
+        .flatten()
+        .zip(b.iter().flatten())
+        .map(|(x, y)| (x - y).powi(2))
+        .sum::<f64>()
+        .sqrt()
+}
+
 /// The problem file's JSON layout.
 #[derive(Serialize, Deserialize)]
 struct ProblemFile {
@@ -777,6 +787,13 @@ struct ProblemFile {
 }
 
 impl Problem {
+    /// ‖c_true − c‖₂ over all coefficients (per layer, c_{l,0} included), when true coefficients are known.
+    pub fn coefficient_error(&self, coefficients: &[Vec<f64>]) -> Option<f64> {
+        self.true_coefficients
+            .as_ref()
+            .map(|t| coefficient_distance(t, coefficients))
+    }
+
     /// Build and validate a problem.
     pub fn new(
         network: Network,

@@ -180,6 +180,24 @@ pub fn order_header() -> String {
     )
 }
 
+/// The hierarchy table, the notes and the total time, shared by the reports' summaries.
+fn write_tail(
+    f: &mut fmt::Formatter<'_>,
+    hierarchy: &[OrderSummary],
+    notes: &[String],
+    seconds: f64,
+) -> fmt::Result {
+    writeln!(f, "hierarchy")?;
+    writeln!(f, "  {}", order_header())?;
+    for o in hierarchy {
+        writeln!(f, "  {}", order_line(o))?;
+    }
+    for n in notes {
+        writeln!(f, "note: {n}")?;
+    }
+    write!(f, "total {seconds:.3} s")
+}
+
 fn fmt_opt(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.6e}")).unwrap_or_else(|| "-".into())
 }
@@ -241,15 +259,7 @@ impl fmt::Display for FitReport {
         if let Some(e) = self.coefficient_error {
             writeln!(f, "‖c_true − c‖  {e:.3e}")?;
         }
-        writeln!(f, "hierarchy")?;
-        writeln!(f, "  {}", order_header())?;
-        for o in &self.hierarchy {
-            writeln!(f, "  {}", order_line(o))?;
-        }
-        for n in &self.notes {
-            writeln!(f, "note: {n}")?;
-        }
-        write!(f, "total {:.3} s", self.seconds)
+        write_tail(f, &self.hierarchy, &self.notes, self.seconds)
     }
 }
 
@@ -325,14 +335,6 @@ impl fmt::Display for PopReport {
             let zs: Vec<String> = z.iter().map(|v| format!("{v:+.8}")).collect();
             writeln!(f, "  {}", zs.join("  "))?;
         }
-        writeln!(f, "hierarchy")?;
-        writeln!(f, "  {}", order_header())?;
-        for o in &self.hierarchy {
-            writeln!(f, "  {}", order_line(o))?;
-        }
-        for n in &self.notes {
-            writeln!(f, "note: {n}")?;
-        }
-        write!(f, "total {:.3} s", self.seconds)
+        write_tail(f, &self.hierarchy, &self.notes, self.seconds)
     }
 }

@@ -241,14 +241,7 @@ pub fn compare(
         .count();
     let mut local_losses: Vec<f64> = local.runs.iter().map(|r| r.loss).collect();
     local_losses.sort_by(f64::total_cmp);
-    let local_coefficient_error = problem.true_coefficients.as_ref().map(|t| {
-        t.iter()
-            .flatten()
-            .zip(local.runs[local.best].coefficients.iter().flatten())
-            .map(|(a, b)| (a - b).powi(2))
-            .sum::<f64>()
-            .sqrt()
-    });
+    let local_coefficient_error = problem.coefficient_error(&local.runs[local.best].coefficients);
     Ok(Comparison {
         global,
         local,

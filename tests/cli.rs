@@ -1,25 +1,11 @@
 //! The command line: bad input ends with a one-line error and a non-zero exit, never a panic.
 
-use std::process::Command;
+mod common;
 
-fn polyact(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_polyact"))
-        .args(args)
-        .output()
-        .expect("run polyact");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::{polyact, temp_file};
 
 fn write(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("polyact-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.to_string_lossy().into_owned()
+    temp_file("cli", name, text)
 }
 
 fn assert_clean_failure(args: &[&str], needle: &str) {

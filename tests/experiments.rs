@@ -1,24 +1,14 @@
 //! Reproducing tables (`polyact reproduce`) and evaluating fits (`polyact eval`), on tiny instances.
 
+mod common;
+
+use common::polyact;
 use std::path::PathBuf;
-use std::process::Command;
 
 use polyact::evaluate::{evaluate, residuals};
 use polyact::experiments::{Table, format_table, run_table, to_csv, to_json};
 use polyact::report::FitStatus;
 use polyact::synthetic::{SyntheticSpec, generate};
-
-fn polyact(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_polyact"))
-        .args(args)
-        .output()
-        .expect("run polyact");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("polyact-exp-{}-{name}", std::process::id()));

@@ -2,8 +2,10 @@
 //! published optimal value, infp1 / infd1 must be reported infeasible (SDPA's convention), and every solution
 //! is checked independently with `SdpProblem::check`. Also the `polyact sdp` command and `--export-sdpa`.
 
+mod common;
+
+use common::polyact;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use polyact::sdp::{BlockMatrix, SdpProblem, SdpSettings, SdpSolution, SdpStatus, sdpa, solve};
 
@@ -184,25 +186,8 @@ fn sdplib_files_survive_a_round_trip() {
 }
 
 // ---------------------------------------------------------------- the command line
-
-fn polyact(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_polyact"))
-        .args(args)
-        .output()
-        .expect("run polyact");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 fn temp_file(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("polyact-sdplib-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p.to_string_lossy().into_owned()
+    common::temp_file("sdplib", name, text)
 }
 
 #[test]
