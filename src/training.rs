@@ -82,6 +82,11 @@ pub fn train(
     starts: usize,
     seed: u64,
 ) -> Result<LocalReport> {
+    if loss != Loss::MeanInf {
+        return Err(crate::error::Error::InvalidInput(format!(
+            "local training supports the mean-inf loss only, not {loss}"
+        )));
+    }
     let t0 = Instant::now();
     let npop: NetworkPop = network_pop(problem, loss)?;
     let n = npop.layout.num_unknowns();

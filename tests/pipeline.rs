@@ -123,3 +123,32 @@ fn every_bound_brackets_the_loss_on_noisy_data() {
     }
     assert_eq!(report.gap.unwrap(), report.loss - lb);
 }
+
+#[test]
+fn every_loss_recovers_noiseless_coefficients() {
+    let problem = generate(&SyntheticSpec {
+        degrees: vec![2, 1],
+        widths: vec![6, 6, 6, 6],
+        samples: 20,
+        test_samples: 0,
+        noise: 0.0,
+        seed: 7,
+    })
+    .unwrap();
+    for loss in Loss::ALL {
+        let settings = FitSettings {
+            loss: *loss,
+            ..FitSettings::default()
+        };
+        let report = fit(&problem, &settings, &mut |_| {}).unwrap();
+        assert_eq!(report.status, FitStatus::Certified, "{loss}: {report}");
+        let err = report.coefficient_error.unwrap();
+        assert!(err < 1e-6, "{loss}: ‖c_true − c‖ = {err}\n{report}");
+        // The reported loss is the numeric one at the returned coefficients, and ≈ 0 without noise.
+        assert_eq!(
+            report.loss,
+            loss_value(&problem, &report.coefficients, *loss)
+        );
+        assert!(report.loss < 1e-8, "{loss}: {}", report.loss);
+    }
+}

@@ -25,16 +25,31 @@ pub enum Loss {
     #[serde(rename = "mean-inf")]
     #[value(name = "mean-inf")]
     MeanInf,
+    /// (1/N) Σ_i ‖f(x_i; c) − y_i‖₂² (least squares; an unconstrained POP of degree 2·deg f).
+    #[serde(rename = "lsq")]
+    #[value(name = "lsq")]
+    Lsq,
+    /// max_i ‖f(x_i; c) − y_i‖_∞ (minimax over samples: θ ± r_ij ≥ 0 for every sample and output).
+    #[serde(rename = "max-inf")]
+    #[value(name = "max-inf")]
+    MaxInf,
 }
 
 impl Loss {
     /// Every loss.
-    pub const ALL: &'static [Loss] = &[Loss::MeanInf];
+    pub const ALL: &'static [Loss] = &[Loss::MeanInf, Loss::Lsq, Loss::MaxInf];
+
+    /// True when the POP is in epigraph form (a variable θ after the unknowns).
+    pub fn has_theta(self) -> bool {
+        !matches!(self, Loss::Lsq)
+    }
 
     /// The loss's name in files and on the command line.
     pub fn name(self) -> &'static str {
         match self {
             Loss::MeanInf => "mean-inf",
+            Loss::Lsq => "lsq",
+            Loss::MaxInf => "max-inf",
         }
     }
 
@@ -42,6 +57,8 @@ impl Loss {
     pub fn description(self) -> &'static str {
         match self {
             Loss::MeanInf => "‖(1/N) Σ_i (f(x_i; c) − y_i)‖_∞",
+            Loss::Lsq => "(1/N) Σ_i ‖f(x_i; c) − y_i‖₂²",
+            Loss::MaxInf => "max_i ‖f(x_i; c) − y_i‖_∞",
         }
     }
 }
@@ -101,7 +118,9 @@ impl NetworkPop {
             self.layout.num_unknowns()
         );
         let mut z = unknowns.to_vec();
-        z.push(theta);
+        if self.loss.has_theta() {
+            z.push(theta);
+        }
         z
     }
 
@@ -132,23 +151,99 @@ pub fn mean_residual_polynomials(problem: &Problem) -> Vec<Polynomial> {
 pub fn network_pop(problem: &Problem, loss: Loss) -> Result<NetworkPop> {
     let layout = problem.network.layout();
     let nu = layout.num_unknowns();
-    let n = nu + 1;
     let mut names = layout.variable_names();
-    names.push("theta".to_string());
-    let map: Vec<usize> = (0..nu).collect();
-    let theta = Polynomial::variable(n, nu);
     let pop = match loss {
-        Loss::MeanInf => {
+        Loss::MeanInf | Loss::MaxInf => {
+            let n = nu + 1;
+            names.push("theta".to_string());
+            let map: Vec<usize> = (0..nu).collect();
+            let theta = Polynomial::variable(n, nu);
+            let residuals = match loss {
+                Loss::MeanInf => mean_residual_polynomials(problem),
+                _ => sample_residual_polynomials(problem)
+                    .into_iter()
+                    .flatten()
+                    .collect(),
+            };
             let mut inequalities = Vec::new();
-            for r in mean_residual_polynomials(problem) {
+            for r in residuals {
                 let r = r.embed(n, &map);
                 inequalities.push(&theta - &r);
                 inequalities.push(&theta + &r);
             }
             Pop::new(names, theta.clone(), inequalities, vec![])?
         }
+        Loss::Lsq => Pop::new(names, least_squares_polynomial(problem), vec![], vec![])?,
     };
     Ok(NetworkPop { pop, layout, loss })
+}
+
+/// Residual polynomials r_ij(c) = f_j(x_i; c) − y_ij, one list per sample.
+pub fn sample_residual_polynomials(problem: &Problem) -> Vec<Vec<Polynomial>> {
+    problem
+        .data
+        .inputs
+        .iter()
+        .zip(&problem.data.outputs)
+        .map(|(x, y)| {
+            problem
+                .network
+                .mean_output_polynomials(std::slice::from_ref(x))
+                .into_iter()
+                .zip(y)
+                .map(|(mut p, &yj)| {
+                    let n = p.nvars();
+                    p.add_scaled(&Polynomial::constant(n, yj), -1.0);
+                    p
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// (1/N) Σ_i ‖f(x_i; c) − y_i‖₂² through its Gram matrix: with a_ij the coefficient vector of r_ij over the
+/// union of their monomials v, the loss is vᵀ ((1/N) Σ_ij a_ij a_ijᵀ) v.
+pub fn least_squares_polynomial(problem: &Problem) -> Polynomial {
+    let res = sample_residual_polynomials(problem);
+    let n = problem.network.layout().num_unknowns();
+    let mut support: Vec<crate::polynomial::Monomial> = res
+        .iter()
+        .flatten()
+        .flat_map(|p| p.terms().map(|(m, _)| m.clone()))
+        .collect();
+    support.sort();
+    support.dedup();
+    let t = support.len();
+    let index = |m: &crate::polynomial::Monomial| support.binary_search(m).expect("in the support");
+    let mut gram = vec![0.0; t * t];
+    let mut a = vec![0.0; t];
+    for p in res.iter().flatten() {
+        a.iter_mut().for_each(|v| *v = 0.0);
+        let nz: Vec<usize> = p
+            .terms()
+            .map(|(m, c)| {
+                let k = index(m);
+                a[k] = c;
+                k
+            })
+            .collect();
+        for &i in &nz {
+            for &j in &nz {
+                gram[i * t + j] += a[i] * a[j];
+            }
+        }
+    }
+    let scale = 1.0 / problem.data.len() as f64;
+    let mut f = Polynomial::zero(n);
+    for i in 0..t {
+        for j in 0..t {
+            let g = gram[i * t + j];
+            if g != 0.0 {
+                f.add_term(support[i].times(&support[j]), scale * g);
+            }
+        }
+    }
+    f
 }
 
 /// The loss at full per-layer coefficients, computed numerically with forward passes.
@@ -166,6 +261,36 @@ pub fn loss_value(problem: &Problem, coefficients: &[Vec<f64>], loss: Loss) -> f
             }
             mean.iter().fold(0.0, |a, m| a.max((m / n).abs()))
         }
+        Loss::Lsq => {
+            let n = problem.data.len() as f64;
+            problem
+                .data
+                .inputs
+                .iter()
+                .zip(&problem.data.outputs)
+                .map(|(x, y)| {
+                    net.forward(coefficients, x)
+                        .iter()
+                        .zip(y)
+                        .map(|(f, y)| (f - y).powi(2))
+                        .sum::<f64>()
+                })
+                .sum::<f64>()
+                / n
+        }
+        Loss::MaxInf => problem
+            .data
+            .inputs
+            .iter()
+            .zip(&problem.data.outputs)
+            .flat_map(|(x, y)| {
+                net.forward(coefficients, x)
+                    .into_iter()
+                    .zip(y)
+                    .map(|(f, y)| (f - y).abs())
+                    .collect::<Vec<f64>>()
+            })
+            .fold(0.0, f64::max),
     }
 }
 
@@ -179,12 +304,12 @@ mod tests {
     fn names_parse_and_serde() {
         assert_eq!(Loss::MeanInf.name(), "mean-inf");
         assert_eq!("mean-inf".parse::<Loss>().unwrap(), Loss::MeanInf);
+        assert_eq!("lsq".parse::<Loss>().unwrap(), Loss::Lsq);
+        assert_eq!("max-inf".parse::<Loss>().unwrap(), Loss::MaxInf);
+        let e = "l1".parse::<Loss>().unwrap_err().to_string();
         assert!(
-            "lsq"
-                .parse::<Loss>()
-                .unwrap_err()
-                .to_string()
-                .contains("mean-inf")
+            e.contains("mean-inf") && e.contains("lsq") && e.contains("max-inf"),
+            "{e}"
         );
         assert_eq!(
             serde_json::to_string(&Loss::MeanInf).unwrap(),
@@ -226,6 +351,37 @@ mod tests {
             let v = rj.evaluate(&zz[..4]);
             assert!((np.pop.inequalities[2 * j].evaluate(&zz) - (2.0 - v)).abs() < 1e-12);
             assert!((np.pop.inequalities[2 * j + 1].evaluate(&zz) - (2.0 + v)).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn symbolic_losses_equal_numeric_losses() {
+        // lsq's polynomial (built from its Gram matrix) and max-inf's epigraph agree with forward passes.
+        for (widths, degrees, seed) in [
+            (&[3usize, 4, 2][..], &[2usize][..], 21u64),
+            (&[3, 3, 4, 2], &[2, 1], 22),
+        ] {
+            let mut rng = Lcg(seed);
+            let network = random_network(&mut rng, widths, degrees);
+            let inputs = rng.matrix(5, widths[0]);
+            let outputs = rng.matrix(5, *widths.last().unwrap());
+            let problem = Problem::new(network, Dataset { inputs, outputs }, None, None).unwrap();
+            let lsq = network_pop(&problem, Loss::Lsq).unwrap();
+            let mx = network_pop(&problem, Loss::MaxInf).unwrap();
+            assert_eq!(lsq.pop.nvars(), lsq.layout.num_unknowns());
+            assert_eq!(mx.pop.inequalities.len(), 2 * 5 * widths.last().unwrap());
+            for _ in 0..3 {
+                let u: Vec<f64> = (0..lsq.layout.num_unknowns()).map(|_| rng.next()).collect();
+                let full = lsq.layout.full_coefficients(&u);
+                let want = loss_value(&problem, &full, Loss::Lsq);
+                let got = lsq.pop.objective_at(&lsq.point(&u, 0.0));
+                assert!((got - want).abs() <= 1e-9 * (1.0 + want), "{got} vs {want}");
+                let theta = loss_value(&problem, &full, Loss::MaxInf);
+                let z = mx.point(&u, theta);
+                assert!(mx.pop.violation(&z).max() <= 1e-9 * (1.0 + theta));
+                let z2 = mx.point(&u, theta * (1.0 - 1e-6) - 1e-9);
+                assert!(mx.pop.violation(&z2).max() > 0.0);
+            }
         }
     }
 
