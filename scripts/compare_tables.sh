@@ -2,7 +2,7 @@
 # Global vs local on the paper's Tables 1, 2, 5 configurations, sizes (50,20) and (100,25), seeds 1-3.
 # Usage: scripts/compare_tables.sh   (after cargo build --release; OUT=dir for the JSON records)
 set -euo pipefail
-POLYACT=$(realpath ""$POLYACT"")
+POLYACT=$(realpath "${POLYACT:-target/release/polyact}")
 mkdir -p "${OUT:-compare-out}" && cd "${OUT:-compare-out}"
 for cfg in "1 2,2" "2 2,3" "5 3,2"; do
   set -- $cfg; t=$1; d=$2
