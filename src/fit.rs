@@ -167,6 +167,7 @@ fn fit_once(
         flat: chosen.flat,
         rank: chosen.rank,
         coefficient_error,
+        loss_before_polish: chosen.upper_bound_before_polish,
         certified_lower_bound,
         certificate,
         hierarchy: result.orders.iter().map(OrderSummary::from).collect(),

@@ -65,15 +65,10 @@ enum Command {
     Compare {
         /// Problem file.
         problem: PathBuf,
-        /// Number of local random starts.
-        #[arg(long, default_value_t = 20)]
-        starts: usize,
-        /// Local optimizer: adam (subgradient) or lm (trust-region SLP on the epigraph, Gauss–Newton-type).
-        #[arg(long, value_enum, default_value_t = polyact::training::Optimizer::Lm)]
-        optimizer: polyact::training::Optimizer,
-        /// Seed of the random starts.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
+        /// Draw the histogram of the local runs' final losses (PNG and SVG) with the global value and the
+        /// lower bound marked.
+        #[arg(long, value_name = "FILE.png")]
+        plot: Option<PathBuf>,
         #[command(flatten)]
         opts: FitOptions,
     },
@@ -135,6 +130,18 @@ struct FitOptions {
     /// Skip the local refinement (polish) of candidates.
     #[arg(long)]
     no_polish: bool,
+    /// Fitting method: global (Moment-SOS hierarchy) or local (from --starts random starts).
+    #[arg(long, value_enum, default_value_t = Method::Global)]
+    method: Method,
+    /// Local method: number of random starts.
+    #[arg(long, default_value_t = 20)]
+    starts: usize,
+    /// Local method: optimizer (lm = trust-region SLP on the epigraph, adam = Adam on the subgradient).
+    #[arg(long, value_enum, default_value_t = polyact::training::Optimizer::Lm)]
+    optimizer: polyact::training::Optimizer,
+    /// Local method: seed of the starts.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
     /// When to stop raising the order: at the first certified order (flat or gap), or only at flat
     /// truncation (the paper's rule; default for `example`).
     #[arg(long, value_enum)]
@@ -160,6 +167,15 @@ struct FitOptions {
     /// Write the first relaxation (order --order, default k0) in SDPA sparse format to this file.
     #[arg(long, value_name = "FILE.dat-s")]
     export_sdpa: Option<PathBuf>,
+}
+
+/// Global or local fitting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Method {
+    /// Moment-SOS hierarchy with certificates.
+    Global,
+    /// Local optimization from random starts (no certificate).
+    Local,
 }
 
 /// Stop rule on the command line.
@@ -214,6 +230,47 @@ fn export_sdpa(problem: &Problem, settings: &FitSettings, path: &std::path::Path
     let max_bytes = settings.hierarchy.sdp.max_memory_bytes;
     let relaxation = polyact::relaxation::MomentRelaxation::new(&pop, order, max_bytes)?;
     polyact::sdp::sdpa::write_file(relaxation.sdp(), path)?;
+    Ok(())
+}
+
+fn run_local(problem: &Problem, opts: &FitOptions) -> Result<()> {
+    let rep = polyact::training::train(problem, opts.loss, opts.optimizer, opts.starts, opts.seed)?;
+    if let Some(path) = &opts.output {
+        std::fs::write(path, serde_json::to_string_pretty(&rep)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    if opts.json {
+        println!("{}", serde_json::to_string_pretty(&rep)?);
+        return Ok(());
+    }
+    let mut losses: Vec<f64> = rep.runs.iter().map(|r| r.loss).collect();
+    losses.sort_by(f64::total_cmp);
+    let best = &rep.runs[rep.best];
+    println!(
+        "method        local ({:?}), {} starts, seed {}",
+        opts.optimizer,
+        rep.runs.len(),
+        opts.seed
+    );
+    println!(
+        "loss          {:.6e}   (best run; no certificate: a local method cannot prove optimality)",
+        best.loss
+    );
+    println!(
+        "final losses  min {:.4e}  median {:.4e}  max {:.4e}",
+        losses[0],
+        losses[losses.len() / 2],
+        losses[losses.len() - 1]
+    );
+    println!("coefficients  (c_l0, c_l1, … per hidden layer)");
+    for (l, c) in best.coefficients.iter().enumerate() {
+        let cs: Vec<String> = c.iter().map(|v| format!("{v:+.8}")).collect();
+        println!("  layer {}     {}", l + 1, cs.join("  "));
+    }
+    if let Some(e) = problem.coefficient_error(&best.coefficients) {
+        println!("‖c_true − c‖  {e:.3e}");
+    }
+    println!("total {:.3} s", rep.seconds);
     Ok(())
 }
 
@@ -525,7 +582,10 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Fit { problem, opts } => Problem::load(problem)
             .map_err(anyhow::Error::from)
-            .and_then(|p| run_fit(&p, opts, true).map(|_| ())),
+            .and_then(|p| match opts.method {
+                Method::Global => run_fit(&p, opts, true).map(|_| ()),
+                Method::Local => run_local(&p, opts),
+            }),
         Command::Generate {
             degrees,
             widths,
@@ -553,13 +613,31 @@ fn main() -> ExitCode {
         } => run_verify(problem, certificate, *json, *tolerance),
         Command::Compare {
             problem,
-            starts,
-            optimizer,
-            seed,
+            plot,
             opts,
         } => (|| -> Result<()> {
             let p = Problem::load(problem)?;
-            let c = polyact::training::compare(&p, &opts.settings()?, *optimizer, *starts, *seed)?;
+            let c = polyact::training::compare(
+                &p,
+                &opts.settings()?,
+                opts.optimizer,
+                opts.starts,
+                opts.seed,
+            )?;
+            if let Some(path) = plot {
+                let (png, svg) = polyact::plot::loss_histogram(
+                    &c.local_losses,
+                    c.global.loss,
+                    c.global.lower_bound,
+                    &format!(
+                        "{} local runs ({:?}) vs the global method",
+                        c.local.runs.len(),
+                        opts.optimizer
+                    ),
+                    path,
+                )?;
+                eprintln!("wrote {} and {}", png.display(), svg.display());
+            }
             if opts.json {
                 println!("{}", serde_json::to_string_pretty(&c)?);
             } else {

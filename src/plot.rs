@@ -194,3 +194,107 @@ fn draw<B: DrawingBackend>(
     )?;
     Ok(())
 }
+
+/// Histogram of the final losses of local runs (log₁₀ scale), with the global method's loss and the
+/// relaxation's lower bound marked; written to `<base>.png` and `<base>.svg`.
+pub fn loss_histogram(
+    local_losses: &[f64],
+    global_loss: f64,
+    lower_bound: Option<f64>,
+    title: &str,
+    path: &Path,
+) -> Result<(PathBuf, PathBuf)> {
+    register_font();
+    let logs: Vec<f64> = local_losses
+        .iter()
+        .filter(|v| **v > 0.0 && v.is_finite())
+        .map(|v| v.log10())
+        .collect();
+    if logs.is_empty() {
+        return Err(Error::InvalidInput(
+            "no positive local losses to plot".into(),
+        ));
+    }
+    let mut marks = vec![("global value", global_loss, RED)];
+    if let Some(lb) = lower_bound.filter(|v| *v > 0.0) {
+        marks.push(("lower bound", lb, BLUE));
+    }
+    let all = logs
+        .iter()
+        .copied()
+        .chain(marks.iter().filter(|m| m.1 > 0.0).map(|m| m.1.log10()));
+    let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+        (a.min(v), b.max(v))
+    });
+    let (lo, hi) = padded(lo, hi);
+    let bins = 24usize;
+    let width = (hi - lo) / bins as f64;
+    let mut counts = vec![0usize; bins];
+    for v in &logs {
+        counts[(((v - lo) / width) as usize).min(bins - 1)] += 1;
+    }
+    let cmax = *counts.iter().max().unwrap_or(&1) as f64;
+    let (png, svg) = figure_paths(path);
+    fn draw_hist<B: DrawingBackend>(
+        root: &DrawingArea<B, Shift>,
+        title: &str,
+        (lo, hi, width, cmax): (f64, f64, f64, f64),
+        counts: &[usize],
+        marks: &[(&str, f64, RGBColor)],
+    ) -> DrawResult<B> {
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 22).into_font().style(FontStyle::Bold))
+            .margin(16)
+            .x_label_area_size(52)
+            .y_label_area_size(64)
+            .build_cartesian_2d(lo..hi, 0.0..cmax * 1.15)?;
+        chart
+            .configure_mesh()
+            .x_desc("log10(final loss of a local run)")
+            .y_desc("number of runs")
+            .axis_desc_style(("sans-serif", 18))
+            .label_style(("sans-serif", 15))
+            .draw()?;
+        chart.draw_series(counts.iter().enumerate().map(|(i, &c)| {
+            let x0 = lo + i as f64 * width;
+            Rectangle::new([(x0, 0.0), (x0 + width, c as f64)], GREEN.mix(0.6).filled())
+        }))?;
+        for (label, v, color) in marks {
+            if *v > 0.0 {
+                let x = v.log10();
+                chart
+                    .draw_series(LineSeries::new(
+                        vec![(x, 0.0), (x, cmax * 1.1)],
+                        color.stroke_width(3),
+                    ))?
+                    .label(format!("{label} {v:.4e}"))
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3))
+                    });
+            }
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 15))
+            .draw()?;
+        Ok(())
+    }
+    let err = |p: &Path, e: &dyn std::fmt::Display| {
+        Error::InvalidInput(format!("cannot draw {}: {e}", p.display()))
+    };
+    let geom = (lo, hi, width, cmax);
+    {
+        let root = BitMapBackend::new(&png, (900, 560)).into_drawing_area();
+        draw_hist(&root, title, geom, &counts, &marks).map_err(|e| err(&png, &e))?;
+        root.present().map_err(|e| err(&png, &e))?;
+    }
+    {
+        let root = SVGBackend::new(&svg, (900, 560)).into_drawing_area();
+        draw_hist(&root, title, geom, &counts, &marks).map_err(|e| err(&svg, &e))?;
+        root.present().map_err(|e| err(&svg, &e))?;
+    }
+    Ok((png, svg))
+}

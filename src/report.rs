@@ -105,6 +105,8 @@ pub struct FitReport {
     pub minimizers: Vec<Vec<Vec<f64>>>,
     /// The loss at `coefficients` (an upper bound on the optimal loss).
     pub loss: f64,
+    /// The best candidate's loss before the local refinement (polish), when it ran.
+    pub loss_before_polish: Option<f64>,
     /// The best relaxation value (a lower bound on the optimal loss within the ball).
     pub lower_bound: Option<f64>,
     /// loss − lower_bound.
@@ -218,6 +220,9 @@ impl fmt::Display for FitReport {
             self.order
         )?;
         writeln!(f, "gap           {}", fmt_opt(self.gap))?;
+        if let Some(b) = self.loss_before_polish.filter(|b| *b != self.loss) {
+            writeln!(f, "polish        loss {b:.6e} before the local refinement")?;
+        }
         if let Some(c) = self.certified_lower_bound {
             writeln!(
                 f,

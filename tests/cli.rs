@@ -121,3 +121,22 @@ fn example_prints_each_order() {
         "{stdout}"
     );
 }
+
+#[test]
+fn local_fit_and_comparison_with_histogram() {
+    let p = write("local.json", GOOD);
+    let (ok, stdout, err) = polyact(&["fit", &p, "--method", "local", "--starts", "4", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["runs"].as_array().unwrap().len(), 4);
+    let png = write("hist.png", "");
+    let (ok, stdout, err) = polyact(&["compare", &p, "--starts", "5", "--plot", &png]);
+    assert!(ok, "{err}");
+    assert!(
+        stdout.contains("local starts reached the global value"),
+        "{stdout}"
+    );
+    let svg = png.replace(".png", ".svg");
+    assert!(std::fs::metadata(&png).unwrap().len() > 1000);
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+}
