@@ -249,48 +249,37 @@ pub fn least_squares_polynomial(problem: &Problem) -> Polynomial {
 /// The loss at full per-layer coefficients, computed numerically with forward passes.
 pub fn loss_value(problem: &Problem, coefficients: &[Vec<f64>], loss: Loss) -> f64 {
     let net = &problem.network;
+    let n = problem.data.len() as f64;
+    // Residual vectors f(x_i; c) − y_i, one per sample.
+    let residuals = problem
+        .data
+        .inputs
+        .iter()
+        .zip(&problem.data.outputs)
+        .map(|(x, y)| {
+            net.forward(coefficients, x)
+                .into_iter()
+                .zip(y)
+                .map(|(f, y)| f - y)
+                .collect::<Vec<f64>>()
+        });
     match loss {
         Loss::MeanInf => {
-            let n = problem.data.len() as f64;
             let mut mean = vec![0.0; net.output_dim()];
-            for (x, y) in problem.data.inputs.iter().zip(&problem.data.outputs) {
-                let f = net.forward(coefficients, x);
-                for ((m, fj), yj) in mean.iter_mut().zip(f).zip(y) {
-                    *m += fj - yj;
+            for r in residuals {
+                for (m, rj) in mean.iter_mut().zip(r) {
+                    *m += rj;
                 }
             }
             mean.iter().fold(0.0, |a, m| a.max((m / n).abs()))
         }
         Loss::Lsq => {
-            let n = problem.data.len() as f64;
-            problem
-                .data
-                .inputs
-                .iter()
-                .zip(&problem.data.outputs)
-                .map(|(x, y)| {
-                    net.forward(coefficients, x)
-                        .iter()
-                        .zip(y)
-                        .map(|(f, y)| (f - y).powi(2))
-                        .sum::<f64>()
-                })
+            residuals
+                .map(|r| r.iter().map(|v| v * v).sum::<f64>())
                 .sum::<f64>()
                 / n
         }
-        Loss::MaxInf => problem
-            .data
-            .inputs
-            .iter()
-            .zip(&problem.data.outputs)
-            .flat_map(|(x, y)| {
-                net.forward(coefficients, x)
-                    .into_iter()
-                    .zip(y)
-                    .map(|(f, y)| (f - y).abs())
-                    .collect::<Vec<f64>>()
-            })
-            .fold(0.0, f64::max),
+        Loss::MaxInf => residuals.flatten().fold(0.0, |a, v| a.max(v.abs())),
     }
 }
 
