@@ -578,6 +578,12 @@ fn run_verify(problem: &Path, cert: &Path, json: bool, tol: f64) -> Result<()> {
 }
 
 fn main() -> ExitCode {
+    // Exit quietly when the reader of stdout goes away (`polyact … | head`) instead of panicking in println!.
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Fit { problem, opts } => Problem::load(problem)
