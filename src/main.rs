@@ -87,6 +87,9 @@ enum Command {
     },
     /// Solve the paper's Example 3.4 and print each order's result.
     Example {
+        /// Write the example's problem file here (to use it with `fit`, `compare`, `verify` …) and exit.
+        #[arg(long, value_name = "PROBLEM.json")]
+        save: Option<PathBuf>,
         #[command(flatten)]
         opts: FitOptions,
     },
@@ -651,7 +654,10 @@ fn main() -> ExitCode {
             }
             Ok(())
         })(),
-        Command::Example { opts } => {
+        Command::Example {
+            save: Some(path), ..
+        } => example_3_4().save(path).map_err(anyhow::Error::from),
+        Command::Example { save: None, opts } => {
             if !opts.json {
                 println!(
                     "Example 3.4 (Zhang, Nie, Tang 2026): widths 4-4-4-4, degrees (2, 1), N = 2.\n\

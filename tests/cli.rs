@@ -140,3 +140,19 @@ fn local_fit_and_comparison_with_histogram() {
     assert!(std::fs::metadata(&png).unwrap().len() > 1000);
     assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
 }
+
+#[test]
+fn example_can_be_saved_and_fitted_from_its_file() {
+    let path = write("ex34.json", "");
+    let (ok, _, err) = polyact(&["example", "--save", &path]);
+    assert!(ok, "{err}");
+    let (ok, stdout, err) = polyact(&["fit", &path, "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["status"], "certified");
+    let c = &v["coefficients"];
+    assert!(
+        (c[0][2].as_f64().unwrap() + 2.0).abs() < 1e-6
+            && (c[1][1].as_f64().unwrap() + 1.0).abs() < 1e-6
+    );
+}
