@@ -8,6 +8,7 @@
 //! [`hierarchy`] drives the orders k0, k0+1, … and ties the stages together.
 
 pub mod certificate;
+pub mod data;
 pub mod error;
 pub mod evaluate;
 pub mod experiments;

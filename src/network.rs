@@ -774,16 +774,40 @@ pub fn coefficient_distance(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
 /// The problem file's JSON layout.
 #[derive(Serialize, Deserialize)]
 struct ProblemFile {
-    weights: Vec<Vec<Vec<f64>>>,
+    weights: Vec<MatrixSpec>,
     degrees: Vec<usize>,
-    inputs: Vec<Vec<f64>>,
-    outputs: Vec<Vec<f64>>,
+    inputs: MatrixSpec,
+    outputs: MatrixSpec,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     true_coefficients: Option<Vec<Vec<f64>>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    test_inputs: Option<Vec<Vec<f64>>>,
+    test_inputs: Option<MatrixSpec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    test_outputs: Option<Vec<Vec<f64>>>,
+    test_outputs: Option<MatrixSpec>,
+}
+
+/// A matrix in a problem file: embedded rows, or the path of a CSV/NPY file (relative to the problem file).
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum MatrixSpec {
+    Rows(Vec<Vec<f64>>),
+    File(String),
+}
+
+impl MatrixSpec {
+    fn resolve(self, base: Option<&Path>) -> Result<Vec<Vec<f64>>> {
+        match self {
+            MatrixSpec::Rows(r) => Ok(r),
+            MatrixSpec::File(f) => {
+                let p = Path::new(&f);
+                let full = match base {
+                    Some(b) if p.is_relative() => b.join(p),
+                    _ => p.to_path_buf(),
+                };
+                crate::data::read_matrix(&full)
+            }
+        }
+    }
 }
 
 impl Problem {
@@ -851,6 +875,11 @@ impl Problem {
 
     /// Parse and validate a problem from JSON; `source` names it in error messages (e.g. the file path).
     pub fn from_json_str(s: &str, source: &str) -> Result<Problem> {
+        Self::from_json_in(s, source, None)
+    }
+
+    /// Parse a problem file whose data-file paths are relative to `base` (the file's directory).
+    pub fn from_json_in(s: &str, source: &str, base: Option<&Path>) -> Result<Problem> {
         let file: ProblemFile = serde_json::from_str(s).map_err(|e| Error::Parse {
             path: source.to_string(),
             message: parse_message(s, &e),
@@ -859,10 +888,18 @@ impl Problem {
             Error::InvalidInput(m) => Error::InvalidInput(format!("problem {source}: {m}")),
             other => other,
         };
-        let network = Network::new(file.weights, file.degrees).map_err(context)?;
+        let weights = file
+            .weights
+            .into_iter()
+            .map(|w| w.resolve(base))
+            .collect::<Result<Vec<_>>>()?;
+        let network = Network::new(weights, file.degrees).map_err(context)?;
         let test = match (file.test_inputs, file.test_outputs) {
             (None, None) => None,
-            (Some(inputs), Some(outputs)) => Some(Dataset { inputs, outputs }),
+            (Some(inputs), Some(outputs)) => Some(Dataset {
+                inputs: inputs.resolve(base)?,
+                outputs: outputs.resolve(base)?,
+            }),
             (Some(_), None) => {
                 invalid!("problem {source}: test_inputs is given without test_outputs")
             }
@@ -873,8 +910,8 @@ impl Problem {
         Problem::new(
             network,
             Dataset {
-                inputs: file.inputs,
-                outputs: file.outputs,
+                inputs: file.inputs.resolve(base)?,
+                outputs: file.outputs.resolve(base)?,
             },
             file.true_coefficients,
             test,
@@ -890,7 +927,7 @@ impl Problem {
             path: name.clone(),
             source,
         })?;
-        Self::from_json_str(&s, &name)
+        Self::from_json_in(&s, &name, path.parent())
     }
 
     /// The problem as JSON in the problem-file layout (one matrix or data row per line).

@@ -156,3 +156,58 @@ fn example_can_be_saved_and_fitted_from_its_file() {
             && (c[1][1].as_f64().unwrap() + 1.0).abs() < 1e-6
     );
 }
+
+#[test]
+fn csv_npy_and_json_data_give_the_same_fit() {
+    let inputs = vec![vec![1.0, 2.0], vec![0.5, -1.0], vec![-0.3, 0.7]];
+    let outputs = vec![vec![3.0], vec![1.0], vec![0.2]];
+    let csv = |rows: &[Vec<f64>]| {
+        let names: Vec<String> = (0..rows[0].len()).map(|j| format!("col{j}")).collect();
+        let mut s = names.join(",") + "\n";
+        for r in rows {
+            s += &r
+                .iter()
+                .map(|v| format!("{v:?}"))
+                .collect::<Vec<_>>()
+                .join(",");
+            s += "\n";
+        }
+        s
+    };
+    write("x.csv", &csv(&inputs));
+    write("y.csv", &csv(&outputs));
+    let dir = std::path::Path::new(&write("x.npy", ""))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    std::fs::write(dir.join("x.npy"), polyact::data::npy_bytes(&inputs)).unwrap();
+    std::fs::write(dir.join("y.npy"), polyact::data::npy_bytes(&outputs)).unwrap();
+    let weights = r#""weights": [[[1, 0], [0, 1]], [[1, 1]]], "degrees": [2]"#;
+    let json = write(
+        "inline.json",
+        &format!(r#"{{{weights}, "inputs": {inputs:?}, "outputs": {outputs:?}}}"#),
+    );
+    let by_csv = write(
+        "csv.json",
+        &format!(r#"{{{weights}, "inputs": "x.csv", "outputs": "y.csv"}}"#),
+    );
+    let by_npy = write(
+        "npy.json",
+        &format!(r#"{{{weights}, "inputs": "x.npy", "outputs": "y.npy"}}"#),
+    );
+    let coeffs = |p: &str| {
+        let (ok, out, err) = polyact(&["fit", p, "--json"]);
+        assert!(ok, "{p}: {err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()["coefficients"].clone()
+    };
+    let c = coeffs(&json);
+    assert_eq!(coeffs(&by_csv), c);
+    assert_eq!(coeffs(&by_npy), c);
+    // A ragged CSV names the file and the row.
+    write("bad.csv", "1,2\n3\n");
+    let bad = write(
+        "bad.json",
+        &format!(r#"{{{weights}, "inputs": "bad.csv", "outputs": "y.csv"}}"#),
+    );
+    assert_clean_failure(&["fit", &bad], "bad.csv: row 2 has 1 fields, expected 2");
+}
