@@ -20,8 +20,6 @@ pub enum BlockRole {
     Moment,
     /// Localizing matrices of the given inequalities (several when grouped into a diagonal block).
     Localizing(Vec<usize>),
-    /// The bound on the objective added by [`MomentRelaxation::trace_problem`].
-    ObjectiveBound,
 }
 
 /// The moment relaxation of order k of a POP.

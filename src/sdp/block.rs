@@ -34,14 +34,6 @@ pub enum BlockMatrix {
 }
 
 impl BlockMatrix {
-    /// The zero matrix of the same shape.
-    pub fn zeros_like(&self) -> BlockMatrix {
-        match self {
-            BlockMatrix::Dense(m) => BlockMatrix::Dense(Mat::zeros(m.nrows(), m.ncols())),
-            BlockMatrix::Diagonal(d) => BlockMatrix::Diagonal(vec![0.0; d.len()]),
-        }
-    }
-
     /// A multiple of the identity.
     pub fn identity(dim: usize, diagonal: bool, scale: f64) -> BlockMatrix {
         if diagonal {
@@ -243,14 +235,9 @@ impl LocalizingBlock {
         self.size
     }
 
-    /// Number of terms of the localizing polynomial.
+    /// The terms g_γ (coefficient and shift) of the localizing polynomial.
     pub fn terms(&self) -> &[ShiftTerm] {
         &self.terms
-    }
-
-    /// Small-basis index of u + v.
-    pub fn sum_index(&self, u: usize, v: usize) -> usize {
-        self.sum_index[u * self.size + v] as usize
     }
 
     /// ỹ_a = Σ_γ g_γ x[target_γ(a)].
