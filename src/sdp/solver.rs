@@ -579,11 +579,19 @@ impl<'a> Ipm<'a> {
                  mu_t: f64,
                  corr: Option<&[BlockMatrix]>|
                  -> (Vec<f64>, Vec<BlockMatrix>, Vec<BlockMatrix>, Vec<f64>) {
+                    // μ_t G, used by the right-hand side and by ΔY.
+                    let mu_g: Vec<BlockMatrix> = g
+                        .iter()
+                        .map(|gk| {
+                            let mut t = gk.clone();
+                            scale_block(&mut t, mu_t);
+                            t
+                        })
+                        .collect();
                     // rhs = A(μ_t G − corr − E) − c
                     let mut rhs = vec![0.0; m + 1];
                     for k in 0..nb {
-                        let mut mk = g[k].clone();
-                        scale_block(&mut mk, mu_t);
+                        let mut mk = mu_g[k].clone();
                         mk.axpy(-1.0, &e[k]);
                         if let Some(c) = corr {
                             mk.axpy(-1.0, &c[k]);
@@ -635,10 +643,8 @@ impl<'a> Ipm<'a> {
                         let mut dxk = self.p.blocks[k].affine(&dx);
                         dxk.axpy(1.0, &rp[k]);
                         let mut dyk = sym_product3(&g[k], &dxk, &it.ys[k]);
-                        let mut t = g[k].clone();
-                        scale_block(&mut t, mu_t);
                         scale_block(&mut dyk, -1.0);
-                        dyk.axpy(1.0, &t);
+                        dyk.axpy(1.0, &mu_g[k]);
                         dyk.axpy(-1.0, &it.ys[k]);
                         if let Some(c) = corr {
                             dyk.axpy(-1.0, &c[k]);
