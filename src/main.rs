@@ -107,6 +107,9 @@ enum Command {
         /// Print the interior-point iterations.
         #[arg(long)]
         verbose: bool,
+        /// Centrality correctors per iteration (0 = plain Mehrotra predictor–corrector).
+        #[arg(long, default_value_t = SdpSettings::default().centrality_correctors)]
+        correctors: usize,
     },
 }
 
@@ -672,9 +675,11 @@ fn main() -> ExitCode {
             file,
             json,
             verbose,
+            correctors,
         } => {
             let settings = SdpSettings {
                 verbose: *verbose,
+                centrality_correctors: *correctors,
                 ..SdpSettings::default()
             };
             polyact::sdp::sdpa::solve_file(file, &settings)

@@ -32,6 +32,12 @@ const STALL_ITERATIONS: usize = 20;
 /// Lower bound on the centering parameter σ while the iterate is infeasible.
 const SIGMA_FLOOR_INFEASIBLE: f64 = 0.1;
 
+/// Centrality correctors: the target interval [β_lo, β_hi]·μ_t of the eigenvalues of the scaled product.
+const CENTRALITY_BETA_LO: f64 = 0.1;
+const CENTRALITY_BETA_HI: f64 = 10.0;
+/// Centrality correctors aim at steps this much longer than the current ones.
+const CENTRALITY_STEP_INCREASE: f64 = 0.2;
+
 /// Maximal number of conjugate-gradient refinement steps of one Newton direction.
 const MAX_REFINEMENTS: usize = 20;
 
@@ -99,6 +105,86 @@ impl Factor {
                 .filter(|(_, d)| **d < 0.0)
                 .map(|(x, d)| -x / d)
                 .fold(f64::INFINITY, f64::min),
+            _ => unreachable!("block kinds differ"),
+        }
+    }
+}
+
+impl Factor {
+    /// Centrality correction of one block (Gondzio's multiple centrality correctors, HKM form).
+    ///
+    /// In the space scaled by X = L Lᵀ, the trial point X + α_p ΔX, Y + α_d ΔY is X̂ = I + α_p L⁻¹ΔX L⁻ᵀ,
+    /// Ŷ = Lᵀ(Y + α_d ΔY)L. The eigenvalues λ of H = sym(X̂ Ŷ) outside [β_lo μ_t, β_hi μ_t] are moved to
+    /// that interval (a decrease is capped at β_hi μ_t), giving R = Q (clip(λ) − λ) Qᵀ; the returned term is
+    /// L⁻ᵀ R L⁻¹, the change of Y that the HKM linearization asks for.
+    #[allow(clippy::too_many_arguments)]
+    fn centrality_correction(
+        &self,
+        x: &BlockMatrix,
+        y: &BlockMatrix,
+        dx: &BlockMatrix,
+        dy: &BlockMatrix,
+        ap: f64,
+        ad: f64,
+        mu_t: f64,
+    ) -> BlockMatrix {
+        let (lo, hi) = (CENTRALITY_BETA_LO * mu_t, CENTRALITY_BETA_HI * mu_t);
+        let clip = |v: f64| {
+            if v < lo {
+                lo - v
+            } else if v > hi {
+                (hi - v).max(-hi)
+            } else {
+                0.0
+            }
+        };
+        match (self, x, y, dx, dy) {
+            (
+                Factor::Dense { l, .. },
+                _,
+                BlockMatrix::Dense(y),
+                BlockMatrix::Dense(dx),
+                BlockMatrix::Dense(dy),
+            ) => {
+                let n = y.nrows();
+                // X̂ = I + α_p L⁻¹ ΔX L⁻ᵀ
+                let mut t = dx.clone();
+                solve_lower_triangular_in_place(l.as_ref(), t.as_mut(), Par::Seq);
+                let mut xh = t.transpose().to_owned();
+                solve_lower_triangular_in_place(l.as_ref(), xh.as_mut(), Par::Seq);
+                let xh = Mat::from_fn(n, n, |i, j| {
+                    ap * 0.5 * (xh[(i, j)] + xh[(j, i)]) + if i == j { 1.0 } else { 0.0 }
+                });
+                // Ŷ = Lᵀ (Y + α_d ΔY) L
+                let yt = Mat::from_fn(n, n, |i, j| y[(i, j)] + ad * dy[(i, j)]);
+                let yh = l.transpose() * &yt * l;
+                let p = &xh * &yh;
+                let h = Mat::from_fn(n, n, |i, j| 0.5 * (p[(i, j)] + p[(j, i)]));
+                let Ok(eig) = h.self_adjoint_eigen(Side::Lower) else {
+                    return BlockMatrix::Dense(Mat::zeros(n, n));
+                };
+                let q = eig.U();
+                let lam = eig.S().column_vector();
+                let d: Vec<f64> = (0..n).map(|i| clip(lam[i])).collect();
+                let qd = Mat::from_fn(n, n, |i, j| q[(i, j)] * d[j]);
+                let mut r = &qd * q.transpose();
+                // K = L⁻ᵀ R L⁻¹
+                solve_upper_triangular_in_place(l.transpose(), r.as_mut(), Par::Seq);
+                let mut k = r.transpose().to_owned();
+                solve_upper_triangular_in_place(l.transpose(), k.as_mut(), Par::Seq);
+                BlockMatrix::Dense(Mat::from_fn(n, n, |i, j| 0.5 * (k[(i, j)] + k[(j, i)])))
+            }
+            (
+                Factor::Diagonal { inv },
+                BlockMatrix::Diagonal(x),
+                BlockMatrix::Diagonal(y),
+                BlockMatrix::Diagonal(dx),
+                BlockMatrix::Diagonal(dy),
+            ) => BlockMatrix::Diagonal(
+                (0..x.len())
+                    .map(|i| clip((x[i] + ap * dx[i]) * (y[i] + ad * dy[i])) * inv[i])
+                    .collect(),
+            ),
             _ => unreachable!("block kinds differ"),
         }
     }
@@ -513,6 +599,8 @@ impl<'a> Ipm<'a> {
         let mut stall = 0usize;
         let mut progress = [f64::INFINITY; 5];
         let tol = self.s.tolerance;
+        // Seconds spent in assembly, factorization, and the rest of the Newton steps (shown with `verbose`).
+        let mut timing = [0.0f64; 3];
 
         for iter in 0..=self.s.max_iterations {
             let (rp, aty, meas) = self.measure(&it);
@@ -535,6 +623,15 @@ impl<'a> Ipm<'a> {
                 best = Some((it.clone(), meas));
             }
             stall = if improved { 0 } else { stall + 1 };
+            if self.s.verbose && (meas.worst() <= tol || iter == self.s.max_iterations) {
+                eprintln!(
+                    "time: assembly {:.3} s, factorization {:.3} s, directions {:.3} s, total {:.3} s",
+                    timing[0],
+                    timing[1],
+                    timing[2],
+                    start.elapsed().as_secs_f64()
+                );
+            }
             if meas.worst() <= tol {
                 return self.solution(it, meas, SdpStatus::Optimal, iter, start);
             }
@@ -560,11 +657,16 @@ impl<'a> Ipm<'a> {
                 b.clear();
                 super::block::assemble_schur(&self.p.blocks, &g, &it.ys, b);
             };
+            let t0 = Instant::now();
             assemble(&mut schur);
+            let t1 = Instant::now();
             let mut fs = FactoredSchur { b: &mut schur };
             if !fs.factor(self.par, &mut assemble) {
                 return self.finish_best(best, SdpStatus::Stalled, iter, start);
             }
+            timing[0] += (t1 - t0).as_secs_f64();
+            timing[1] += t1.elapsed().as_secs_f64();
+            let t2 = Instant::now();
 
             let mu = mu_now;
             let eqs = EqualitySchur::new(self.p, &mut fs, self.par);
@@ -721,8 +823,46 @@ impl<'a> Ipm<'a> {
             let corr: Vec<BlockMatrix> = (0..nb)
                 .map(|k| sym_product3(&g[k], &dxp[k], &dyp[k]))
                 .collect();
-            let (dx, dxs, dys, dw) = direction(&mut fs, sigma * mu, Some(&corr));
-            let (ap, ad) = steps(&dxs, &dys);
+            let (mut dx, mut dxs, mut dys, mut dw) = direction(&mut fs, sigma * mu, Some(&corr));
+            let (mut ap, mut ad) = steps(&dxs, &dys);
+            // Centrality correctors (Gondzio): aim at the longer steps α + δ, move the eigenvalues of the scaled
+            // complementarity product at that trial point back into [β_lo, β_hi]·σμ, and keep the corrected
+            // direction if it lengthens the steps by a useful amount. Each costs one more solve with the factor.
+            let mut corr = corr;
+            for _ in 0..self.s.centrality_correctors {
+                if ap >= 1.0 && ad >= 1.0 {
+                    break;
+                }
+                let delta = CENTRALITY_STEP_INCREASE;
+                let (tp, td) = ((ap + delta).min(1.0), (ad + delta).min(1.0));
+                let mut corr2 = corr.clone();
+                for k in 0..nb {
+                    let kk = fx[k].centrality_correction(
+                        &it.xs[k],
+                        &it.ys[k],
+                        &dxs[k],
+                        &dys[k],
+                        tp,
+                        td,
+                        sigma * mu,
+                    );
+                    corr2[k].axpy(-1.0, &kk);
+                }
+                let cand = direction(&mut fs, sigma * mu, Some(&corr2));
+                let (ap2, ad2) = steps(&cand.1, &cand.2);
+                if self.s.verbose {
+                    eprintln!(
+                        "      centrality corrector: steps ({ap:.3e}, {ad:.3e}) → ({ap2:.3e}, {ad2:.3e})"
+                    );
+                }
+                if ap2.min(1.0) + ad2.min(1.0) >= ap.min(1.0) + ad.min(1.0) + 0.2 * delta {
+                    (dx, dxs, dys, dw) = cand;
+                    (ap, ad) = (ap2, ad2);
+                    corr = corr2;
+                } else {
+                    break;
+                }
+            }
             // Fraction of the step to the boundary: from `step_fraction` after short steps up to 0.99 after full ones.
             let f = self.s.step_fraction.min(0.99);
             let gamma = f + (0.99 - f) * ap.min(ad).min(1.0);
@@ -745,6 +885,7 @@ impl<'a> Ipm<'a> {
                     "      predictor α_p {pp:.3e}  α_d {pd:.3e}   σ {sigma:.2e}  α_p {ap:.3e}  α_d {ad:.3e}"
                 );
             }
+            timing[2] += t2.elapsed().as_secs_f64();
             for (xi, di) in it.x.iter_mut().zip(&dx[1..]) {
                 *xi += ap * di;
             }
