@@ -107,6 +107,10 @@ enum Command {
         /// Print the interior-point iterations.
         #[arg(long)]
         verbose: bool,
+        /// Solve as a general SDP even when the file records the moment relaxation it was written from
+        /// (by `polyact fit --export-sdpa`), whose structure is otherwise used.
+        #[arg(long)]
+        general: bool,
         /// Centrality correctors per iteration (0 = plain Mehrotra predictor–corrector).
         #[arg(long, default_value_t = SdpSettings::default().centrality_correctors)]
         correctors: usize,
@@ -222,6 +226,44 @@ impl FitOptions {
     }
 }
 
+/// `polyact sdp`: a file written by `--export-sdpa` is rebuilt as its moment relaxation (checked to reproduce
+/// every number of the file) so the structured Schur-complement kernels apply; any other file is solved as a
+/// general SDP.
+fn solve_sdpa_file(
+    path: &std::path::Path,
+    settings: &SdpSettings,
+    general: bool,
+) -> Result<polyact::sdp::sdpa::SdpReport> {
+    use polyact::sdp::sdpa;
+    let text = std::fs::read_to_string(path).map_err(|source| polyact::Error::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let name = path.display().to_string();
+    let rebuilt = if general {
+        None
+    } else {
+        polyact::relaxation::MomentRelaxation::from_sdpa(&text, settings.max_memory_bytes)
+    };
+    let (problem, structure) = match &rebuilt {
+        Some(r) => (
+            r.sdp().clone(),
+            format!(
+                "moment relaxation of order {} in {} variables (from the file's {} comment)",
+                r.order(),
+                r.pop().nvars(),
+                polyact::relaxation::SDPA_RELAXATION_TAG
+            ),
+        ),
+        None => (
+            sdpa::parse(&text, &name)?,
+            sdpa::GENERAL_STRUCTURE.to_string(),
+        ),
+    };
+    let solution = polyact::sdp::solve(&problem, settings)?;
+    Ok(sdpa::SdpReport::new(&name, &structure, &problem, &solution))
+}
+
 /// Write the first relaxation `fit` solves (same POP, order --order or k0) as an SDPA file.
 fn export_sdpa(problem: &Problem, settings: &FitSettings, path: &std::path::Path) -> Result<()> {
     let npop = polyact::pop::loss::network_pop(problem, settings.loss)?;
@@ -235,7 +277,10 @@ fn export_sdpa(problem: &Problem, settings: &FitSettings, path: &std::path::Path
         .unwrap_or_else(|| pop.min_order());
     let max_bytes = settings.hierarchy.sdp.max_memory_bytes;
     let relaxation = polyact::relaxation::MomentRelaxation::new(&pop, order, max_bytes)?;
-    polyact::sdp::sdpa::write_file(relaxation.sdp(), path)?;
+    std::fs::write(path, relaxation.to_sdpa()).map_err(|source| polyact::Error::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
     Ok(())
 }
 
@@ -676,13 +721,14 @@ fn main() -> ExitCode {
             json,
             verbose,
             correctors,
+            general,
         } => {
             let settings = SdpSettings {
                 verbose: *verbose,
                 centrality_correctors: *correctors,
                 ..SdpSettings::default()
             };
-            polyact::sdp::sdpa::solve_file(file, &settings)
+            solve_sdpa_file(file, &settings, *general)
                 .map(|r| {
                     if *json {
                         println!("{}", r.to_json());

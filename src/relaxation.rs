@@ -11,6 +11,8 @@ use faer::Mat;
 use crate::error::{Error, Result};
 use crate::polynomial::{Monomial, MonomialBasis, Polynomial, monomial_count};
 use crate::pop::Pop;
+use crate::pop::file::{pop_from_json, pop_to_json};
+use crate::sdp::sdpa::write_sdpa;
 use crate::sdp::{ConstraintBlock, DiagonalBlock, LocalizingBlock, SdpProblem, ShiftTerm};
 
 /// What a block of the relaxation stands for.
@@ -250,6 +252,47 @@ impl MomentRelaxation {
     }
 }
 
+/// Tag of the comment line in which [`MomentRelaxation::to_sdpa`] records the POP and the order.
+pub const SDPA_RELAXATION_TAG: &str = "polyact-moment-relaxation";
+
+impl MomentRelaxation {
+    /// The SDP in SDPA sparse format, with one more comment line, `* polyact-moment-relaxation {"order": k,
+    /// "pop": …}`, that records what it relaxes. Other solvers skip comments; [`Self::from_sdpa`] uses it to
+    /// rebuild the structured blocks.
+    pub fn to_sdpa(&self) -> String {
+        let body = write_sdpa(&self.sdp);
+        let hint = format!(
+            "* {SDPA_RELAXATION_TAG} {{\"order\":{},\"pop\":{}}}\n",
+            self.order,
+            pop_to_json(&self.pop)
+        );
+        // After the first (title) line.
+        match body.find('\n') {
+            Some(i) => format!("{}{hint}{}", &body[..=i], &body[i + 1..]),
+            None => hint + &body,
+        }
+    }
+
+    /// The relaxation an SDPA file was written from by [`Self::to_sdpa`], if the file says so and the rebuilt
+    /// relaxation reproduces the file exactly (every number of the file, written back, is the same text).
+    /// `None` for any other file, or one edited since: it is then an SDP like any other.
+    pub fn from_sdpa(text: &str, max_bytes: usize) -> Option<MomentRelaxation> {
+        let prefix = format!("* {SDPA_RELAXATION_TAG} ");
+        let line = text.lines().take(4).find(|l| l.starts_with(&prefix))?;
+        #[derive(serde::Deserialize)]
+        struct Hint {
+            order: usize,
+            pop: serde_json::Value,
+        }
+        let hint: Hint = serde_json::from_str(&line[prefix.len()..]).ok()?;
+        let pop = pop_from_json(&hint.pop.to_string(), "the SDPA comment")
+            .ok()?
+            .pop;
+        let relaxation = MomentRelaxation::new(&pop, hint.order, max_bytes).ok()?;
+        (relaxation.to_sdpa() == text).then_some(relaxation)
+    }
+}
+
 /// The localizing block of g with rows/columns = monomials of degree ≤ t.
 fn localizing_block(basis: &MonomialBasis, t: usize, g: &Polynomial) -> ConstraintBlock {
     let size = basis.count_up_to(t);
@@ -369,5 +412,47 @@ mod tests {
         .unwrap();
         let e = MomentRelaxation::new(&pop, 4, 4 << 30).unwrap_err();
         assert!(e.to_string().contains("moments"), "{e}");
+    }
+
+    #[test]
+    fn sdpa_export_is_recognized_and_solves_like_the_general_file() {
+        // Example 3.4 with the ball: the structured and the general representation of the same file must
+        // reach the same optimum (two different Schur-complement assemblies).
+        let problem = crate::network::example_3_4();
+        let pop = crate::pop::loss::network_pop(&problem, crate::pop::loss::Loss::MeanInf)
+            .unwrap()
+            .pop
+            .with_ball(5.0);
+        let r = MomentRelaxation::new(&pop, 2, 1 << 30).unwrap();
+        let text = r.to_sdpa();
+        let back = MomentRelaxation::from_sdpa(&text, 1 << 30).expect("recognized");
+        assert_eq!(back.order(), 2);
+        assert_eq!(back.pop().variable_names, pop.variable_names);
+        let general = crate::sdp::sdpa::parse(&text, "export").unwrap();
+        assert!(
+            general
+                .blocks()
+                .iter()
+                .all(|b| !matches!(b, ConstraintBlock::Localizing(_)))
+        );
+        let settings = SdpSettings::default();
+        let a = solve(back.sdp(), &settings).unwrap();
+        let b = solve(&general, &settings).unwrap();
+        assert_eq!(a.status, crate::sdp::SdpStatus::Optimal);
+        assert_eq!(b.status, crate::sdp::SdpStatus::Optimal);
+        assert!(
+            (a.primal_objective - b.primal_objective).abs() < 1e-7,
+            "{} vs {}",
+            a.primal_objective,
+            b.primal_objective
+        );
+        // A changed number, a file without the comment, or a wrong order: not recognized.
+        let last = text.trim_end().rsplit_once(' ').unwrap().0.len();
+        let edited = format!("{}1.25e0\n", &text[..last + 1]);
+        assert!(MomentRelaxation::from_sdpa(&edited, 1 << 30).is_none());
+        let plain = crate::sdp::sdpa::write_sdpa(r.sdp());
+        assert!(MomentRelaxation::from_sdpa(&plain, 1 << 30).is_none());
+        let other_order = text.replacen("{\"order\":2,", "{\"order\":3,", 1);
+        assert!(MomentRelaxation::from_sdpa(&other_order, 1 << 30).is_none());
     }
 }

@@ -259,4 +259,26 @@ fn exported_relaxation_has_the_bound_of_the_fit() {
         "file {} vs fit {bound}",
         s.dual_objective
     );
+    // `polyact sdp` recognizes the relaxation from the file's comment (structured kernels) unless told
+    // --general; both give the fit's bound.
+    for (flag, structure) in [
+        (None, "moment relaxation of order 1"),
+        (Some("--general"), "general"),
+    ] {
+        let mut args = vec!["sdp", out.as_str(), "--json"];
+        args.extend(flag);
+        let (ok, stdout, err) = polyact(&args);
+        assert!(ok, "{err}");
+        let r: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert!(
+            r["structure"].as_str().unwrap().starts_with(structure),
+            "{r}"
+        );
+        assert_eq!(r["status"], "optimal");
+        let d = r["dual_objective"].as_f64().unwrap();
+        assert!(
+            (d - bound).abs() <= 1e-6 * (1.0 + bound.abs()),
+            "{flag:?}: {d} vs {bound}"
+        );
+    }
 }

@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::Pop;
 use super::parse::{parse_polynomial, variable_names};
@@ -135,6 +135,30 @@ pub fn pop_from_json(text: &str, source: &str) -> Result<PopProblem> {
         },
         radius: f.radius,
     })
+}
+
+/// Term list `[[exponents...], coefficient]` of a polynomial.
+fn terms_of(p: &Polynomial) -> Vec<(Vec<u16>, f64)> {
+    p.terms().map(|(m, c)| (m.0.clone(), c)).collect()
+}
+
+/// The POP as one line of POP-file JSON in term-list form (no ball: a ball is one of the inequalities).
+/// [`pop_from_json`] reads it back exactly (numbers are written in shortest round-trip form).
+pub fn pop_to_json(pop: &Pop) -> String {
+    #[derive(Serialize)]
+    struct Out<'a> {
+        variables: &'a [String],
+        objective: Vec<(Vec<u16>, f64)>,
+        inequalities: Vec<Vec<(Vec<u16>, f64)>>,
+        equalities: Vec<Vec<(Vec<u16>, f64)>>,
+    }
+    let out = Out {
+        variables: &pop.variable_names,
+        objective: terms_of(&pop.objective),
+        inequalities: pop.inequalities.iter().map(terms_of).collect(),
+        equalities: pop.equalities.iter().map(terms_of).collect(),
+    };
+    serde_json::to_string(&out).unwrap_or_default()
 }
 
 /// Read a POP file.

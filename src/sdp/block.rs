@@ -240,6 +240,22 @@ impl LocalizingBlock {
         &self.terms
     }
 
+    /// The upper-triangle entries (variable, row, column, value) of the coefficient matrices F_i, in no
+    /// particular order. A position (u, v) holds g_γ at the variable of u + v + γ, for every term γ.
+    pub fn entries(&self) -> Vec<(usize, u32, u32, f64)> {
+        let s = self.size;
+        let mut out = Vec::with_capacity(s * (s + 1) / 2 * self.terms.len());
+        for u in 0..s {
+            for v in u..s {
+                let a = self.sum_index[u * s + v] as usize;
+                for t in &self.terms {
+                    out.push((t.target[a] as usize, u as u32, v as u32, t.coefficient));
+                }
+            }
+        }
+        out
+    }
+
     /// ỹ_a = Σ_γ g_γ x[target_γ(a)].
     fn shifted(&self, x: &[f64]) -> Vec<f64> {
         let mut yt = vec![0.0; self.small_len];

@@ -24,7 +24,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::block::{ConstraintBlock, DiagonalBlock, SparseBlock, SparseMatrix};
-use super::{BlockMatrix, SdpCheck, SdpProblem, SdpSettings, SdpSolution, SdpStatus};
+use super::{SdpCheck, SdpProblem, SdpSettings, SdpSolution, SdpStatus};
 use crate::error::{Error, Result};
 
 /// Largest total matrix dimension accepted (far beyond what the dense interior-point method can solve; it keeps
@@ -459,29 +459,9 @@ pub fn write_sdpa(problem: &SdpProblem) -> String {
                     );
                 }
             }
-            ConstraintBlock::Localizing(l) => {
-                let mut vars: Vec<usize> = l
-                    .terms()
-                    .iter()
-                    .flat_map(|t| t.target.iter().map(|&v| v as usize))
-                    .collect();
-                vars.sort_unstable();
-                vars.dedup();
-                let mut e = vec![0.0; m + 1];
-                for var in vars {
-                    e[var] = 1.0;
-                    if let BlockMatrix::Dense(f) = blk.affine(&e) {
-                        for j in 0..f.ncols() {
-                            for i in 0..=j {
-                                entries.push((var, i as u32, j as u32, f[(i, j)]));
-                            }
-                        }
-                    }
-                    e[var] = 0.0;
-                }
-            }
+            ConstraintBlock::Localizing(l) => entries.extend(l.entries()),
         }
-        entries.sort_by_key(|&(var, i, j, _)| (var, i, j));
+        entries.sort_unstable_by_key(|&(var, i, j, _)| (var, i, j));
         for (var, i, j, v) in entries {
             if v != 0.0 {
                 let _ = writeln!(out, "{var} {bno} {} {} {:e}", i + 1, j + 1, sign(var, v));
@@ -500,6 +480,9 @@ pub struct SdpReport {
     pub variables: usize,
     /// Block sizes (negative: diagonal block), as in the file.
     pub blocks: Vec<i64>,
+    /// How the coefficient matrices were represented: "general" (sparse), or the moment relaxation the
+    /// file was written from (see `MomentRelaxation::from_sdpa`).
+    pub structure: String,
     /// How the solve ended.
     pub status: SdpStatus,
     /// c₀ + c·x.
@@ -521,10 +504,16 @@ pub struct SdpReport {
 }
 
 impl SdpReport {
-    /// Build from a problem and its solution.
-    pub fn new(file: &str, problem: &SdpProblem, solution: &SdpSolution) -> SdpReport {
+    /// Build from a problem, its solution, and how its coefficient matrices were represented.
+    pub fn new(
+        file: &str,
+        structure: &str,
+        problem: &SdpProblem,
+        solution: &SdpSolution,
+    ) -> SdpReport {
         SdpReport {
             file: file.to_string(),
+            structure: structure.to_string(),
             variables: problem.num_vars(),
             blocks: problem
                 .blocks()
@@ -564,6 +553,7 @@ impl fmt::Display for SdpReport {
             "size                  m = {}, blocks {:?}",
             self.variables, self.blocks
         )?;
+        writeln!(f, "structure             {}", self.structure)?;
         writeln!(f, "status                {status}")?;
         writeln!(f, "primal objective      {:+.10e}", self.primal_objective)?;
         writeln!(f, "dual objective        {:+.10e}", self.dual_objective)?;
@@ -588,22 +578,27 @@ impl fmt::Display for SdpReport {
     }
 }
 
-/// Read `path` and solve it; the report of `polyact sdp`.
+/// Read `path` and solve it as a general SDP (sparse coefficient matrices).
 pub fn solve_file(path: impl AsRef<Path>, settings: &SdpSettings) -> Result<SdpReport> {
     let path = path.as_ref();
     let problem = read_file(path)?;
     let solution = super::solve(&problem, settings)?;
     Ok(SdpReport::new(
         &path.display().to_string(),
+        GENERAL_STRUCTURE,
         &problem,
         &solution,
     ))
 }
 
+/// [`SdpReport::structure`] of a problem solved with sparse coefficient matrices.
+pub const GENERAL_STRUCTURE: &str = "general (sparse coefficient matrices)";
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rng::Rng;
+    use crate::sdp::BlockMatrix;
 
     const SMALL: &str = "\"a comment\n* another\n2 =mdim\n2 =nblocks\n{2, -2}\n{1.0, 2.0}\n\
         0 1 1 1 -1\n0 1 2 2 -1\n1 1 1 2 1\n2 2 1 1 1\n2 2 2 2 1\n0 2 2 2 3e-1\n";
