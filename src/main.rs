@@ -736,7 +736,6 @@ fn main() -> ExitCode {
                         println!("{r}");
                     }
                 })
-                .map_err(anyhow::Error::from)
         }
         Command::Reproduce(args) => run_reproduce(args),
         Command::Eval(args) => run_eval(args),
