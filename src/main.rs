@@ -728,14 +728,13 @@ fn main() -> ExitCode {
                 centrality_correctors: *correctors,
                 ..SdpSettings::default()
             };
-            solve_sdpa_file(file, &settings, *general)
-                .map(|r| {
-                    if *json {
-                        println!("{}", r.to_json());
-                    } else {
-                        println!("{r}");
-                    }
-                })
+            solve_sdpa_file(file, &settings, *general).map(|r| {
+                if *json {
+                    println!("{}", r.to_json());
+                } else {
+                    println!("{r}");
+                }
+            })
         }
         Command::Reproduce(args) => run_reproduce(args),
         Command::Eval(args) => run_eval(args),

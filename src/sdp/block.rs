@@ -422,7 +422,12 @@ impl LocalizingBlock {
             return;
         }
         let sm = self.s_matrix(g, y);
-        spread(&sm, self.small_len, &self.terms, &self.terms, 1.0, b);
+        let ms = self.small_len;
+        let targets: Vec<&[u32]> = self.terms.iter().map(|t| t.target.as_slice()).collect();
+        let coef: Vec<f64> = self.terms.iter().map(|t| t.coefficient).collect();
+        spread_lower(b, &targets, ms, |pc, pr, a| {
+            (&sm[a * ms..(a + 1) * ms], coef[pc] * coef[pr])
+        });
     }
 
     fn squared_norms_add(&self, out: &mut [f64]) {
@@ -674,32 +679,52 @@ impl SchurMatrix {
     }
 }
 
-/// B[target_γ(a), target_γ'(b)] += w · c_γ c_γ' · S(a, b) for all terms γ of `cols`, γ' of `rows`.
-fn spread(
-    sm: &[f64],
-    ms: usize,
-    cols: &[ShiftTerm],
-    rows: &[ShiftTerm],
-    w: f64,
-    b: &mut SchurMatrix,
-) {
+/// B[t_p(a), t_q(b)] += f · W_pq(a, b) over all shifts p, q (with `targets[p]` = t_p) and small indices a, b,
+/// where `w(p, q, a)` = (row a of W_pq, f). Only B's lower triangle (row ≥ column) is written, in parallel
+/// over B's columns: each column gathers the (p, a) with t_p(a) = column, so no two threads write one entry.
+fn spread_lower<'w, F>(b: &mut SchurMatrix, targets: &[&[u32]], ms: usize, w: F)
+where
+    F: Fn(usize, usize, usize) -> (&'w [f64], f64) + Sync,
+{
     let n = b.dim;
-    for tc in cols {
-        for tr in rows {
-            let wt = w * tc.coefficient * tr.coefficient;
-            if wt == 0.0 {
-                continue;
-            }
-            for a in 0..ms {
-                let col = tc.target[a] as usize;
-                let srow = &sm[a * ms..(a + 1) * ms];
-                let bcol = &mut b.data[col * n..(col + 1) * n];
-                for (&t, &sv) in tr.target.iter().zip(srow) {
-                    bcol[t as usize] += wt * sv;
-                }
-            }
+    // CSR over destination columns of the pairs (p, a).
+    let mut start = vec![0usize; n + 1];
+    for t in targets {
+        for &c in &t[..ms] {
+            start[c as usize + 1] += 1;
         }
     }
+    for c in 0..n {
+        start[c + 1] += start[c];
+    }
+    let mut next = start.clone();
+    let mut pairs = vec![(0u32, 0u32); start[n]];
+    for (p, t) in targets.iter().enumerate() {
+        for (a, &c) in t[..ms].iter().enumerate() {
+            pairs[next[c as usize]] = (p as u32, a as u32);
+            next[c as usize] += 1;
+        }
+    }
+    b.data
+        .par_chunks_mut(n)
+        .enumerate()
+        .filter(|(col, _)| start[*col] < start[*col + 1])
+        .for_each(|(col, bcol)| {
+            for &(p, a) in &pairs[start[col]..start[col + 1]] {
+                for (q, tq) in targets.iter().enumerate() {
+                    let (row, f) = w(p as usize, q, a as usize);
+                    if f == 0.0 {
+                        continue;
+                    }
+                    for (&t, &v) in tq[..ms].iter().zip(row) {
+                        if t as usize >= col {
+                            // SAFETY: targets are variable indices < n = bcol.len().
+                            unsafe { *bcol.get_unchecked_mut(t as usize) += f * v };
+                        }
+                    }
+                }
+            }
+        });
 }
 
 /// Add every block's contribution tr(Fᵢ G Fⱼ Y) to B.
@@ -791,38 +816,25 @@ fn localizing_group_add(
             sm
         })
         .collect();
-    // W_{γγ'} = Σ_j g_{jγ} g_{jγ'} S_j as a product P (ns² × J) · S (J × ms²).
+    // W_{γγ'} = Σ_j g_{jγ} g_{jγ'} S_j as one product, stored transposed: column γ·ns + γ' of
+    // Wᵀ = Sᵀ (ms² × J) · Pᵀ (J × ns²) holds W_{γγ'} row-major (row a contiguous).
     let nj = grp.len();
-    let pmat = Mat::from_fn(ns * ns, nj, |r, j| {
+    let pt = Mat::from_fn(nj, ns * ns, |j, r| {
         coef[j * ns + r / ns] * coef[j * ns + r % ns]
     });
-    let smat = Mat::from_fn(nj, ms * ms, |j, c| s_all[j][c]);
-    let w = &pmat * &smat;
-    let unit = |t: &ShiftTerm| ShiftTerm {
-        coefficient: 1.0,
-        target: t.target.clone(),
-    };
-    let units: Vec<ShiftTerm> = shifts
+    let st = Mat::from_fn(ms * ms, nj, |c, j| s_all[j][c]);
+    let wt = &st * &pt;
+    let targets: Vec<&[u32]> = shifts
         .iter()
-        .map(|t| unit(t.expect("every γ of the union has a shift")))
+        .map(|t| {
+            t.expect("every γ of the union has a shift")
+                .target
+                .as_slice()
+        })
         .collect();
-    let mut wrow = vec![0.0; ms * ms];
-    for pc in 0..ns {
-        for pr in 0..ns {
-            let r = pc * ns + pr;
-            for (c, v) in wrow.iter_mut().enumerate() {
-                *v = w[(r, c)];
-            }
-            spread(
-                &wrow,
-                ms,
-                std::slice::from_ref(&units[pc]),
-                std::slice::from_ref(&units[pr]),
-                1.0,
-                b,
-            );
-        }
-    }
+    spread_lower(b, &targets, ms, |p, q, a| {
+        (&wt.col_as_slice(p * ns + q)[a * ms..(a + 1) * ms], 1.0)
+    });
 }
 
 /// One block of an SDP: its coefficient matrices F₀ (as the constant, variable 0), F₁, …, F_m.
@@ -1001,8 +1013,12 @@ mod tests {
         }
         let scale = single.data.iter().fold(0.0f64, |a, b| a.max(b.abs()));
         assert!(scale > 0.0);
-        for (a, b) in grouped.data.iter().zip(&single.data) {
-            assert!((a - b).abs() <= 1e-12 * scale, "{a} vs {b}");
+        // Only the lower triangle (row ≥ column) of B is assembled.
+        for j in 0..n {
+            for i in j..n {
+                let (a, b) = (grouped.data[j * n + i], single.data[j * n + i]);
+                assert!((a - b).abs() <= 1e-12 * scale, "{a} vs {b}");
+            }
         }
         // And block by block equals the definition tr(Fᵢ G Fⱼ Y) with dense Fᵢ.
         let dense = |blk: &ConstraintBlock, i: usize| {
@@ -1013,8 +1029,8 @@ mod tests {
                 _ => unreachable!(),
             }
         };
-        for i in 0..n {
-            for j in 0..n {
+        for j in 0..n {
+            for i in j..n {
                 let mut want = 0.0;
                 for k in 0..3 {
                     let (BlockMatrix::Dense(gk), BlockMatrix::Dense(yk)) = (&g[k], &y[k]) else {
