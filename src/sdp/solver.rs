@@ -21,6 +21,7 @@ use faer::linalg::triangular_solve::{
     solve_lower_triangular_in_place, solve_upper_triangular_in_place,
 };
 use faer::{Mat, MatMut, Par, Side};
+use rayon::prelude::*;
 
 use super::block::{BlockMatrix, SchurMatrix, symmetric_eigenvalues};
 use super::{SdpProblem, SdpResiduals, SdpSettings, SdpSolution, SdpStatus, full_vector};
@@ -40,6 +41,14 @@ const CENTRALITY_STEP_INCREASE: f64 = 0.2;
 
 /// Maximal number of conjugate-gradient refinement steps of one Newton direction.
 const MAX_REFINEMENTS: usize = 20;
+
+/// A Newton direction: Δx, ΔX and ΔY per block, and Δw for the equalities (None without equalities).
+type Direction = (
+    Vec<f64>,
+    Vec<BlockMatrix>,
+    Vec<BlockMatrix>,
+    Option<Vec<f64>>,
+);
 
 /// Per-block factorization data of one iterate.
 enum Factor {
@@ -677,10 +686,7 @@ impl<'a> Ipm<'a> {
 
             // Direction for target μ_t and second-order term `corr` (blocks or none).
             let direction =
-                |fs: &mut FactoredSchur,
-                 mu_t: f64,
-                 corr: Option<&[BlockMatrix]>|
-                 -> (Vec<f64>, Vec<BlockMatrix>, Vec<BlockMatrix>, Vec<f64>) {
+                |fs: &mut FactoredSchur, mu_t: f64, corr: Option<&[BlockMatrix]>| -> Direction {
                     // μ_t G, used by the right-hand side and by ΔY.
                     let mu_g: Vec<BlockMatrix> = g
                         .iter()
@@ -754,6 +760,15 @@ impl<'a> Ipm<'a> {
                         dxs.push(dxk);
                         dys.push(dyk);
                     }
+                    (dx, dxs, dys, dw)
+                };
+            // Refinement by preconditioned conjugate gradients of the direction that is taken (the predictor and
+            // the trial correctors only set step lengths and σ).
+            let refine_direction =
+                |fs: &mut FactoredSchur,
+                 d: Direction|
+                 -> (Vec<f64>, Vec<BlockMatrix>, Vec<BlockMatrix>, Vec<f64>) {
+                    let (mut dx, mut dxs, mut dys, dw) = d;
                     // Refinement by preconditioned conjugate gradients: the Newton residual A(ΔY) − r_d equals
                     // rhs − BΔx with B applied exactly (from the data, not the assembled matrix); the Cholesky factor
                     // is the preconditioner. Near the optimum B is ill-conditioned (and may need a shift to factor),
@@ -781,14 +796,15 @@ impl<'a> Ipm<'a> {
                     }
                     (dx, dxs, dys, dw.unwrap_or_default())
                 };
+            // Maximal step lengths (an eigenvalue problem per block and side, in parallel).
             let steps = |dxs: &[BlockMatrix], dys: &[BlockMatrix]| -> (f64, f64) {
-                let ap = (0..nb)
-                    .map(|k| fx[k].max_step(&it.xs[k], &dxs[k]))
-                    .fold(f64::INFINITY, f64::min);
-                let ad = (0..nb)
-                    .map(|k| fy[k].max_step(&it.ys[k], &dys[k]))
-                    .fold(f64::INFINITY, f64::min);
-                (ap, ad)
+                let side = |f: &[Factor], x: &[BlockMatrix], d: &[BlockMatrix]| {
+                    (0..nb)
+                        .into_par_iter()
+                        .map(|k| f[k].max_step(&x[k], &d[k]))
+                        .reduce(|| f64::INFINITY, f64::min)
+                };
+                rayon::join(|| side(&fx, &it.xs, dxs), || side(&fy, &it.ys, dys))
             };
 
             // Predictor.
@@ -823,8 +839,8 @@ impl<'a> Ipm<'a> {
             let corr: Vec<BlockMatrix> = (0..nb)
                 .map(|k| sym_product3(&g[k], &dxp[k], &dyp[k]))
                 .collect();
-            let (mut dx, mut dxs, mut dys, mut dw) = direction(&mut fs, sigma * mu, Some(&corr));
-            let (mut ap, mut ad) = steps(&dxs, &dys);
+            let mut chosen = direction(&mut fs, sigma * mu, Some(&corr));
+            let (mut ap, mut ad) = steps(&chosen.1, &chosen.2);
             // Centrality correctors (Gondzio): aim at the longer steps α + δ, move the eigenvalues of the scaled
             // complementarity product at that trial point back into [β_lo, β_hi]·σμ, and keep the corrected
             // direction if it lengthens the steps by a useful amount. Each costs one more solve with the factor.
@@ -840,8 +856,8 @@ impl<'a> Ipm<'a> {
                     let kk = fx[k].centrality_correction(
                         &it.xs[k],
                         &it.ys[k],
-                        &dxs[k],
-                        &dys[k],
+                        &chosen.1[k],
+                        &chosen.2[k],
                         tp,
                         td,
                         sigma * mu,
@@ -856,13 +872,15 @@ impl<'a> Ipm<'a> {
                     );
                 }
                 if ap2.min(1.0) + ad2.min(1.0) >= ap.min(1.0) + ad.min(1.0) + 0.2 * delta {
-                    (dx, dxs, dys, dw) = cand;
+                    chosen = cand;
                     (ap, ad) = (ap2, ad2);
                     corr = corr2;
                 } else {
                     break;
                 }
             }
+            let (dx, dxs, dys, dw) = refine_direction(&mut fs, chosen);
+            let (ap, ad) = steps(&dxs, &dys);
             // Fraction of the step to the boundary: from `step_fraction` after short steps up to 0.99 after full ones.
             let f = self.s.step_fraction.min(0.99);
             let gamma = f + (0.99 - f) * ap.min(ad).min(1.0);
