@@ -321,7 +321,7 @@ pub struct SdpSettings {
     /// Fraction of the step to the boundary after short steps (default 0.9); it rises linearly to 0.99 as the
     /// primal and dual step lengths approach one.
     pub step_fraction: f64,
-    /// Maximal number of centrality correctors per iteration (Gondzio; default 2, 0 = plain Mehrotra).
+    /// Maximal number of centrality correctors per iteration (Gondzio; default 1, 0 = plain Mehrotra).
     pub centrality_correctors: usize,
     /// Print one line per iteration to stderr (default false).
     pub verbose: bool,
@@ -336,7 +336,7 @@ impl Default for SdpSettings {
             tolerance: 1e-8,
             infeasibility_tolerance: 1e-8,
             step_fraction: 0.9,
-            centrality_correctors: 2,
+            centrality_correctors: 1,
             verbose: false,
             max_memory_bytes: 16 << 30,
         }

@@ -36,6 +36,8 @@ const SIGMA_FLOOR_INFEASIBLE: f64 = 0.1;
 /// Centrality correctors: the target interval [β_lo, β_hi]·μ_t of the eigenvalues of the scaled product.
 const CENTRALITY_BETA_LO: f64 = 0.1;
 const CENTRALITY_BETA_HI: f64 = 10.0;
+/// Centrality correctors are used while the worst measure (infeasibilities, gap) is above this.
+const CENTRALITY_CUTOFF: f64 = 1e-6;
 /// Centrality correctors aim at steps this much longer than the current ones.
 const CENTRALITY_STEP_INCREASE: f64 = 0.2;
 
@@ -844,8 +846,15 @@ impl<'a> Ipm<'a> {
             // Centrality correctors (Gondzio): aim at the longer steps α + δ, move the eigenvalues of the scaled
             // complementarity product at that trial point back into [β_lo, β_hi]·σμ, and keep the corrected
             // direction if it lengthens the steps by a useful amount. Each costs one more solve with the factor.
+            // Near the optimum the correction terms grow like X⁻¹ and cost accuracy in the dual residual, so
+            // correctors stop once the iterate is within CENTRALITY_CUTOFF.
             let mut corr = corr;
-            for _ in 0..self.s.centrality_correctors {
+            let correctors = if meas.worst() > CENTRALITY_CUTOFF {
+                self.s.centrality_correctors
+            } else {
+                0
+            };
+            for _ in 0..correctors {
                 if ap >= 1.0 && ad >= 1.0 {
                     break;
                 }
