@@ -810,6 +810,15 @@ struct ProblemFile {
     test_outputs: Option<MatrixSpec>,
 }
 
+/// The network part of a problem file (data fields are skipped without being stored or read).
+#[derive(Deserialize)]
+struct NetworkFile {
+    weights: Vec<MatrixSpec>,
+    degrees: Vec<usize>,
+    #[serde(default)]
+    true_coefficients: Option<Vec<Vec<f64>>>,
+}
+
 /// A matrix in a problem file: embedded rows, or the path of a CSV/NPY file (relative to the problem file).
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]
@@ -941,6 +950,41 @@ impl Problem {
             test,
         )
         .map_err(context)
+    }
+
+    /// Read only the network and the true coefficients (if any) of a problem file: its data (embedded or in
+    /// data files) are neither kept nor read, so this is cheap whatever the data size.
+    pub fn load_network(path: impl AsRef<Path>) -> Result<(Network, Option<Vec<Vec<f64>>>)> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let s = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: name.clone(),
+            source,
+        })?;
+        let file: NetworkFile = serde_json::from_str(&s).map_err(|e| Error::Parse {
+            path: name.clone(),
+            message: parse_message(&s, &e),
+        })?;
+        let context = |e: Error| match e {
+            Error::InvalidInput(m) => Error::InvalidInput(format!("problem {name}: {m}")),
+            other => other,
+        };
+        let weights = file
+            .weights
+            .into_iter()
+            .map(|w| w.resolve(path.parent()))
+            .collect::<Result<Vec<_>>>()?;
+        let network = Network::new(weights, file.degrees).map_err(context)?;
+        if let Some(tc) = &file.true_coefficients {
+            let degrees = network.degrees();
+            if tc.len() != degrees.len() || tc.iter().zip(degrees).any(|(c, &d)| c.len() != d + 1) {
+                return Err(context(Error::InvalidInput(format!(
+                    "true_coefficients must have {} layers of degree + 1 entries",
+                    degrees.len()
+                ))));
+            }
+        }
+        Ok((network, file.true_coefficients))
     }
 
     /// Read and validate a problem file.
