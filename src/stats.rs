@@ -503,7 +503,7 @@ impl<'a> StatisticsBuilder<'a> {
             self.kernel.network.input_dim(),
             self.kernel.network.output_dim(),
         );
-        if inputs.len() % m0 != 0 || outputs.len() % mo != 0 {
+        if !inputs.len().is_multiple_of(m0) || !outputs.len().is_multiple_of(mo) {
             invalid!(
                 "inputs must come in rows of {m0} and outputs in rows of {mo} numbers (got {} and {})",
                 inputs.len(),
@@ -813,8 +813,8 @@ impl<'a> Kernel<'a> {
                         std::mem::swap(&mut ws.t, &mut ws.u);
                     }
                     let shift = &alg.shift[self.layout.index(l, j).expect("c_{l,j} is unknown")];
-                    for i in 0..alg.count(j * deg) {
-                        let dst = shift[i] as usize;
+                    for (i, &dst) in shift.iter().enumerate().take(alg.count(j * deg)) {
+                        let dst = dst as usize;
                         let src = &ws.t[i * blk..(i + 1) * blk];
                         for (h, v) in ws.h[dst * blk..(dst + 1) * blk].iter_mut().zip(src) {
                             *h += v;
