@@ -55,7 +55,7 @@ enum Kind {
 /// batch only (whatever the number of rows). Same formats and messages as [`read_matrix`].
 pub struct RowReader {
     path: String,
-    source: Box<dyn std::io::BufRead>,
+    source: Box<dyn std::io::BufRead + Send>,
     state: State,
     rows: usize,
 }
@@ -108,7 +108,7 @@ impl RowReader {
     }
 
     fn new(
-        mut source: Box<dyn std::io::BufRead>,
+        mut source: Box<dyn std::io::BufRead + Send>,
         kind: Kind,
         total_len: Option<u64>,
         path: &Path,

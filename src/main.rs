@@ -12,7 +12,7 @@ use polyact::network::{Network, Problem, example_3_4};
 use polyact::pop::loss::Loss;
 use polyact::report::{FitReport, OrderSummary, order_header, order_line};
 use polyact::sdp::SdpSettings;
-use polyact::stats::{StatisticsBuilder, SufficientStatistics};
+use polyact::stats::SufficientStatistics;
 
 /// Learn polynomial activation coefficients globally, with a certificate, by the Moment-SOS hierarchy.
 #[derive(Parser)]
@@ -581,9 +581,6 @@ fn run_fit_stats(problem: &Path, stats: &[PathBuf], opts: &FitOptions) -> Result
     run_fit(&data, opts, true).map(|_| ())
 }
 
-/// Rows per read when streaming data files.
-const REDUCE_CHUNK: usize = 1 << 15;
-
 fn run_reduce(
     problem: &Path,
     inputs: Option<&Path>,
@@ -594,42 +591,7 @@ fn run_reduce(
     let stats = match (inputs, outputs) {
         (Some(xi), Some(yo)) => {
             let (network, _) = Problem::load_network(problem)?;
-            let mut xr = polyact::data::RowReader::open(xi)?;
-            let mut yr = polyact::data::RowReader::open(yo)?;
-            let mut builder = StatisticsBuilder::new(&network, loss);
-            let (m0, mo) = (network.input_dim(), network.output_dim());
-            let (mut x, mut y) = (Vec::new(), Vec::new());
-            loop {
-                x.clear();
-                y.clear();
-                let nx = xr.read_rows(REDUCE_CHUNK, &mut x)?;
-                let ny = yr.read_rows(REDUCE_CHUNK, &mut y)?;
-                for (reader, path, dim, what) in [
-                    (&xr, xi, m0, "inputs (m_0)"),
-                    (&yr, yo, mo, "outputs (m_{D+1})"),
-                ] {
-                    if let Some(c) = reader.ncols().filter(|&c| c != dim) {
-                        anyhow::bail!(
-                            "{}: rows have {c} columns but the network has {dim} {what}",
-                            path.display()
-                        );
-                    }
-                }
-                if nx != ny {
-                    anyhow::bail!(
-                        "{} and {} have different numbers of rows (one output row per input row is needed)",
-                        xi.display(),
-                        yo.display()
-                    );
-                }
-                if nx == 0 {
-                    break;
-                }
-                builder.add_rows(&x, &y)?;
-            }
-            builder
-                .finish()
-                .with_context(|| format!("{} and {}", xi.display(), yo.display()))?
+            SufficientStatistics::from_files(&network, xi, yo, loss)?
         }
         (None, None) => SufficientStatistics::from_problem(&Problem::load(problem)?, loss)?,
         _ => anyhow::bail!("--inputs and --outputs go together"),

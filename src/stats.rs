@@ -50,6 +50,12 @@ use crate::pop::loss::Loss;
 /// Format tag written into every statistics file.
 pub const FORMAT: &str = "polyact-statistics/1";
 
+/// Rows per read when streaming data files ([`SufficientStatistics::from_files`]).
+pub const FILE_CHUNK: usize = 1 << 13;
+
+/// Batches per parallel task of the pass.
+const GROUP_BATCHES: usize = 4;
+
 /// Largest batch (rows per block) of the pass.
 pub const MAX_BATCH: usize = 256;
 
@@ -179,6 +185,67 @@ impl SufficientStatistics {
             builder.add_rows(&x, &y)?;
         }
         builder.finish()
+    }
+
+    /// The statistics of the samples in two data files (CSV or NPY; row i of `inputs` is x_i, row i of
+    /// `outputs` is y_i), streamed: a reader thread reads the next [`FILE_CHUNK`] rows while the pass
+    /// processes the current ones, so memory is independent of the number of rows (except for max-inf).
+    pub fn from_files(
+        network: &Network,
+        inputs: &Path,
+        outputs: &Path,
+        loss: Loss,
+    ) -> Result<Self> {
+        use crate::data::RowReader;
+        let mut xr = RowReader::open(inputs)?;
+        let mut yr = RowReader::open(outputs)?;
+        let (m0, mo) = (network.input_dim(), network.output_dim());
+        let mut builder = StatisticsBuilder::new(network, loss);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Vec<f64>, Vec<f64>)>>(1);
+        let read = move || -> Result<()> {
+            loop {
+                let (mut x, mut y) = (Vec::new(), Vec::new());
+                let nx = xr.read_rows(FILE_CHUNK, &mut x)?;
+                let ny = yr.read_rows(FILE_CHUNK, &mut y)?;
+                for (reader, path, dim, what) in [
+                    (&xr, inputs, m0, "inputs (m_0)"),
+                    (&yr, outputs, mo, "outputs (m_{D+1})"),
+                ] {
+                    if let Some(c) = reader.ncols().filter(|&c| c != dim) {
+                        invalid!(
+                            "{}: rows have {c} columns but the network has {dim} {what}",
+                            path.display()
+                        );
+                    }
+                }
+                if nx != ny {
+                    invalid!(
+                        "{} and {} have different numbers of rows (one output row per input row is needed)",
+                        inputs.display(),
+                        outputs.display()
+                    );
+                }
+                if nx == 0 || tx.send(Ok((x, y))).is_err() {
+                    return Ok(());
+                }
+            }
+        };
+        std::thread::scope(|scope| -> Result<()> {
+            let reader = scope.spawn(read);
+            for chunk in rx {
+                let (x, y) = chunk?;
+                builder.add_rows(&x, &y)?;
+            }
+            reader.join().expect("the reader thread does not panic")
+        })?;
+        builder.finish().map_err(|e| match e {
+            Error::InvalidInput(m) => Error::InvalidInput(format!(
+                "{} and {}: {m}",
+                inputs.display(),
+                outputs.display()
+            )),
+            other => other,
+        })
     }
 
     /// The loss these statistics are for.
@@ -520,26 +587,25 @@ impl<'a> StatisticsBuilder<'a> {
         if inputs.iter().chain(outputs).any(|v| !v.is_finite()) {
             invalid!("the data contain a number that is not finite");
         }
+        // Fixed groups of batches, each reduced into its own accumulator, summed in order: the result does
+        // not depend on how rayon schedules the groups (bit-for-bit reproducible for given chunks).
         let b = self.kernel.batch;
+        let group = GROUP_BATCHES * b;
         let kernel = &self.kernel;
         let loss = self.loss;
-        let part = inputs
-            .par_chunks(b * m0)
-            .zip(outputs.par_chunks(b * mo))
-            .with_min_len(4)
-            .fold(
-                || (Accumulator::new(kernel, loss), Workspace::default()),
-                |(mut acc, mut ws), (x, y)| {
+        let parts: Vec<Accumulator> = inputs
+            .par_chunks(group * m0)
+            .zip(outputs.par_chunks(group * mo))
+            .map(|(xg, yg)| {
+                let mut acc = Accumulator::new(kernel, loss);
+                let mut ws = Workspace::default();
+                for (x, y) in xg.chunks(b * m0).zip(yg.chunks(b * mo)) {
                     kernel.accumulate(x, y, &mut acc, &mut ws);
-                    (acc, ws)
-                },
-            )
-            .map(|(acc, _)| acc)
-            .reduce_with(|mut a, b| {
-                a.add(b);
-                a
-            });
-        if let Some(part) = part {
+                }
+                acc
+            })
+            .collect();
+        for part in parts {
             self.acc.add(part);
         }
         Ok(())
