@@ -373,9 +373,12 @@ struct ReproduceArgs {
     /// Noise level σ.
     #[arg(long, default_value_t = polyact::experiments::PAPER_NOISE, allow_negative_numbers = true)]
     noise: f64,
-    /// Highest relaxation order.
+    /// Highest relaxation order (lsq on degrees (2,3) needs 4: its minimal order).
     #[arg(long, default_value_t = polyact::experiments::PAPER_MAX_ORDER)]
     max_order: usize,
+    /// The training loss (the paper's is mean-inf).
+    #[arg(long, value_enum, default_value_t = Loss::MeanInf)]
+    loss: Loss,
     /// Sizes NxM (samples x width), comma-separated (default: the paper's 50x20,100x25,150x30,200x35,250x40).
     #[arg(long, value_delimiter = ',', value_parser = parse_size)]
     sizes: Vec<(usize, usize)>,
@@ -425,6 +428,7 @@ fn run_reproduce(args: &ReproduceArgs) -> Result<()> {
     table.first_seed = args.seed;
     table.noise = args.noise;
     table.max_order = args.max_order;
+    table.loss = args.loss;
     table.radius = Some(args.radius);
     if !args.sizes.is_empty() {
         table.sizes = args.sizes.clone();
