@@ -143,7 +143,11 @@ fn every_loss_recovers_noiseless_coefficients() {
         let report = fit(&problem, &settings, &mut |_| {}).unwrap();
         assert_eq!(report.status, FitStatus::Certified, "{loss}: {report}");
         let err = report.coefficient_error.unwrap();
-        assert!(err < 1e-6, "{loss}: ‖c_true − c‖ = {err}\n{report}");
+        // lsq pins its minimizer only to ≈ √(rounding floor of the loss): its loss is quadratic in c − c_true
+        // and is ≈ 1e-12 at the answer, so ‖c − c_true‖ ≈ 1e-6 (measured 1.3e-6; the other losses are
+        // linear in the residuals near the minimizer).
+        let tol = if *loss == Loss::Lsq { 1e-5 } else { 1e-6 };
+        assert!(err < tol, "{loss}: ‖c_true − c‖ = {err}\n{report}");
         // The reported loss is the numeric one at the returned coefficients, and ≈ 0 without noise.
         assert_eq!(
             report.loss,
