@@ -27,12 +27,13 @@
 //! accumulator, the accumulators are summed at the end). Every hidden unit's value is a polynomial in the inner
 //! unknowns, stored *coefficient-major*: coefficient k of layer l is a B × m_l matrix H_k. Then
 //! * layer 1: A = X_B W_1ᵀ (one GEMM), H_0 = 1, H_{c_{1,j}} = A^{∘j} (element-wise powers);
-//! * layer l+1: S_k = H_k W_{l+1}ᵀ for every coefficient k — one GEMM on the stacked blocks;
+//! * layer l+1: S_k = H_k W_{l+1}ᵀ for every coefficient k — one GEMM on the stacked blocks (H_0 = 1, so
+//!   S_0 = W_{l+1}·1 in every row without a GEMM);
 //!   inner activations 1 + Σ_j c_{l+1,j} s^j use the multiplication table of the monomial basis, block by block;
 //! * last layer: the powers s^j are formed block by block (element-wise products over the whole batch);
 //! * mean-inf sums the power blocks over the batch and multiplies by W_{D+1} once, at the end (it is linear);
 //! * lsq forms F = P W_{D+1}ᵀ for all K power blocks in one GEMM, stacks the outputs as the columns of
-//!   A ∈ ℝ^{(B·m_{D+1}) × (K+1)} (last column −Y) and accumulates G += AᵀA (a GEMM);
+//!   A ∈ ℝ^{(B·m_{D+1}) × (K+1)} (last column −Y) and accumulates the lower triangle of G += AᵀA (a GEMM);
 //! * max-inf keeps the rows of A.
 
 use std::path::Path;
@@ -646,12 +647,12 @@ impl<'a> StatisticsBuilder<'a> {
             }
             AccData::Lsq { gram } => {
                 let k1 = k + 1;
-                // Column-major and symmetric up to rounding: symmetrize exactly.
+                // Column-major, lower triangle accumulated: mirror it.
                 let gram = (0..k1)
                     .map(|i| {
                         (0..k1)
                             .map(|j| {
-                                if i <= j {
+                                if i >= j {
                                     gram[j * k1 + i]
                                 } else {
                                     gram[i * k1 + j]
@@ -685,7 +686,7 @@ struct Accumulator {
 enum AccData {
     /// `units[k·m_D + u]` = Σ_i (coefficient k of s_u^j), `targets[o]` = Σ_i y_{io}.
     MeanInf { units: Vec<f64>, targets: Vec<f64> },
-    /// (K+1)² column-major.
+    /// (K+1)² column-major; only the lower triangle is accumulated.
     Lsq { gram: Vec<f64> },
     /// Rows of length K+1, concatenated.
     MaxInf { rows: Vec<f64> },
@@ -851,7 +852,17 @@ impl<'a> Kernel<'a> {
             loop {
                 let m = w[l].nrows();
                 fill_zero(&mut ws.s, lh * b * m);
-                gemm_wt(&mut ws.s, &ws.h[..lh * b * m_prev], lh * b, &w[l]);
+                // Block 0 of h is the constant 1 (h = 1 + Σ_j c_j s^j), so S_0 = W·1 in every row: no GEMM.
+                let ones: Vec<f64> = (0..m).map(|r| w[l].row(r).iter().sum()).collect();
+                for row in ws.s[..b * m].chunks_exact_mut(m) {
+                    row.copy_from_slice(&ones);
+                }
+                gemm_wt(
+                    &mut ws.s[b * m..],
+                    &ws.h[b * m_prev..lh * b * m_prev],
+                    (lh - 1) * b,
+                    &w[l],
+                );
                 if l + 1 == depth {
                     break (lh, m);
                 }
@@ -942,19 +953,31 @@ impl<'a> Kernel<'a> {
                 let w_out = &net.weights()[net.depth()];
                 let bm = b * w_out.nrows();
                 fill_zero(&mut ws.f, (k + 1) * bm);
-                gemm_wt(&mut ws.f[..k * bm], &ws.p, k * b, w_out);
+                // Power block 0 is the constant 1: its outputs are W_{D+1}·1 in every row.
+                let ones: Vec<f64> = (0..w_out.nrows())
+                    .map(|r| w_out.row(r).iter().sum())
+                    .collect();
+                for row in ws.f[..bm].chunks_exact_mut(w_out.nrows()) {
+                    row.copy_from_slice(&ones);
+                }
+                gemm_wt(&mut ws.f[bm..k * bm], &ws.p[b * m..], (k - 1) * b, w_out);
                 for (d, v) in ws.f[k * bm..].iter_mut().zip(y) {
                     *d = -v;
                 }
                 match &mut acc.data {
                     AccData::Lsq { gram } => {
+                        // Lower triangle only (G is symmetric): a rank-(B·m) update of half the cost.
+                        use faer::linalg::matmul::triangular::{BlockStructure, matmul};
                         let a = MatRef::from_column_major_slice(&ws.f, bm, k + 1);
                         let g = MatMut::from_column_major_slice_mut(gram, k + 1, k + 1);
-                        faer::linalg::matmul::matmul(
+                        matmul(
                             g,
+                            BlockStructure::TriangularLower,
                             Accum::Add,
                             a.transpose(),
+                            BlockStructure::Rectangular,
                             a,
+                            BlockStructure::Rectangular,
                             1.0,
                             Par::Seq,
                         );

@@ -4,6 +4,9 @@
 //! r_j(c) = f̂_j(c) − ŷ_j (polynomials in the unknown coefficients c, see
 //! [`Network::mean_output_polynomials`](crate::network::Network::mean_output_polynomials)) it is the POP in
 //! (c, θ): minimize θ s.t. θ − r_j(c) ≥ 0 and θ + r_j(c) ≥ 0 for every output j (in that order).
+//!
+//! Every POP is built from the data's [`SufficientStatistics`] ([`network_pop_from_stats`]); [`network_pop`]
+//! computes them from a problem's data first, so fitting a problem and fitting merged shards share one path.
 
 use std::fmt;
 use std::str::FromStr;
