@@ -55,10 +55,10 @@ pub const FORMAT: &str = "polyact-statistics/1";
 pub const FILE_CHUNK: usize = 1 << 13;
 
 /// Batches per parallel task of the pass.
-const GROUP_BATCHES: usize = 4;
+const GROUP_BATCHES: usize = 8;
 
 /// Largest batch (rows per block) of the pass.
-pub const MAX_BATCH: usize = 256;
+pub const MAX_BATCH: usize = 128;
 
 /// Which network the statistics belong to: degrees, widths and a hash of the exact weights.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
