@@ -459,4 +459,42 @@ mod tests {
             .to_string();
         assert!(e.contains("bad magic"), "{e}");
     }
+
+    #[test]
+    fn row_reader_streams_the_same_rows_in_batches() {
+        let dir = std::env::temp_dir().join(format!("polyact-data-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let rows: Vec<Vec<f64>> = (0..7)
+            .map(|i| vec![i as f64, 0.5 - i as f64, 1e-3 * i as f64])
+            .collect();
+        let npy = dir.join("r.npy");
+        std::fs::write(&npy, npy_bytes(&rows)).unwrap();
+        let csv = dir.join("r.csv");
+        let text: String = std::iter::once("a,b,c\n".to_string())
+            .chain(
+                rows.iter()
+                    .map(|r| format!("{},{},{}\n\n", r[0], r[1], r[2])),
+            )
+            .collect();
+        std::fs::write(&csv, text).unwrap();
+        for path in [&npy, &csv] {
+            let mut reader = RowReader::open(path).unwrap();
+            let mut flat = vec![];
+            let mut sizes = vec![];
+            loop {
+                let k = reader.read_rows(3, &mut flat).unwrap();
+                if k == 0 {
+                    break;
+                }
+                sizes.push(k);
+            }
+            assert_eq!(sizes, [3, 3, 1], "{}", path.display());
+            assert_eq!(reader.ncols(), Some(3));
+            assert_eq!(reader.rows_read(), 7);
+            let back: Vec<Vec<f64>> = flat.chunks(3).map(<[f64]>::to_vec).collect();
+            assert_eq!(back, rows, "{}", path.display());
+            assert_eq!(read_matrix(path).unwrap(), rows);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
