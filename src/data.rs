@@ -17,95 +17,332 @@ fn bad(path: &Path, message: String) -> Error {
 
 /// Read a matrix (rows) from a `.csv` or `.npy` file, chosen by the extension.
 pub fn read_matrix(path: &Path) -> Result<Vec<Vec<f64>>> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    match path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("npy") => parse_npy(&bytes, path),
-        Some("csv") | Some("txt") => {
-            let text = String::from_utf8(bytes).map_err(|_| bad(path, "not UTF-8 text".into()))?;
-            parse_csv(&text, path)
-        }
-        _ => Err(bad(
-            path,
-            "unknown data file type (expected .csv or .npy)".into(),
-        )),
-    }
+    RowReader::open(path)?.read_all()
 }
 
 /// CSV: one row per line, fields separated by commas (spaces around them are ignored). A first line whose
 /// fields are not all numbers is a header. Empty lines are skipped.
 pub fn parse_csv(text: &str, path: &Path) -> Result<Vec<Vec<f64>>> {
-    let mut rows: Vec<Vec<f64>> = vec![];
-    let mut width = None;
-    for (lineno, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        let parsed: Vec<Option<f64>> = fields.iter().map(|f| f.parse::<f64>().ok()).collect();
-        if rows.is_empty() && width.is_none() && parsed.iter().all(Option::is_none) {
-            width = Some(fields.len()); // header
-            continue;
-        }
-        let mut row = Vec::with_capacity(fields.len());
-        for (k, (f, v)) in fields.iter().zip(&parsed).enumerate() {
-            match v {
-                Some(x) if x.is_finite() => row.push(*x),
-                _ => {
-                    return Err(bad(
-                        path,
-                        format!(
-                            "row {} field {}: \"{f}\" is not a finite number",
-                            lineno + 1,
-                            k + 1
-                        ),
-                    ));
-                }
-            }
-        }
-        match width {
-            Some(w) if w != row.len() => {
-                return Err(bad(
-                    path,
-                    format!("row {} has {} fields, expected {w}", lineno + 1, row.len()),
-                ));
-            }
-            _ => width = Some(row.len()),
-        }
-        rows.push(row);
-    }
-    if rows.is_empty() {
-        return Err(bad(path, "no data rows".into()));
-    }
-    Ok(rows)
+    RowReader::new(
+        Box::new(std::io::Cursor::new(text.as_bytes().to_vec())),
+        Kind::Csv,
+        None,
+        path,
+    )?
+    .read_all()
 }
 
 /// NPY version 1–3: magic, version, header length, a Python dict literal with `descr`, `fortran_order`,
 /// `shape`, then the data.
 pub fn parse_npy(bytes: &[u8], path: &Path) -> Result<Vec<Vec<f64>>> {
-    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+    RowReader::new(
+        Box::new(std::io::Cursor::new(bytes.to_vec())),
+        Kind::Npy,
+        Some(bytes.len() as u64),
+        path,
+    )?
+    .read_all()
+}
+
+/// File type of a data file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Csv,
+    Npy,
+}
+
+/// Reads a CSV or NPY matrix a batch of rows at a time, so that a pass over the data needs memory for one
+/// batch only (whatever the number of rows). Same formats and messages as [`read_matrix`].
+pub struct RowReader {
+    path: String,
+    source: Box<dyn std::io::BufRead + Send>,
+    state: State,
+    rows: usize,
+}
+
+enum State {
+    Csv {
+        width: Option<usize>,
+        lineno: usize,
+        line: String,
+        seen_row: bool,
+    },
+    Npy {
+        rows_left: usize,
+        cols: usize,
+        size: usize,
+        buf: Vec<u8>,
+    },
+}
+
+impl RowReader {
+    /// Open a `.csv` (or `.txt`) or `.npy` file, chosen by the extension; NPY headers are read and checked.
+    pub fn open(path: &Path) -> Result<RowReader> {
+        let kind = match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("npy") => Kind::Npy,
+            Some("csv") | Some("txt") => Kind::Csv,
+            _ => {
+                return Err(bad(
+                    path,
+                    "unknown data file type (expected .csv or .npy)".into(),
+                ));
+            }
+        };
+        let io = |source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        RowReader::new(
+            Box::new(std::io::BufReader::with_capacity(1 << 16, file)),
+            kind,
+            Some(len),
+            path,
+        )
+    }
+
+    fn new(
+        mut source: Box<dyn std::io::BufRead + Send>,
+        kind: Kind,
+        total_len: Option<u64>,
+        path: &Path,
+    ) -> Result<RowReader> {
+        let state = match kind {
+            Kind::Csv => State::Csv {
+                width: None,
+                lineno: 0,
+                line: String::new(),
+                seen_row: false,
+            },
+            Kind::Npy => {
+                let (n, m, size, start) = read_npy_header(&mut source, path)?;
+                let need = n.checked_mul(m).and_then(|c| c.checked_mul(size));
+                let have = total_len.map(|l| l.saturating_sub(start as u64) as usize);
+                if let Some(have) = have
+                    && need != Some(have)
+                {
+                    return Err(bad(
+                        path,
+                        format!(
+                            "shape ({n}, {m}) needs {} bytes of data, the file has {have}",
+                            n.saturating_mul(m).saturating_mul(size)
+                        ),
+                    ));
+                }
+                State::Npy {
+                    rows_left: n,
+                    cols: m,
+                    size,
+                    buf: vec![],
+                }
+            }
+        };
+        Ok(RowReader {
+            path: path.display().to_string(),
+            source,
+            state,
+            rows: 0,
+        })
+    }
+
+    /// Number of columns, when known (NPY: from the header; CSV: after the first row).
+    pub fn ncols(&self) -> Option<usize> {
+        match &self.state {
+            State::Csv {
+                width, seen_row, ..
+            } => width.filter(|_| *seen_row),
+            State::Npy { cols, .. } => Some(*cols),
+        }
+    }
+
+    /// Rows read so far.
+    pub fn rows_read(&self) -> usize {
+        self.rows
+    }
+
+    fn err(&self, message: String) -> Error {
+        Error::Parse {
+            path: self.path.clone(),
+            message,
+        }
+    }
+
+    /// Append up to `max_rows` rows (row-major) to `out`; returns how many were read (0 at the end).
+    pub fn read_rows(&mut self, max_rows: usize, out: &mut Vec<f64>) -> Result<usize> {
+        let start_rows = self.rows;
+        match &mut self.state {
+            State::Csv {
+                width,
+                lineno,
+                line,
+                seen_row,
+            } => {
+                while self.rows - start_rows < max_rows {
+                    line.clear();
+                    let got = self.source.read_line(line).map_err(|e| {
+                        if e.kind() == std::io::ErrorKind::InvalidData {
+                            Error::Parse {
+                                path: self.path.clone(),
+                                message: "not UTF-8 text".into(),
+                            }
+                        } else {
+                            Error::Io {
+                                path: self.path.clone(),
+                                source: e,
+                            }
+                        }
+                    })?;
+                    if got == 0 {
+                        break;
+                    }
+                    *lineno += 1;
+                    let text = line.trim();
+                    if text.is_empty() {
+                        continue;
+                    }
+                    let fields: Vec<&str> = text.split(',').map(str::trim).collect();
+                    if !*seen_row
+                        && width.is_none()
+                        && fields.iter().all(|f| f.parse::<f64>().is_err())
+                    {
+                        *width = Some(fields.len()); // header
+                        continue;
+                    }
+                    let before = out.len();
+                    for (k, f) in fields.iter().enumerate() {
+                        match f.parse::<f64>() {
+                            Ok(x) if x.is_finite() => out.push(x),
+                            _ => {
+                                out.truncate(before);
+                                return Err(Error::Parse {
+                                    path: self.path.clone(),
+                                    message: format!(
+                                        "row {lineno} field {}: \"{f}\" is not a finite number",
+                                        k + 1
+                                    ),
+                                });
+                            }
+                        }
+                    }
+                    match *width {
+                        Some(w) if w != fields.len() => {
+                            out.truncate(before);
+                            return Err(Error::Parse {
+                                path: self.path.clone(),
+                                message: format!(
+                                    "row {lineno} has {} fields, expected {w}",
+                                    fields.len()
+                                ),
+                            });
+                        }
+                        _ => *width = Some(fields.len()),
+                    }
+                    *seen_row = true;
+                    self.rows += 1;
+                }
+            }
+            State::Npy {
+                rows_left,
+                cols,
+                size,
+                buf,
+            } => {
+                let take = max_rows.min(*rows_left);
+                let (m, size) = (*cols, *size);
+                buf.resize(take * m * size, 0);
+                self.source.read_exact(buf).map_err(|e| Error::Parse {
+                    path: self.path.clone(),
+                    message: format!("truncated NPY data: {e}"),
+                })?;
+                out.reserve(take * m);
+                for (r, row) in buf.chunks_exact(m * size).enumerate() {
+                    for (j, b) in row.chunks_exact(size).enumerate() {
+                        let v = if size == 8 {
+                            f64::from_le_bytes(b.try_into().expect("8 bytes"))
+                        } else {
+                            f32::from_le_bytes(b.try_into().expect("4 bytes")) as f64
+                        };
+                        if !v.is_finite() {
+                            return Err(Error::Parse {
+                                path: self.path.clone(),
+                                message: format!(
+                                    "row {} field {} is not finite",
+                                    self.rows + r + 1,
+                                    j + 1
+                                ),
+                            });
+                        }
+                        out.push(v);
+                    }
+                }
+                *rows_left -= take;
+                self.rows += take;
+            }
+        }
+        Ok(self.rows - start_rows)
+    }
+
+    /// Read every remaining row; errors if the file has no data rows at all.
+    pub fn read_all(mut self) -> Result<Vec<Vec<f64>>> {
+        let mut flat = vec![];
+        while self.read_rows(1 << 16, &mut flat)? > 0 {}
+        if self.rows == 0 && matches!(self.state, State::Csv { .. }) {
+            return Err(self.err("no data rows".into()));
+        }
+        let m = self.ncols().unwrap_or(1).max(1);
+        Ok(flat.chunks(m).map(<[f64]>::to_vec).collect())
+    }
+}
+
+use std::io::Read as _;
+
+/// Read and check an NPY header: (rows, columns, bytes per value, offset of the data).
+fn read_npy_header(
+    source: &mut dyn std::io::BufRead,
+    path: &Path,
+) -> Result<(usize, usize, usize, usize)> {
+    let mut pre = [0u8; 12];
+    let mut got = 0;
+    while got < 10 {
+        match source.read(&mut pre[got..10]) {
+            Ok(0) => break,
+            Ok(k) => got += k,
+            Err(e) => {
+                return Err(Error::Io {
+                    path: path.display().to_string(),
+                    source: e,
+                });
+            }
+        }
+    }
+    if got < 10 || &pre[..6] != b"\x93NUMPY" {
         return Err(bad(path, "not an NPY file (bad magic)".into()));
     }
-    let (hlen, start) = match bytes[6] {
-        1 => (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10),
-        2 | 3 if bytes.len() >= 12 => (
-            u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
-            12,
-        ),
+    let (hlen, start) = match pre[6] {
+        1 => (u16::from_le_bytes([pre[8], pre[9]]) as usize, 10),
+        2 | 3 => {
+            source
+                .read_exact(&mut pre[10..12])
+                .map_err(|_| bad(path, "truncated NPY header".into()))?;
+            (
+                u32::from_le_bytes([pre[8], pre[9], pre[10], pre[11]]) as usize,
+                12,
+            )
+        }
         v => return Err(bad(path, format!("unsupported NPY version {v}"))),
     };
-    let header = bytes
-        .get(start..start + hlen)
-        .and_then(|h| std::str::from_utf8(h).ok())
-        .ok_or_else(|| bad(path, "truncated or non-text NPY header".into()))?;
+    let mut hbytes = vec![0u8; hlen];
+    source
+        .read_exact(&mut hbytes)
+        .map_err(|_| bad(path, "truncated or non-text NPY header".into()))?;
+    let header = std::str::from_utf8(&hbytes)
+        .map_err(|_| bad(path, "truncated or non-text NPY header".into()))?;
     let field = |key: &str| -> Result<&str> {
         let i = header
             .find(&format!("'{key}'"))
@@ -159,38 +396,7 @@ pub fn parse_npy(bytes: &[u8], path: &Path) -> Result<Vec<Vec<f64>>> {
             ));
         }
     };
-    let data = &bytes[start + hlen..];
-    let need = n.checked_mul(m).and_then(|c| c.checked_mul(size));
-    if need != Some(data.len()) {
-        return Err(bad(
-            path,
-            format!(
-                "shape ({n}, {m}) needs {} bytes of data, the file has {}",
-                n * m * size,
-                data.len()
-            ),
-        ));
-    }
-    let value = |k: usize| -> f64 {
-        let b = &data[k * size..(k + 1) * size];
-        if size == 8 {
-            f64::from_le_bytes(b.try_into().expect("8 bytes"))
-        } else {
-            f32::from_le_bytes(b.try_into().expect("4 bytes")) as f64
-        }
-    };
-    let mut rows = Vec::with_capacity(n);
-    for i in 0..n {
-        let row: Vec<f64> = (0..m).map(|j| value(i * m + j)).collect();
-        if let Some(j) = row.iter().position(|v| !v.is_finite()) {
-            return Err(bad(
-                path,
-                format!("row {} field {} is not finite", i + 1, j + 1),
-            ));
-        }
-        rows.push(row);
-    }
-    Ok(rows)
+    Ok((n, m, size, start + hlen))
 }
 
 /// Write rows as an NPY file (f8, C order) — for tests and for users converting data.
@@ -252,5 +458,43 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("bad magic"), "{e}");
+    }
+
+    #[test]
+    fn row_reader_streams_the_same_rows_in_batches() {
+        let dir = std::env::temp_dir().join(format!("polyact-data-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let rows: Vec<Vec<f64>> = (0..7)
+            .map(|i| vec![i as f64, 0.5 - i as f64, 1e-3 * i as f64])
+            .collect();
+        let npy = dir.join("r.npy");
+        std::fs::write(&npy, npy_bytes(&rows)).unwrap();
+        let csv = dir.join("r.csv");
+        let text: String = std::iter::once("a,b,c\n".to_string())
+            .chain(
+                rows.iter()
+                    .map(|r| format!("{},{},{}\n\n", r[0], r[1], r[2])),
+            )
+            .collect();
+        std::fs::write(&csv, text).unwrap();
+        for path in [&npy, &csv] {
+            let mut reader = RowReader::open(path).unwrap();
+            let mut flat = vec![];
+            let mut sizes = vec![];
+            loop {
+                let k = reader.read_rows(3, &mut flat).unwrap();
+                if k == 0 {
+                    break;
+                }
+                sizes.push(k);
+            }
+            assert_eq!(sizes, [3, 3, 1], "{}", path.display());
+            assert_eq!(reader.ncols(), Some(3));
+            assert_eq!(reader.rows_read(), 7);
+            let back: Vec<Vec<f64>> = flat.chunks(3).map(<[f64]>::to_vec).collect();
+            assert_eq!(back, rows, "{}", path.display());
+            assert_eq!(read_matrix(path).unwrap(), rows);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -10,9 +10,10 @@ use crate::pop::Pop;
 
 /// Tolerance of the certificate check (residual coefficients relative to 1 + |γ|, eigenvalues relative).
 pub const CERTIFICATE_TOLERANCE: f64 = 1e-6;
-use crate::network::Problem;
-use crate::pop::loss::{Loss, loss_value, network_pop};
+use crate::network::{Network, Problem, coefficient_distance};
+use crate::pop::loss::{Loss, loss_value, network_pop_from_stats};
 use crate::report::{FitReport, FitStatus, OrderSummary, PopReport};
+use crate::stats::SufficientStatistics;
 
 /// Default radius of the ball R² − ‖(c, θ)‖² ≥ 0.
 ///
@@ -58,6 +59,57 @@ pub fn fit(
     settings: &FitSettings,
     on_order: &mut dyn FnMut(&OrderResult),
 ) -> Result<FitReport> {
+    let stats = SufficientStatistics::from_problem(problem, settings.loss)?;
+    let target = Target {
+        network: &problem.network,
+        truth: problem.true_coefficients.as_deref(),
+        stats: &stats,
+        data: Some(problem),
+    };
+    fit_target(&target, settings, on_order)
+}
+
+/// Fit from (merged) [`SufficientStatistics`] instead of data: `network` must be the network the statistics
+/// were computed for, and `settings.loss` their loss. `truth` (the true coefficients, if known) only feeds the
+/// report's coefficient error. Losses are evaluated from the statistics' polynomials.
+pub fn fit_statistics(
+    network: &Network,
+    truth: Option<&[Vec<f64>]>,
+    stats: &SufficientStatistics,
+    settings: &FitSettings,
+    on_order: &mut dyn FnMut(&OrderResult),
+) -> Result<FitReport> {
+    if stats.loss() != settings.loss {
+        return Err(Error::InvalidInput(format!(
+            "the statistics are for the {} loss but the fit asks for {} (use --loss {})",
+            stats.loss(),
+            settings.loss,
+            stats.loss()
+        )));
+    }
+    let target = Target {
+        network,
+        truth,
+        stats,
+        data: None,
+    };
+    fit_target(&target, settings, on_order)
+}
+
+/// What a fit works on: the network, the statistics of its data and, when available, the data themselves
+/// (then losses are evaluated by forward passes, otherwise from the statistics).
+struct Target<'a> {
+    network: &'a Network,
+    truth: Option<&'a [Vec<f64>]>,
+    stats: &'a SufficientStatistics,
+    data: Option<&'a Problem>,
+}
+
+fn fit_target(
+    target: &Target,
+    settings: &FitSettings,
+    on_order: &mut dyn FnMut(&OrderResult),
+) -> Result<FitReport> {
     let start = Instant::now();
     if let Some(r) = settings.radius.filter(|r| !(r.is_finite() && *r > 0.0)) {
         return Err(Error::InvalidInput(format!(
@@ -67,7 +119,7 @@ pub fn fit(
     let mut radius = settings.radius;
     let mut earlier = vec![];
     loop {
-        let mut report = fit_once(problem, settings, radius, on_order)?;
+        let mut report = fit_once(target, settings, radius, on_order)?;
         if !report.ball_active || earlier.len() >= settings.ball_retries {
             for r in earlier.iter().rev() {
                 report.notes.insert(
@@ -88,19 +140,24 @@ pub fn fit(
 }
 
 fn fit_once(
-    problem: &Problem,
+    target: &Target,
     settings: &FitSettings,
     radius: Option<f64>,
     on_order: &mut dyn FnMut(&OrderResult),
 ) -> Result<FitReport> {
     let start = Instant::now();
-    let npop = network_pop(problem, settings.loss)?;
+    let npop = network_pop_from_stats(target.network, target.stats)?;
     let pop = match radius {
         Some(r) => npop.pop.with_ball(r),
         None => npop.pop.clone(),
     };
+    let nu = npop.layout.num_unknowns();
+    let loss_of = |z: &[f64]| match target.data {
+        Some(problem) => loss_value(problem, &npop.coefficients(z), settings.loss),
+        None => npop.loss_at(&z[..nu]),
+    };
     let upper = |z: &[f64]| {
-        let v = loss_value(problem, &npop.coefficients(z), settings.loss);
+        let v = loss_of(z);
         v.is_finite().then_some(v)
     };
     let hs = HierarchySettings {
@@ -117,7 +174,7 @@ fn fit_once(
         .map(|i| chosen.candidates[i].clone())
         .unwrap_or_else(|| chosen.candidates[0].clone());
     let coefficients = npop.coefficients(&z);
-    let loss = loss_value(problem, &coefficients, settings.loss);
+    let loss = loss_of(&z);
     let lower_bound = result.lower_bound();
     let gap = lower_bound.map(|lb| loss - lb);
     let status = status_of(&result);
@@ -132,7 +189,7 @@ fn fit_once(
     } else {
         vec![]
     };
-    let coefficient_error = problem.coefficient_error(&coefficients);
+    let coefficient_error = target.truth.map(|t| coefficient_distance(t, &coefficients));
     let mut notes = vec![];
     if ball_active {
         notes.push(format!(

@@ -5,6 +5,8 @@
 //! [`network`] (model, forward pass, symbolic mean output) → [`pop`] (polynomial problem for a loss) →
 //! [`relaxation`] (moment and localizing matrices of order k) → [`sdp`] (interior-point solver) →
 //! [`extraction`] (flat truncation, minimizers, certificate) → [`report`] (JSON, tables).
+//! [`stats`] computes the sufficient statistics of the data (one streaming pass; shards merge) from which
+//! [`pop`] builds the loss.
 //! [`hierarchy`] drives the orders k0, k0+1, … and ties the stages together.
 
 pub mod certificate;
@@ -24,6 +26,7 @@ pub mod relaxation;
 pub mod report;
 pub mod rng;
 pub mod sdp;
+pub mod stats;
 pub mod synthetic;
 pub mod training;
 

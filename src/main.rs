@@ -6,12 +6,13 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
-use polyact::fit::{DEFAULT_RADIUS, FitSettings, fit};
+use polyact::fit::{DEFAULT_RADIUS, FitSettings, fit, fit_statistics};
 use polyact::hierarchy::{HierarchySettings, OrderResult, StopRule};
-use polyact::network::{Problem, example_3_4};
+use polyact::network::{Network, Problem, example_3_4};
 use polyact::pop::loss::Loss;
 use polyact::report::{FitReport, OrderSummary, order_header, order_line};
 use polyact::sdp::SdpSettings;
+use polyact::stats::SufficientStatistics;
 
 /// Learn polynomial activation coefficients globally, with a certificate, by the Moment-SOS hierarchy.
 #[derive(Parser)]
@@ -27,8 +28,34 @@ enum Command {
     Fit {
         /// Problem file (weights, degrees, inputs, outputs).
         problem: PathBuf,
+        /// Fit from statistics files written by `polyact reduce` (shards are merged: sums and counts add)
+        /// instead of the problem's data. The problem file then only supplies the network (and the true
+        /// coefficients, if any): its own data are ignored. The shards' loss must equal --loss.
+        #[arg(long, num_args = 1.., value_name = "STATS.json")]
+        stats: Vec<PathBuf>,
         #[command(flatten)]
         opts: FitOptions,
+    },
+    /// Write the sufficient statistics of a data shard for a loss (merge shards with `fit --stats`).
+    ///
+    /// Distributed recipe: run `polyact reduce` on every shard (any engine: a job array, Spark, Ray …), copy
+    /// the small statistics files to one machine and run `polyact fit PROBLEM.json --stats a.json b.json …`.
+    Reduce {
+        /// Problem file: supplies the network, and the data unless --inputs/--outputs are given.
+        problem: PathBuf,
+        /// Inputs of the shard (CSV or NPY, one sample per row), read in batches (memory independent of the
+        /// number of rows); requires --outputs.
+        #[arg(long, requires = "outputs")]
+        inputs: Option<PathBuf>,
+        /// Outputs of the shard (CSV or NPY, one sample per row); requires --inputs.
+        #[arg(long, requires = "inputs")]
+        outputs: Option<PathBuf>,
+        /// The training loss the statistics are for.
+        #[arg(long, value_enum, default_value_t = Loss::MeanInf)]
+        loss: Loss,
+        /// Output file (JSON).
+        #[arg(short, long)]
+        output: PathBuf,
     },
     /// Write a synthetic problem (random weights and coefficients, data with Gaussian noise).
     Generate {
@@ -264,9 +291,24 @@ fn solve_sdpa_file(
     Ok(sdpa::SdpReport::new(&name, &structure, &problem, &solution))
 }
 
+/// What `fit` works on: a problem with its data, or a network with merged statistics.
+enum FitData<'a> {
+    Problem(&'a Problem),
+    Stats {
+        network: &'a Network,
+        truth: Option<&'a [Vec<f64>]>,
+        stats: &'a SufficientStatistics,
+    },
+}
+
 /// Write the first relaxation `fit` solves (same POP, order --order or k0) as an SDPA file.
-fn export_sdpa(problem: &Problem, settings: &FitSettings, path: &std::path::Path) -> Result<()> {
-    let npop = polyact::pop::loss::network_pop(problem, settings.loss)?;
+fn export_sdpa(data: &FitData, settings: &FitSettings, path: &std::path::Path) -> Result<()> {
+    let npop = match data {
+        FitData::Problem(problem) => polyact::pop::loss::network_pop(problem, settings.loss)?,
+        FitData::Stats { network, stats, .. } => {
+            polyact::pop::loss::network_pop_from_stats(network, stats)?
+        }
+    };
     let pop = match settings.radius {
         Some(r) => npop.pop.with_ball(r),
         None => npop.pop,
@@ -325,10 +367,10 @@ fn run_local(problem: &Problem, opts: &FitOptions) -> Result<()> {
     Ok(())
 }
 
-fn run_fit(problem: &Problem, opts: &FitOptions, live: bool) -> Result<FitReport> {
+fn run_fit(data: &FitData, opts: &FitOptions, live: bool) -> Result<FitReport> {
     let settings = opts.settings()?;
     if let Some(path) = &opts.export_sdpa {
-        export_sdpa(problem, &settings, path)?;
+        export_sdpa(data, &settings, path)?;
     }
     let show = live && !opts.json;
     if show {
@@ -339,7 +381,14 @@ fn run_fit(problem: &Problem, opts: &FitOptions, live: bool) -> Result<FitReport
             println!("  {}", order_line(&OrderSummary::from(o)));
         }
     };
-    let report = fit(problem, &settings, &mut on_order)?;
+    let report = match data {
+        FitData::Problem(problem) => fit(problem, &settings, &mut on_order)?,
+        FitData::Stats {
+            network,
+            truth,
+            stats,
+        } => fit_statistics(network, *truth, stats, &settings, &mut on_order)?,
+    };
     if let Some(path) = &opts.certificate {
         write_certificate(report.certificate.as_ref(), path)?;
     }
@@ -372,9 +421,12 @@ struct ReproduceArgs {
     /// Noise level σ.
     #[arg(long, default_value_t = polyact::experiments::PAPER_NOISE, allow_negative_numbers = true)]
     noise: f64,
-    /// Highest relaxation order.
+    /// Highest relaxation order (lsq on degrees (2,3) needs 4: its minimal order).
     #[arg(long, default_value_t = polyact::experiments::PAPER_MAX_ORDER)]
     max_order: usize,
+    /// The training loss (the paper's is mean-inf).
+    #[arg(long, value_enum, default_value_t = Loss::MeanInf)]
+    loss: Loss,
     /// Sizes NxM (samples x width), comma-separated (default: the paper's 50x20,100x25,150x30,200x35,250x40).
     #[arg(long, value_delimiter = ',', value_parser = parse_size)]
     sizes: Vec<(usize, usize)>,
@@ -424,6 +476,7 @@ fn run_reproduce(args: &ReproduceArgs) -> Result<()> {
     table.first_seed = args.seed;
     table.noise = args.noise;
     table.max_order = args.max_order;
+    table.loss = args.loss;
     table.radius = Some(args.radius);
     if !args.sizes.is_empty() {
         table.sizes = args.sizes.clone();
@@ -551,6 +604,61 @@ fn run_eval(args: &EvalArgs) -> Result<()> {
     Ok(())
 }
 
+fn run_fit_stats(problem: &Path, stats: &[PathBuf], opts: &FitOptions) -> Result<()> {
+    if opts.method == Method::Local {
+        anyhow::bail!("--stats works with the global method only (local training needs the data)");
+    }
+    let (network, truth) = Problem::load_network(problem)?;
+    let merged = SufficientStatistics::load_merged(stats)?;
+    merged.check_network(&network).with_context(|| {
+        format!(
+            "{} does not belong to {}",
+            stats[0].display(),
+            problem.display()
+        )
+    })?;
+    if merged.loss() != opts.loss {
+        anyhow::bail!(
+            "the statistics are for the {} loss but --loss is {} (pass --loss {})",
+            merged.loss(),
+            opts.loss,
+            merged.loss()
+        );
+    }
+    let data = FitData::Stats {
+        network: &network,
+        truth: truth.as_deref(),
+        stats: &merged,
+    };
+    run_fit(&data, opts, true).map(|_| ())
+}
+
+fn run_reduce(
+    problem: &Path,
+    inputs: Option<&Path>,
+    outputs: Option<&Path>,
+    loss: Loss,
+    output: &Path,
+) -> Result<()> {
+    let stats = match (inputs, outputs) {
+        (Some(xi), Some(yo)) => {
+            let (network, _) = Problem::load_network(problem)?;
+            SufficientStatistics::from_files(&network, xi, yo, loss)?
+        }
+        (None, None) => SufficientStatistics::from_problem(&Problem::load(problem)?, loss)?,
+        _ => anyhow::bail!("--inputs and --outputs go together"),
+    };
+    stats.save(output)?;
+    eprintln!(
+        "wrote {} ({} loss, N = {}, support of {} monomials)",
+        output.display(),
+        stats.loss(),
+        stats.count,
+        stats.support
+    );
+    Ok(())
+}
+
 fn write_certificate(cert: Option<&polyact::certificate::Certificate>, path: &Path) -> Result<()> {
     let cert = cert.context("no relaxation was solved, so there is no certificate to write")?;
     std::fs::write(path, cert.to_json()).with_context(|| format!("cannot write {}", path.display()))
@@ -637,12 +745,30 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Fit { problem, opts } => Problem::load(problem)
+        Command::Fit {
+            problem,
+            stats,
+            opts,
+        } if !stats.is_empty() => run_fit_stats(problem, stats, opts),
+        Command::Fit { problem, opts, .. } => Problem::load(problem)
             .map_err(anyhow::Error::from)
             .and_then(|p| match opts.method {
-                Method::Global => run_fit(&p, opts, true).map(|_| ()),
+                Method::Global => run_fit(&FitData::Problem(&p), opts, true).map(|_| ()),
                 Method::Local => run_local(&p, opts),
             }),
+        Command::Reduce {
+            problem,
+            inputs,
+            outputs,
+            loss,
+            output,
+        } => run_reduce(
+            problem,
+            inputs.as_deref(),
+            outputs.as_deref(),
+            *loss,
+            output,
+        ),
         Command::Generate {
             degrees,
             widths,
@@ -714,7 +840,7 @@ fn main() -> ExitCode {
             }
             let mut opts = opts.clone();
             opts.stop.get_or_insert(Stop::Flat);
-            run_fit(&example_3_4(), &opts, true).map(|_| ())
+            run_fit(&FitData::Problem(&example_3_4()), &opts, true).map(|_| ())
         }
         Command::Sdp {
             file,

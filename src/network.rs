@@ -9,7 +9,6 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -411,11 +410,35 @@ impl Network {
     /// The mean output f̂_j(c) = (1/N) Σ_i f_j(x_i; c), one polynomial per output j, in the
     /// [`num_unknowns`](CoefficientLayout::num_unknowns) unknowns of [`layout`](Self::layout).
     ///
+    /// Exact up to rounding; computed by the streaming pass of [`crate::stats`] (batched GEMMs on coefficient
+    /// blocks, memory independent of N). Errors when `inputs` is empty or a row has the wrong length.
+    pub fn mean_output_polynomials(&self, inputs: &[Vec<f64>]) -> Result<Vec<Polynomial>> {
+        let data = Dataset {
+            inputs: inputs.to_vec(),
+            outputs: vec![vec![0.0; self.output_dim()]; inputs.len()],
+        };
+        let stats = crate::stats::SufficientStatistics::from_data(
+            self,
+            &data,
+            crate::pop::loss::Loss::MeanInf,
+        )?;
+        stats.mean_residuals(&self.layout())
+    }
+}
+
+/// The former per-sample implementation of the mean output, kept as an independent reference for tests.
+#[cfg(test)]
+impl Network {
+    /// Reference implementation (sample by sample, O(N) memory) of the mean output f̂_j(c), one polynomial per
+    /// output j, in the
+    /// [`num_unknowns`](CoefficientLayout::num_unknowns) unknowns of [`layout`](Self::layout).
+    ///
     /// Exact up to rounding. Every hidden unit's value is kept as a dense coefficient vector over the graded
     /// monomial basis of the inner unknowns (layers 1..D−1); the last layer is linear in c_{D,·}, so the powers
     /// s^j of its pre-activations are averaged over the samples before they are multiplied by c_{D,j} and
     /// W_{D+1}. Cost grows with C(n_inner + E, E), E = d_D·deg(s_D), which is small for the usual sizes.
-    pub fn mean_output_polynomials(&self, inputs: &[Vec<f64>]) -> Vec<Polynomial> {
+    pub(crate) fn mean_output_polynomials_reference(&self, inputs: &[Vec<f64>]) -> Vec<Polynomial> {
+        use rayon::prelude::*;
         assert!(
             !inputs.is_empty(),
             "the mean output needs at least one sample"
@@ -585,21 +608,21 @@ impl Network {
 }
 
 /// Dense polynomial arithmetic in the inner unknowns (layers 1..D−1) over a graded monomial basis.
-struct Algebra {
-    basis: MonomialBasis,
+pub(crate) struct Algebra {
+    pub(crate) basis: MonomialBasis,
     /// Degree of the last pre-activations s_D in the inner unknowns.
-    ds_last: usize,
+    pub(crate) ds_last: usize,
     /// Width of the multiplication table: count(ds_last).
-    cols: usize,
+    pub(crate) cols: usize,
     /// `table[i * cols + j]` = index of m_i·m_j (valid when deg m_i + deg m_j ≤ basis degree); rows cover the
     /// degrees of every left factor that occurs.
-    table: Vec<u32>,
+    pub(crate) table: Vec<u32>,
     /// `shift[v][i]` = index of z_v·m_i for deg m_i < ds_last.
-    shift: Vec<Vec<u32>>,
+    pub(crate) shift: Vec<Vec<u32>>,
 }
 
 impl Algebra {
-    fn new(layout: &CoefficientLayout) -> Self {
+    pub(crate) fn new(layout: &CoefficientLayout) -> Self {
         let degrees = layout.degrees();
         let depth = degrees.len();
         // deg s_1 = 0; deg h_l = 1 + d_l deg s_l; deg s_{l+1} = deg h_l.
@@ -645,11 +668,12 @@ impl Algebra {
     }
 
     /// Number of basis monomials of degree ≤ t.
-    fn count(&self, t: usize) -> usize {
+    pub(crate) fn count(&self, t: usize) -> usize {
         self.basis.count_up_to(t)
     }
 
     /// out += a·b, with b of degree ≤ ds_last and deg a + deg b ≤ basis degree.
+    #[cfg(test)]
     fn mul_add(&self, a: &[f64], b: &[f64], out: &mut [f64]) {
         debug_assert!(b.len() <= self.cols && a.len() * self.cols <= self.table.len());
         for (i, &ai) in a.iter().enumerate() {
@@ -786,6 +810,15 @@ struct ProblemFile {
     test_outputs: Option<MatrixSpec>,
 }
 
+/// The network part of a problem file (data fields are skipped without being stored or read).
+#[derive(Deserialize)]
+struct NetworkFile {
+    weights: Vec<MatrixSpec>,
+    degrees: Vec<usize>,
+    #[serde(default)]
+    true_coefficients: Option<Vec<Vec<f64>>>,
+}
+
 /// A matrix in a problem file: embedded rows, or the path of a CSV/NPY file (relative to the problem file).
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]
@@ -917,6 +950,41 @@ impl Problem {
             test,
         )
         .map_err(context)
+    }
+
+    /// Read only the network and the true coefficients (if any) of a problem file: its data (embedded or in
+    /// data files) are neither kept nor read, so this is cheap whatever the data size.
+    pub fn load_network(path: impl AsRef<Path>) -> Result<(Network, Option<Vec<Vec<f64>>>)> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let s = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: name.clone(),
+            source,
+        })?;
+        let file: NetworkFile = serde_json::from_str(&s).map_err(|e| Error::Parse {
+            path: name.clone(),
+            message: parse_message(&s, &e),
+        })?;
+        let context = |e: Error| match e {
+            Error::InvalidInput(m) => Error::InvalidInput(format!("problem {name}: {m}")),
+            other => other,
+        };
+        let weights = file
+            .weights
+            .into_iter()
+            .map(|w| w.resolve(path.parent()))
+            .collect::<Result<Vec<_>>>()?;
+        let network = Network::new(weights, file.degrees).map_err(context)?;
+        if let Some(tc) = &file.true_coefficients {
+            let degrees = network.degrees();
+            if tc.len() != degrees.len() || tc.iter().zip(degrees).any(|(c, &d)| c.len() != d + 1) {
+                return Err(context(Error::InvalidInput(format!(
+                    "true_coefficients must have {} layers of degree + 1 entries",
+                    degrees.len()
+                ))));
+            }
+        }
+        Ok((network, file.true_coefficients))
     }
 
     /// Read and validate a problem file.
@@ -1101,9 +1169,21 @@ pub(crate) mod tests {
         let mut rng = Lcg(seed);
         let net = random_network(&mut rng, widths, degrees);
         let inputs = rng.matrix(n, widths[0]);
-        let polys = net.mean_output_polynomials(&inputs);
+        let polys = net.mean_output_polynomials(&inputs).unwrap();
         let layout = net.layout();
         assert_eq!(polys.len(), net.output_dim());
+        // The streaming (batched) pass reproduces the former per-sample computation to rounding.
+        for (p, r) in polys
+            .iter()
+            .zip(net.mean_output_polynomials_reference(&inputs))
+        {
+            let diff = p - &r;
+            assert!(
+                diff.max_abs_coefficient() <= 1e-12 * (1.0 + r.max_abs_coefficient()),
+                "widths {widths:?} degrees {degrees:?}: fast and reference mean outputs differ by {}",
+                diff.max_abs_coefficient()
+            );
+        }
         for p in &polys {
             assert_eq!(p.nvars(), layout.num_unknowns());
         }
@@ -1140,6 +1220,9 @@ pub(crate) mod tests {
         check_symbolic_matches_numeric(&[2, 3, 2, 3, 2], &[1, 2, 2], 5, 7);
         check_symbolic_matches_numeric(&[2, 2, 3, 2, 1], &[2, 2, 1], 4, 8);
         check_symbolic_matches_numeric(&[3, 2, 2, 2, 2, 2], &[1, 1, 2, 1], 3, 9);
+        // Several batches (and several rayon workers).
+        check_symbolic_matches_numeric(&[3, 4, 3, 2], &[2, 3], 1100, 10);
+        check_symbolic_matches_numeric(&[2, 3, 2, 3, 2], &[1, 2, 2], 700, 11);
     }
 
     #[test]
@@ -1201,7 +1284,7 @@ pub(crate) mod tests {
         }
         let layout = p.network.layout();
         assert_eq!(layout.variable_names(), ["c11", "c12", "c20", "c21"]);
-        let polys = p.network.mean_output_polynomials(&p.data.inputs);
+        let polys = p.network.mean_output_polynomials(&p.data.inputs).unwrap();
         let u = layout.unknowns(&tc).unwrap();
         let ybar = p.data.mean_output();
         for (f, y) in polys.iter().zip(&ybar) {
@@ -1424,13 +1507,14 @@ pub(crate) mod tests {
             let widths = vec![40; degrees.len() + 2];
             let net = random_network(&mut rng, &widths, degrees);
             let inputs = rng.matrix(250, 40);
-            let _ = net.mean_output_polynomials(&inputs);
+            let _ = net.mean_output_polynomials(&inputs).unwrap();
             let reps = 20;
             let t = std::time::Instant::now();
             let mut terms = 0;
             for _ in 0..reps {
                 terms = net
                     .mean_output_polynomials(&inputs)
+                    .unwrap()
                     .iter()
                     .map(Polynomial::len)
                     .sum::<usize>();

@@ -90,7 +90,7 @@ pub fn train(
     let t0 = Instant::now();
     let npop: NetworkPop = network_pop(problem, loss)?;
     let n = npop.layout.num_unknowns();
-    let res = mean_residual_polynomials(problem);
+    let res = mean_residual_polynomials(problem)?;
     let grads: Vec<Vec<Polynomial>> = res.iter().map(Polynomial::gradient).collect();
     let mut rng = Rng::new(seed);
     let mut runs = vec![];
@@ -175,7 +175,7 @@ mod tests {
         let truth = problem.true_coefficients.clone().unwrap();
         let npop = network_pop(&problem, Loss::MeanInf).unwrap();
         let c_true = npop.layout.unknowns(&truth).unwrap();
-        let res = mean_residual_polynomials(&problem);
+        let res = mean_residual_polynomials(&problem).unwrap();
         let grads: Vec<Vec<Polynomial>> = res.iter().map(Polynomial::gradient).collect();
         // From a start near the known minimizer (loss 0), LM-type SLP converges to it.
         let start: Vec<f64> = c_true.iter().map(|v| v + 0.05).collect();

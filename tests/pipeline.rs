@@ -143,6 +143,8 @@ fn every_loss_recovers_noiseless_coefficients() {
         let report = fit(&problem, &settings, &mut |_| {}).unwrap();
         assert_eq!(report.status, FitStatus::Certified, "{loss}: {report}");
         let err = report.coefficient_error.unwrap();
+        // lsq's loss is quadratic in c − c_true, so the relaxation's point pins c only to ≈ √(its rounding
+        // floor) ≈ 1e-6; the polish (Newton steps on the loss) takes it to rounding level.
         assert!(err < 1e-6, "{loss}: ‖c_true − c‖ = {err}\n{report}");
         // The reported loss is the numeric one at the returned coefficients, and ≈ 0 without noise.
         assert_eq!(

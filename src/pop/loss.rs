@@ -4,6 +4,9 @@
 //! r_j(c) = f̂_j(c) − ŷ_j (polynomials in the unknown coefficients c, see
 //! [`Network::mean_output_polynomials`](crate::network::Network::mean_output_polynomials)) it is the POP in
 //! (c, θ): minimize θ s.t. θ − r_j(c) ≥ 0 and θ + r_j(c) ≥ 0 for every output j (in that order).
+//!
+//! Every POP is built from the data's [`SufficientStatistics`] ([`network_pop_from_stats`]); [`network_pop`]
+//! computes them from a problem's data first, so fitting a problem and fitting merged shards share one path.
 
 use std::fmt;
 use std::str::FromStr;
@@ -11,9 +14,10 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::network::{CoefficientLayout, Problem};
+use crate::network::{CoefficientLayout, Network, Problem};
 use crate::polynomial::Polynomial;
 use crate::pop::Pop;
+use crate::stats::SufficientStatistics;
 
 /// A training loss.
 #[derive(
@@ -128,28 +132,50 @@ impl NetworkPop {
     pub fn theta_index(&self) -> usize {
         self.layout.num_unknowns()
     }
+
+    /// The loss at the unknowns, from the POP's polynomials (no data needed): the objective for lsq, the largest
+    /// |r| over the epigraph's residuals (θ − r at θ = 0 is −r) otherwise.
+    pub fn loss_at(&self, unknowns: &[f64]) -> f64 {
+        let z = self.point(unknowns, 0.0);
+        if self.loss.has_theta() {
+            self.pop
+                .inequalities
+                .iter()
+                .step_by(2)
+                .map(|g| g.evaluate(&z).abs())
+                .fold(0.0, f64::max)
+        } else {
+            self.pop.objective_at(&z)
+        }
+    }
 }
 
 /// Mean residuals r_j(c) = f̂_j(c) − ŷ_j over the training data, polynomials in the unknowns only.
-pub fn mean_residual_polynomials(problem: &Problem) -> Vec<Polynomial> {
-    let polys = problem
-        .network
-        .mean_output_polynomials(&problem.data.inputs);
-    let ybar = problem.data.mean_output();
-    polys
-        .into_iter()
-        .zip(ybar)
-        .map(|(mut p, y)| {
-            let n = p.nvars();
-            p.add_scaled(&Polynomial::constant(n, y), -1.0);
-            p
-        })
-        .collect()
+pub fn mean_residual_polynomials(problem: &Problem) -> Result<Vec<Polynomial>> {
+    SufficientStatistics::from_problem(problem, Loss::MeanInf)?
+        .mean_residuals(&problem.network.layout())
 }
 
-/// Build the POP of `loss` for a problem.
+/// Build the POP of `loss` for a problem: the data's [`SufficientStatistics`], then
+/// [`network_pop_from_stats`].
 pub fn network_pop(problem: &Problem, loss: Loss) -> Result<NetworkPop> {
-    let layout = problem.network.layout();
+    let stats = SufficientStatistics::from_problem(problem, loss)?;
+    network_pop_from_stats(&problem.network, &stats)
+}
+
+/// Build the POP of the statistics' loss for `network` (errors if the statistics belong to another network).
+///
+/// * mean-inf: minimize θ s.t. θ − r_j(c) ≥ 0, θ + r_j(c) ≥ 0 with the mean residuals r_j;
+/// * lsq: minimize v(c)ᵀ G v(c) / N (unconstrained);
+/// * max-inf: minimize θ s.t. θ ∓ r_ij(c) ≥ 0 for every sample i and output j.
+pub fn network_pop_from_stats(
+    network: &Network,
+    stats: &SufficientStatistics,
+) -> Result<NetworkPop> {
+    stats.validate()?;
+    stats.check_network(network)?;
+    let loss = stats.loss();
+    let layout = network.layout();
     let nu = layout.num_unknowns();
     let mut names = layout.variable_names();
     let pop = match loss {
@@ -159,13 +185,10 @@ pub fn network_pop(problem: &Problem, loss: Loss) -> Result<NetworkPop> {
             let map: Vec<usize> = (0..nu).collect();
             let theta = Polynomial::variable(n, nu);
             let residuals = match loss {
-                Loss::MeanInf => mean_residual_polynomials(problem),
-                _ => sample_residual_polynomials(problem)
-                    .into_iter()
-                    .flatten()
-                    .collect(),
+                Loss::MeanInf => stats.mean_residuals(&layout)?,
+                _ => stats.sample_residuals(&layout)?,
             };
-            let mut inequalities = Vec::new();
+            let mut inequalities = Vec::with_capacity(2 * residuals.len());
             for r in residuals {
                 let r = r.embed(n, &map);
                 inequalities.push(&theta - &r);
@@ -173,77 +196,9 @@ pub fn network_pop(problem: &Problem, loss: Loss) -> Result<NetworkPop> {
             }
             Pop::new(names, theta.clone(), inequalities, vec![])?
         }
-        Loss::Lsq => Pop::new(names, least_squares_polynomial(problem), vec![], vec![])?,
+        Loss::Lsq => Pop::new(names, stats.least_squares(&layout)?, vec![], vec![])?,
     };
     Ok(NetworkPop { pop, layout, loss })
-}
-
-/// Residual polynomials r_ij(c) = f_j(x_i; c) − y_ij, one list per sample.
-pub fn sample_residual_polynomials(problem: &Problem) -> Vec<Vec<Polynomial>> {
-    problem
-        .data
-        .inputs
-        .iter()
-        .zip(&problem.data.outputs)
-        .map(|(x, y)| {
-            problem
-                .network
-                .mean_output_polynomials(std::slice::from_ref(x))
-                .into_iter()
-                .zip(y)
-                .map(|(mut p, &yj)| {
-                    let n = p.nvars();
-                    p.add_scaled(&Polynomial::constant(n, yj), -1.0);
-                    p
-                })
-                .collect()
-        })
-        .collect()
-}
-
-/// (1/N) Σ_i ‖f(x_i; c) − y_i‖₂² through its Gram matrix: with a_ij the coefficient vector of r_ij over the
-/// union of their monomials v, the loss is vᵀ ((1/N) Σ_ij a_ij a_ijᵀ) v.
-pub fn least_squares_polynomial(problem: &Problem) -> Polynomial {
-    let res = sample_residual_polynomials(problem);
-    let n = problem.network.layout().num_unknowns();
-    let mut support: Vec<crate::polynomial::Monomial> = res
-        .iter()
-        .flatten()
-        .flat_map(|p| p.terms().map(|(m, _)| m.clone()))
-        .collect();
-    support.sort();
-    support.dedup();
-    let t = support.len();
-    let index = |m: &crate::polynomial::Monomial| support.binary_search(m).expect("in the support");
-    let mut gram = vec![0.0; t * t];
-    let mut a = vec![0.0; t];
-    for p in res.iter().flatten() {
-        a.iter_mut().for_each(|v| *v = 0.0);
-        let nz: Vec<usize> = p
-            .terms()
-            .map(|(m, c)| {
-                let k = index(m);
-                a[k] = c;
-                k
-            })
-            .collect();
-        for &i in &nz {
-            for &j in &nz {
-                gram[i * t + j] += a[i] * a[j];
-            }
-        }
-    }
-    let scale = 1.0 / problem.data.len() as f64;
-    let mut f = Polynomial::zero(n);
-    for i in 0..t {
-        for j in 0..t {
-            let g = gram[i * t + j];
-            if g != 0.0 {
-                f.add_term(support[i].times(&support[j]), scale * g);
-            }
-        }
-    }
-    f
 }
 
 /// The loss at full per-layer coefficients, computed numerically with forward passes.
@@ -288,6 +243,139 @@ mod tests {
     use super::*;
     use crate::network::tests::{Lcg, random_network};
     use crate::network::{Dataset, example_3_4};
+
+    /// Reference (former implementation): residual polynomials r_ij(c) = f_j(x_i; c) − y_ij, sample by sample.
+    fn sample_residual_polynomials_reference(problem: &Problem) -> Vec<Vec<Polynomial>> {
+        problem
+            .data
+            .inputs
+            .iter()
+            .zip(&problem.data.outputs)
+            .map(|(x, y)| {
+                problem
+                    .network
+                    .mean_output_polynomials_reference(std::slice::from_ref(x))
+                    .into_iter()
+                    .zip(y)
+                    .map(|(mut p, &yj)| {
+                        let n = p.nvars();
+                        p.add_scaled(&Polynomial::constant(n, yj), -1.0);
+                        p
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Reference (former implementation): the lsq polynomial through the Gram matrix of the per-sample residual
+    /// coefficient vectors over the union of their monomials.
+    fn least_squares_polynomial_reference(problem: &Problem) -> Polynomial {
+        let res = sample_residual_polynomials_reference(problem);
+        let n = problem.network.layout().num_unknowns();
+        let mut support: Vec<crate::polynomial::Monomial> = res
+            .iter()
+            .flatten()
+            .flat_map(|p| p.terms().map(|(m, _)| m.clone()))
+            .collect();
+        support.sort();
+        support.dedup();
+        let t = support.len();
+        let index = |m: &crate::polynomial::Monomial| support.binary_search(m).unwrap();
+        let mut gram = vec![0.0; t * t];
+        let mut a = vec![0.0; t];
+        for p in res.iter().flatten() {
+            a.iter_mut().for_each(|v| *v = 0.0);
+            let nz: Vec<usize> = p
+                .terms()
+                .map(|(m, c)| {
+                    let k = index(m);
+                    a[k] = c;
+                    k
+                })
+                .collect();
+            for &i in &nz {
+                for &j in &nz {
+                    gram[i * t + j] += a[i] * a[j];
+                }
+            }
+        }
+        let scale = 1.0 / problem.data.len() as f64;
+        let mut f = Polynomial::zero(n);
+        for i in 0..t {
+            for j in 0..t {
+                let g = gram[i * t + j];
+                if g != 0.0 {
+                    f.add_term(support[i].times(&support[j]), scale * g);
+                }
+            }
+        }
+        f
+    }
+
+    fn random_problem(widths: &[usize], degrees: &[usize], n: usize, seed: u64) -> Problem {
+        let mut rng = Lcg(seed);
+        let network = random_network(&mut rng, widths, degrees);
+        let inputs = rng.matrix(n, widths[0]);
+        let outputs = rng.matrix(n, *widths.last().unwrap());
+        Problem::new(network, Dataset { inputs, outputs }, None, None).unwrap()
+    }
+
+    #[test]
+    fn statistics_reproduce_the_former_per_sample_polynomials() {
+        for (widths, degrees, n, seed) in [
+            (&[3usize, 4, 2][..], &[2usize][..], 9usize, 31u64),
+            (&[3, 3, 4, 2], &[2, 3], 300, 32),
+            (&[2, 3, 2, 3, 2], &[1, 2, 2], 20, 33),
+        ] {
+            let problem = random_problem(widths, degrees, n, seed);
+            let close = |a: &Polynomial, b: &Polynomial| {
+                let d = (a - b).max_abs_coefficient();
+                assert!(
+                    d <= 1e-12 * (1.0 + b.max_abs_coefficient()),
+                    "{degrees:?}: differ by {d}"
+                );
+            };
+            let lsq = network_pop(&problem, Loss::Lsq).unwrap();
+            close(
+                &lsq.pop.objective,
+                &least_squares_polynomial_reference(&problem),
+            );
+            let mx = network_pop(&problem, Loss::MaxInf).unwrap();
+            let reference: Vec<Polynomial> = sample_residual_polynomials_reference(&problem)
+                .into_iter()
+                .flatten()
+                .collect();
+            assert_eq!(mx.pop.inequalities.len(), 2 * reference.len());
+            let nu = mx.layout.num_unknowns();
+            let map: Vec<usize> = (0..nu).collect();
+            for (g, r) in mx.pop.inequalities.chunks(2).zip(&reference) {
+                // g[1] − g[0] = 2 r.
+                let r2 = (&g[1] - &g[0]).scale(0.5);
+                close(&r2, &r.embed(nu + 1, &map));
+            }
+        }
+    }
+
+    #[test]
+    fn lsq_statistics_equal_forward_passes_to_rounding() {
+        // Many batches: the Gram route must equal (1/N) Σ ‖f(x_i; c) − y_i‖² at random c to 1e-10 relative.
+        let problem = random_problem(&[5, 6, 4, 3], &[2, 3], 1500, 41);
+        let lsq = network_pop(&problem, Loss::Lsq).unwrap();
+        let mean = network_pop(&problem, Loss::MeanInf).unwrap();
+        let mut rng = Lcg(42);
+        for _ in 0..5 {
+            let u: Vec<f64> = (0..lsq.layout.num_unknowns()).map(|_| rng.next()).collect();
+            let full = lsq.layout.full_coefficients(&u);
+            for (np, loss) in [(&lsq, Loss::Lsq), (&mean, Loss::MeanInf)] {
+                let want = loss_value(&problem, &full, loss);
+                let got = np.loss_at(&u);
+                assert!(
+                    (got - want).abs() <= 1e-10 * want.abs().max(1e-300),
+                    "{loss}: {got} vs {want}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn names_parse_and_serde() {
@@ -334,7 +422,7 @@ mod tests {
             assert!(g.evaluate(&z).abs() < 1e-12);
         }
         // θ − r_j and θ + r_j, output by output.
-        let r = mean_residual_polynomials(&p);
+        let r = mean_residual_polynomials(&p).unwrap();
         let zz = [0.3, -0.7, 1.1, 0.4, 2.0];
         for (j, rj) in r.iter().enumerate() {
             let v = rj.evaluate(&zz[..4]);

@@ -1,0 +1,996 @@
+//! Sufficient statistics of the training data: every loss depends on the data only through a few sums, which
+//! are computed in one streaming pass, can be computed shard by shard on different machines, and merge exactly
+//! (up to floating-point summation order).
+//!
+//! # The fixed support
+//!
+//! Each output f_o(x; c) of the network is a polynomial in the unknowns c whose monomials lie in a fixed set
+//! that depends on the degrees only: with s = s_D the last pre-activation (a polynomial of degree
+//! δ = deg s_D in the inner unknowns c_{1..D−1}), f_o = Σ_u W_{D+1}[o, u] Σ_{j=0}^{d_D} c_{D,j} s_u^j, so its
+//! monomials are c_{D,j}·μ for j = 0..d_D and μ an inner monomial of degree ≤ j·δ. These K monomials are the
+//! *support*; a_{io} ∈ ℝ^K is the coefficient vector of f_o(x_i; c) over it.
+//!
+//! # The statistics of each loss
+//!
+//! * mean-inf, ‖(1/N) Σ_i (f(x_i; c) − y_i)‖_∞: the sums Σ_i a_{io} (one K-vector per output o), Σ_i y_i and N.
+//! * lsq, (1/N) Σ_i ‖f(x_i; c) − y_i‖²: with b_{io} = [a_{io}; −y_{io}] ∈ ℝ^{K+1} and v(c) the support monomials
+//!   followed by 1, the loss is v(c)ᵀ G v(c) / N with the Gram matrix G = Σ_{i,o} b_{io} b_{io}ᵀ; G and N.
+//! * max-inf, max_i ‖f(x_i; c) − y_i‖_∞: every residual r_{io}(c) = b_{io}ᵀ v(c) is a constraint, so the
+//!   statistics are all N·m_{D+1} rows b_{io}: inherently O(N) memory (no constant-size summary exists).
+//!
+//! Statistics store sums, not means, so shards merge by adding (and concatenating, for max-inf) and adding
+//! counts.
+//!
+//! # The pass
+//!
+//! Samples are processed in batches of B rows, in parallel (rayon; each worker reduces into its own
+//! accumulator, the accumulators are summed at the end). Every hidden unit's value is a polynomial in the inner
+//! unknowns, stored *coefficient-major*: coefficient k of layer l is a B × m_l matrix H_k. Then
+//! * layer 1: A = X_B W_1ᵀ (one GEMM), H_0 = 1, H_{c_{1,j}} = A^{∘j} (element-wise powers);
+//! * layer l+1: S_k = H_k W_{l+1}ᵀ for every coefficient k — one GEMM on the stacked blocks (H_0 = 1, so
+//!   S_0 = W_{l+1}·1 in every row without a GEMM);
+//!   inner activations 1 + Σ_j c_{l+1,j} s^j use the multiplication table of the monomial basis, block by block;
+//! * last layer: the powers s^j are formed block by block (element-wise products over the whole batch);
+//! * mean-inf sums the power blocks over the batch and multiplies by W_{D+1} once, at the end (it is linear);
+//! * lsq forms F = P W_{D+1}ᵀ for all K power blocks in one GEMM, stacks the outputs as the columns of
+//!   A ∈ ℝ^{(B·m_{D+1}) × (K+1)} (last column −Y) and accumulates the lower triangle of G += AᵀA (a GEMM);
+//! * max-inf keeps the rows of A.
+
+use std::path::Path;
+
+use faer::{Accum, MatMut, MatRef, Par};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::invalid;
+use crate::network::{Algebra, CoefficientLayout, Dataset, Matrix, Network, Problem};
+use crate::polynomial::{Monomial, Polynomial, monomial_count};
+use crate::pop::loss::Loss;
+
+/// Format tag written into every statistics file.
+pub const FORMAT: &str = "polyact-statistics/1";
+
+/// Rows per read when streaming data files ([`SufficientStatistics::from_files`]).
+pub const FILE_CHUNK: usize = 1 << 13;
+
+/// Batches per parallel task of the pass.
+const GROUP_BATCHES: usize = 8;
+
+/// Largest batch (rows per block) of the pass.
+pub const MAX_BATCH: usize = 128;
+
+/// Which network the statistics belong to: degrees, widths and a hash of the exact weights.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkFingerprint {
+    /// Activation degrees d_1..d_D.
+    pub degrees: Vec<usize>,
+    /// Widths m_0..m_{D+1}.
+    pub widths: Vec<usize>,
+    /// FNV-1a (64 bit) over the bit patterns of all weights, row by row, layer by layer, as 16 hex digits.
+    pub weights_hash: String,
+}
+
+impl NetworkFingerprint {
+    /// The fingerprint of a network.
+    pub fn of(network: &Network) -> Self {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for w in network.weights() {
+            for v in w.data() {
+                for byte in v.to_bits().to_le_bytes() {
+                    h ^= byte as u64;
+                    h = h.wrapping_mul(0x0000_0100_0000_01b3);
+                }
+            }
+        }
+        NetworkFingerprint {
+            degrees: network.degrees().to_vec(),
+            widths: network.widths(),
+            weights_hash: format!("{h:016x}"),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "degrees {:?}, widths {:?}, weights hash {}",
+            self.degrees, self.widths, self.weights_hash
+        )
+    }
+}
+
+/// The per-loss sums (see the module documentation).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "loss")]
+pub enum Sums {
+    /// mean-inf: `outputs[o]` = Σ_i a_{io} (length K), `targets[o]` = Σ_i y_{io}.
+    #[serde(rename = "mean-inf")]
+    MeanInf {
+        outputs: Vec<Vec<f64>>,
+        targets: Vec<f64>,
+    },
+    /// lsq: the Gram matrix G = Σ_{i,o} b_{io} b_{io}ᵀ ((K+1) × (K+1), rows).
+    #[serde(rename = "lsq")]
+    Lsq { gram: Vec<Vec<f64>> },
+    /// max-inf: every row b_{io} = [a_{io}; −y_{io}] (sample-major, then output), length K+1 each.
+    #[serde(rename = "max-inf")]
+    MaxInf { residuals: Vec<Vec<f64>> },
+}
+
+/// Sufficient statistics of a data set (or a shard of it) for one network and one loss.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SufficientStatistics {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// The network the statistics were computed for.
+    pub network: NetworkFingerprint,
+    /// Number of samples N.
+    pub count: u64,
+    /// Size K of the support (the number of monomials of f in c).
+    pub support: usize,
+    /// The sums.
+    pub sums: Sums,
+}
+
+/// Size K of the support for activation degrees d_1..d_D: Σ_{j=0}^{d_D} C(n_inner + j·δ, j·δ).
+pub fn support_len(degrees: &[usize]) -> usize {
+    let (n_inner, ds) = inner_dims(degrees);
+    let d = degrees[degrees.len() - 1];
+    (0..=d).map(|j| monomial_count(n_inner, j * ds)).sum()
+}
+
+/// (number of inner unknowns, degree δ of s_D in them).
+fn inner_dims(degrees: &[usize]) -> (usize, usize) {
+    let inner = &degrees[..degrees.len() - 1];
+    let mut ds = 0;
+    for &d in inner {
+        ds = 1 + d * ds;
+    }
+    (inner.iter().sum(), ds)
+}
+
+impl SufficientStatistics {
+    /// The statistics of a problem's training data.
+    pub fn from_problem(problem: &Problem, loss: Loss) -> Result<Self> {
+        Self::from_data(&problem.network, &problem.data, loss)
+    }
+
+    /// The statistics of a data set (rows must match the network; they are checked).
+    pub fn from_data(network: &Network, data: &Dataset, loss: Loss) -> Result<Self> {
+        if data.inputs.len() != data.outputs.len() {
+            invalid!(
+                "{} input rows but {} output rows",
+                data.inputs.len(),
+                data.outputs.len()
+            );
+        }
+        let mut builder = StatisticsBuilder::new(network, loss);
+        let (m0, mo) = (network.input_dim(), network.output_dim());
+        const CHUNK: usize = 1 << 14;
+        let mut x = Vec::with_capacity(CHUNK * m0);
+        let mut y = Vec::with_capacity(CHUNK * mo);
+        for (xs, ys) in data.inputs.chunks(CHUNK).zip(data.outputs.chunks(CHUNK)) {
+            x.clear();
+            y.clear();
+            for (i, (xi, yi)) in xs.iter().zip(ys).enumerate() {
+                if xi.len() != m0 || yi.len() != mo {
+                    invalid!(
+                        "sample {} has {} inputs and {} outputs; the network needs {m0} and {mo}",
+                        i + 1,
+                        xi.len(),
+                        yi.len()
+                    );
+                }
+                x.extend_from_slice(xi);
+                y.extend_from_slice(yi);
+            }
+            builder.add_rows(&x, &y)?;
+        }
+        builder.finish()
+    }
+
+    /// The statistics of the samples in two data files (CSV or NPY; row i of `inputs` is x_i, row i of
+    /// `outputs` is y_i), streamed: a reader thread reads the next [`FILE_CHUNK`] rows while the pass
+    /// processes the current ones, so memory is independent of the number of rows (except for max-inf).
+    pub fn from_files(
+        network: &Network,
+        inputs: &Path,
+        outputs: &Path,
+        loss: Loss,
+    ) -> Result<Self> {
+        use crate::data::RowReader;
+        let mut xr = RowReader::open(inputs)?;
+        let mut yr = RowReader::open(outputs)?;
+        let (m0, mo) = (network.input_dim(), network.output_dim());
+        let mut builder = StatisticsBuilder::new(network, loss);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Vec<f64>, Vec<f64>)>>(1);
+        let read = move || -> Result<()> {
+            loop {
+                let (mut x, mut y) = (Vec::new(), Vec::new());
+                let nx = xr.read_rows(FILE_CHUNK, &mut x)?;
+                let ny = yr.read_rows(FILE_CHUNK, &mut y)?;
+                for (reader, path, dim, what) in [
+                    (&xr, inputs, m0, "inputs (m_0)"),
+                    (&yr, outputs, mo, "outputs (m_{D+1})"),
+                ] {
+                    if let Some(c) = reader.ncols().filter(|&c| c != dim) {
+                        invalid!(
+                            "{}: rows have {c} columns but the network has {dim} {what}",
+                            path.display()
+                        );
+                    }
+                }
+                if nx != ny {
+                    invalid!(
+                        "{} and {} have different numbers of rows (one output row per input row is needed)",
+                        inputs.display(),
+                        outputs.display()
+                    );
+                }
+                if nx == 0 || tx.send(Ok((x, y))).is_err() {
+                    return Ok(());
+                }
+            }
+        };
+        std::thread::scope(|scope| -> Result<()> {
+            let reader = scope.spawn(read);
+            for chunk in rx {
+                let (x, y) = chunk?;
+                builder.add_rows(&x, &y)?;
+            }
+            reader.join().expect("the reader thread does not panic")
+        })?;
+        builder.finish().map_err(|e| match e {
+            Error::InvalidInput(m) => Error::InvalidInput(format!(
+                "{} and {}: {m}",
+                inputs.display(),
+                outputs.display()
+            )),
+            other => other,
+        })
+    }
+
+    /// The loss these statistics are for.
+    pub fn loss(&self) -> Loss {
+        match self.sums {
+            Sums::MeanInf { .. } => Loss::MeanInf,
+            Sums::Lsq { .. } => Loss::Lsq,
+            Sums::MaxInf { .. } => Loss::MaxInf,
+        }
+    }
+
+    /// Add another shard's statistics (sums and counts add; max-inf rows are appended). Errors when the shards
+    /// belong to different networks or losses.
+    pub fn merge(&mut self, other: &SufficientStatistics) -> Result<()> {
+        if self.network != other.network {
+            invalid!(
+                "the statistics belong to different networks ({} vs {})",
+                self.network.describe(),
+                other.network.describe()
+            );
+        }
+        if self.loss() != other.loss() {
+            invalid!(
+                "the statistics are for different losses ({} vs {})",
+                self.loss(),
+                other.loss()
+            );
+        }
+        if self.support != other.support {
+            invalid!(
+                "the statistics have different supports ({} vs {} monomials)",
+                self.support,
+                other.support
+            );
+        }
+        match (&mut self.sums, &other.sums) {
+            (
+                Sums::MeanInf { outputs, targets },
+                Sums::MeanInf {
+                    outputs: o2,
+                    targets: t2,
+                },
+            ) => {
+                add_rows_into(outputs, o2);
+                for (a, b) in targets.iter_mut().zip(t2) {
+                    *a += b;
+                }
+            }
+            (Sums::Lsq { gram }, Sums::Lsq { gram: g2 }) => add_rows_into(gram, g2),
+            (Sums::MaxInf { residuals }, Sums::MaxInf { residuals: r2 }) => {
+                residuals.extend_from_slice(r2)
+            }
+            _ => unreachable!("the losses were compared above"),
+        }
+        self.count += other.count;
+        Ok(())
+    }
+
+    /// Check the statistics against their own fingerprint: format, N ≥ 1, shapes, finiteness.
+    pub fn validate(&self) -> Result<()> {
+        if self.format != FORMAT {
+            invalid!(
+                "not a statistics file of this version (format \"{}\", expected \"{FORMAT}\")",
+                self.format
+            );
+        }
+        let fp = &self.network;
+        if fp.degrees.is_empty()
+            || fp.widths.len() != fp.degrees.len() + 2
+            || fp.widths.contains(&0)
+            || fp
+                .degrees
+                .iter()
+                .any(|&d| d == 0 || d > crate::network::MAX_DEGREE)
+        {
+            invalid!(
+                "the network fingerprint is inconsistent ({})",
+                fp.describe()
+            );
+        }
+        if self.count == 0 {
+            invalid!("the statistics have N = 0 samples (an empty shard cannot be used)");
+        }
+        let k = support_len(&fp.degrees);
+        if self.support != k {
+            invalid!(
+                "support size {} does not match the degrees {:?} (expected {k})",
+                self.support,
+                fp.degrees
+            );
+        }
+        let mo = fp.widths[fp.widths.len() - 1];
+        let shape = |rows: &[Vec<f64>], r: usize, c: usize, what: &str| -> Result<()> {
+            if rows.len() != r || rows.iter().any(|row| row.len() != c) {
+                invalid!("{what} must be {r} rows of {c} numbers");
+            }
+            Ok(())
+        };
+        let values: Vec<&f64> = match &self.sums {
+            Sums::MeanInf { outputs, targets } => {
+                shape(outputs, mo, k, "mean-inf \"outputs\"")?;
+                if targets.len() != mo {
+                    invalid!("mean-inf \"targets\" must have {mo} numbers");
+                }
+                outputs.iter().flatten().chain(targets).collect()
+            }
+            Sums::Lsq { gram } => {
+                shape(gram, k + 1, k + 1, "lsq \"gram\"")?;
+                gram.iter().flatten().collect()
+            }
+            Sums::MaxInf { residuals } => {
+                let rows = usize::try_from(self.count)
+                    .ok()
+                    .and_then(|n| n.checked_mul(mo))
+                    .unwrap_or(usize::MAX);
+                shape(residuals, rows, k + 1, "max-inf \"residuals\" (N·outputs)")?;
+                residuals.iter().flatten().collect()
+            }
+        };
+        if values.iter().any(|v| !v.is_finite()) {
+            invalid!("the statistics contain a number that is not finite");
+        }
+        Ok(())
+    }
+
+    /// Check that the statistics were computed for `network`.
+    pub fn check_network(&self, network: &Network) -> Result<()> {
+        let fp = NetworkFingerprint::of(network);
+        if fp != self.network {
+            invalid!(
+                "the statistics were computed for a different network ({}) than the problem's ({})",
+                self.network.describe(),
+                fp.describe()
+            );
+        }
+        Ok(())
+    }
+
+    /// Parse and validate statistics from JSON; `source` names them in errors.
+    pub fn from_json_str(s: &str, source: &str) -> Result<Self> {
+        let st: SufficientStatistics = serde_json::from_str(s).map_err(|e| Error::Parse {
+            path: source.to_string(),
+            message: format!("not a valid statistics file: {e}"),
+        })?;
+        st.validate().map_err(|e| match e {
+            Error::InvalidInput(m) => Error::Parse {
+                path: source.to_string(),
+                message: m,
+            },
+            other => other,
+        })?;
+        Ok(st)
+    }
+
+    /// Read and validate a statistics file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let s = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: name.clone(),
+            source,
+        })?;
+        Self::from_json_str(&s, &name)
+    }
+
+    /// Load several shards and merge them (in order).
+    pub fn load_merged(paths: &[impl AsRef<Path>]) -> Result<Self> {
+        let mut it = paths.iter();
+        let Some(first) = it.next() else {
+            invalid!("no statistics files given");
+        };
+        let mut total = Self::load(first)?;
+        for p in it {
+            let next = Self::load(p)?;
+            total.merge(&next).map_err(|e| match e {
+                Error::InvalidInput(m) => Error::InvalidInput(format!(
+                    "{} cannot be merged with {}: {m}",
+                    p.as_ref().display(),
+                    first.as_ref().display()
+                )),
+                other => other,
+            })?;
+        }
+        Ok(total)
+    }
+
+    /// The statistics as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("statistics serialize")
+    }
+
+    /// Write the statistics file.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        std::fs::write(path, self.to_json()).map_err(|source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        })
+    }
+
+    /// The support monomials in the unknowns of `layout`, in the order of the statistics' coefficients.
+    pub fn support_monomials(layout: &CoefficientLayout) -> Vec<Monomial> {
+        let degrees = layout.degrees();
+        let (n_inner, ds) = inner_dims(degrees);
+        let nvars = layout.num_unknowns();
+        let basis = crate::polynomial::MonomialBasis::new(n_inner, degrees[degrees.len() - 1] * ds);
+        let mut out = Vec::new();
+        for j in 0..=degrees[degrees.len() - 1] {
+            for i in 0..basis.count_up_to(j * ds) {
+                let mut e = Vec::with_capacity(nvars);
+                e.extend_from_slice(&basis.monomial(i).0);
+                e.resize(nvars, 0);
+                e[n_inner + j] += 1;
+                out.push(Monomial(e));
+            }
+        }
+        out
+    }
+
+    /// Mean residuals r_o(c) = (1/N) Σ_i (f_o(x_i; c) − y_{io}) (mean-inf statistics only).
+    pub fn mean_residuals(&self, layout: &CoefficientLayout) -> Result<Vec<Polynomial>> {
+        let Sums::MeanInf { outputs, targets } = &self.sums else {
+            invalid!(
+                "mean residuals need mean-inf statistics, these are for {}",
+                self.loss()
+            );
+        };
+        let support = Self::support_monomials(layout);
+        let inv_n = 1.0 / self.count as f64;
+        let nvars = layout.num_unknowns();
+        Ok(outputs
+            .iter()
+            .zip(targets)
+            .map(|(a, &y)| {
+                let mut p = residual(nvars, &support, a, -y);
+                p = p.scale(inv_n);
+                p
+            })
+            .collect())
+    }
+
+    /// Residuals r_{io}(c) = f_o(x_i; c) − y_{io} of every sample and output (max-inf statistics only).
+    pub fn sample_residuals(&self, layout: &CoefficientLayout) -> Result<Vec<Polynomial>> {
+        let Sums::MaxInf { residuals } = &self.sums else {
+            invalid!(
+                "per-sample residuals need max-inf statistics, these are for {}",
+                self.loss()
+            );
+        };
+        let support = Self::support_monomials(layout);
+        let k = support.len();
+        let nvars = layout.num_unknowns();
+        Ok(residuals
+            .iter()
+            .map(|b| residual(nvars, &support, &b[..k], b[k]))
+            .collect())
+    }
+
+    /// (1/N) Σ_i ‖f(x_i; c) − y_i‖² = v(c)ᵀ G v(c) / N (lsq statistics only).
+    pub fn least_squares(&self, layout: &CoefficientLayout) -> Result<Polynomial> {
+        let Sums::Lsq { gram } = &self.sums else {
+            invalid!(
+                "the least-squares polynomial needs lsq statistics, these are for {}",
+                self.loss()
+            );
+        };
+        let nvars = layout.num_unknowns();
+        let mut support = Self::support_monomials(layout);
+        support.push(Monomial::one(nvars));
+        let scale = 1.0 / self.count as f64;
+        let mut f = Polynomial::zero(nvars);
+        for (i, row) in gram.iter().enumerate() {
+            for (j, &g) in row.iter().enumerate() {
+                if g != 0.0 {
+                    f.add_term(support[i].times(&support[j]), scale * g);
+                }
+            }
+        }
+        Ok(f)
+    }
+}
+
+/// Σ_k a_k m_k + constant.
+fn residual(nvars: usize, support: &[Monomial], a: &[f64], constant: f64) -> Polynomial {
+    let mut p = Polynomial::zero(nvars);
+    for (m, &c) in support.iter().zip(a) {
+        p.add_term(m.clone(), c);
+    }
+    p.add_term(Monomial::one(nvars), constant);
+    p
+}
+
+fn add_rows_into(a: &mut [Vec<f64>], b: &[Vec<f64>]) {
+    for (ra, rb) in a.iter_mut().zip(b) {
+        for (x, y) in ra.iter_mut().zip(rb) {
+            *x += y;
+        }
+    }
+}
+
+/// Streaming computation of [`SufficientStatistics`]: feed rows with [`add_rows`](Self::add_rows) (any number
+/// of calls, each processed in parallel), then [`finish`](Self::finish). Memory is independent of the number
+/// of rows fed (except for max-inf, whose statistics are per sample).
+pub struct StatisticsBuilder<'a> {
+    kernel: Kernel<'a>,
+    loss: Loss,
+    acc: Accumulator,
+}
+
+impl<'a> StatisticsBuilder<'a> {
+    /// A builder for `network` and `loss`.
+    pub fn new(network: &'a Network, loss: Loss) -> Self {
+        let kernel = Kernel::new(network);
+        let acc = Accumulator::new(&kernel, loss);
+        StatisticsBuilder { kernel, loss, acc }
+    }
+
+    /// Add samples: `inputs` holds rows x_i (row-major, m_0 per row), `outputs` the rows y_i (m_{D+1} per row).
+    /// Errors on a length that is not a whole number of rows, mismatched row counts or non-finite values.
+    pub fn add_rows(&mut self, inputs: &[f64], outputs: &[f64]) -> Result<()> {
+        let (m0, mo) = (
+            self.kernel.network.input_dim(),
+            self.kernel.network.output_dim(),
+        );
+        if !inputs.len().is_multiple_of(m0) || !outputs.len().is_multiple_of(mo) {
+            invalid!(
+                "inputs must come in rows of {m0} and outputs in rows of {mo} numbers (got {} and {})",
+                inputs.len(),
+                outputs.len()
+            );
+        }
+        let n = inputs.len() / m0;
+        if outputs.len() / mo != n {
+            invalid!(
+                "{n} input rows but {} output rows (one output row per input row is needed)",
+                outputs.len() / mo
+            );
+        }
+        if inputs.iter().chain(outputs).any(|v| !v.is_finite()) {
+            invalid!("the data contain a number that is not finite");
+        }
+        // Fixed groups of batches, each reduced into its own accumulator, summed in order: the result does
+        // not depend on how rayon schedules the groups (bit-for-bit reproducible for given chunks).
+        let b = self.kernel.batch;
+        let group = GROUP_BATCHES * b;
+        let kernel = &self.kernel;
+        let loss = self.loss;
+        let parts: Vec<Accumulator> = inputs
+            .par_chunks(group * m0)
+            .zip(outputs.par_chunks(group * mo))
+            .map(|(xg, yg)| {
+                let mut acc = Accumulator::new(kernel, loss);
+                let mut ws = Workspace::default();
+                for (x, y) in xg.chunks(b * m0).zip(yg.chunks(b * mo)) {
+                    kernel.accumulate(x, y, &mut acc, &mut ws);
+                }
+                acc
+            })
+            .collect();
+        for part in parts {
+            self.acc.add(part);
+        }
+        Ok(())
+    }
+
+    /// Number of samples fed so far.
+    pub fn count(&self) -> u64 {
+        self.acc.count
+    }
+
+    /// The statistics; errors when no samples were fed.
+    pub fn finish(self) -> Result<SufficientStatistics> {
+        if self.acc.count == 0 {
+            invalid!("no samples: the statistics of an empty data set are undefined");
+        }
+        let net = self.kernel.network;
+        let k = self.kernel.support;
+        let sums = match self.acc.data {
+            AccData::MeanInf { units, targets } => {
+                // outputs[o][k] = Σ_u W_{D+1}[o, u] · (Σ_i s_u^j coefficient k).
+                let w = &net.weights()[net.depth()];
+                let m = w.ncols();
+                let outputs = (0..w.nrows())
+                    .map(|o| {
+                        let wo = w.row(o);
+                        (0..k)
+                            .map(|kk| {
+                                units[kk * m..(kk + 1) * m]
+                                    .iter()
+                                    .zip(wo)
+                                    .map(|(a, b)| a * b)
+                                    .sum()
+                            })
+                            .collect()
+                    })
+                    .collect();
+                Sums::MeanInf { outputs, targets }
+            }
+            AccData::Lsq { gram } => {
+                let k1 = k + 1;
+                // Column-major, lower triangle accumulated: mirror it.
+                let gram = (0..k1)
+                    .map(|i| {
+                        (0..k1)
+                            .map(|j| {
+                                if i >= j {
+                                    gram[j * k1 + i]
+                                } else {
+                                    gram[i * k1 + j]
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect();
+                Sums::Lsq { gram }
+            }
+            AccData::MaxInf { rows } => Sums::MaxInf {
+                residuals: rows.chunks(k + 1).map(<[f64]>::to_vec).collect(),
+            },
+        };
+        Ok(SufficientStatistics {
+            format: FORMAT.to_string(),
+            network: NetworkFingerprint::of(net),
+            count: self.acc.count,
+            support: k,
+            sums,
+        })
+    }
+}
+
+/// Per-worker running sums.
+struct Accumulator {
+    count: u64,
+    data: AccData,
+}
+
+enum AccData {
+    /// `units[k·m_D + u]` = Σ_i (coefficient k of s_u^j), `targets[o]` = Σ_i y_{io}.
+    MeanInf { units: Vec<f64>, targets: Vec<f64> },
+    /// (K+1)² column-major; only the lower triangle is accumulated.
+    Lsq { gram: Vec<f64> },
+    /// Rows of length K+1, concatenated.
+    MaxInf { rows: Vec<f64> },
+}
+
+impl Accumulator {
+    fn new(kernel: &Kernel, loss: Loss) -> Self {
+        let k = kernel.support;
+        let net = kernel.network;
+        let data = match loss {
+            Loss::MeanInf => AccData::MeanInf {
+                units: vec![0.0; k * net.weights()[net.depth()].ncols()],
+                targets: vec![0.0; net.output_dim()],
+            },
+            Loss::Lsq => AccData::Lsq {
+                gram: vec![0.0; (k + 1) * (k + 1)],
+            },
+            Loss::MaxInf => AccData::MaxInf { rows: vec![] },
+        };
+        Accumulator { count: 0, data }
+    }
+
+    fn add(&mut self, other: Accumulator) {
+        self.count += other.count;
+        let add = |a: &mut Vec<f64>, b: &[f64]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        match (&mut self.data, other.data) {
+            (
+                AccData::MeanInf { units, targets },
+                AccData::MeanInf {
+                    units: u2,
+                    targets: t2,
+                },
+            ) => {
+                add(units, &u2);
+                add(targets, &t2);
+            }
+            (AccData::Lsq { gram }, AccData::Lsq { gram: g2 }) => add(gram, &g2),
+            (AccData::MaxInf { rows }, AccData::MaxInf { rows: r2 }) => rows.extend(r2),
+            _ => unreachable!("accumulators of one builder share the loss"),
+        }
+    }
+}
+
+/// Scratch buffers of one worker.
+#[derive(Default)]
+struct Workspace {
+    a: Vec<f64>,
+    h: Vec<f64>,
+    s: Vec<f64>,
+    t: Vec<f64>,
+    u: Vec<f64>,
+    p: Vec<f64>,
+    f: Vec<f64>,
+}
+
+/// The network-dependent part of the pass (see the module documentation).
+struct Kernel<'a> {
+    network: &'a Network,
+    layout: CoefficientLayout,
+    alg: Algebra,
+    /// `power_offsets[j]` = first support index of c_{D,j}; the last entry is K.
+    power_offsets: Vec<usize>,
+    support: usize,
+    batch: usize,
+}
+
+/// dst (rows × W.nrows, row-major) = lhs (rows × W.ncols, row-major) · Wᵀ.
+fn gemm_wt(dst: &mut [f64], lhs: &[f64], rows: usize, w: &Matrix) {
+    let (mo, mi) = (w.nrows(), w.ncols());
+    let lhs = MatRef::from_row_major_slice(lhs, rows, mi);
+    let rhs = MatRef::from_row_major_slice(w.data(), mo, mi).transpose();
+    let dst = MatMut::from_row_major_slice_mut(dst, rows, mo);
+    faer::linalg::matmul::matmul(dst, Accum::Replace, lhs, rhs, 1.0, Par::Seq);
+}
+
+/// out += a·b over coefficient blocks of length `blk`, through the basis's multiplication table
+/// (a has `na` blocks, b has `nb` ≤ table width blocks).
+fn mul_blocks(
+    alg: &Algebra,
+    a: &[f64],
+    na: usize,
+    b: &[f64],
+    nb: usize,
+    out: &mut [f64],
+    blk: usize,
+) {
+    for i in 0..na {
+        let ai = &a[i * blk..(i + 1) * blk];
+        let row = &alg.table[i * alg.cols..i * alg.cols + nb];
+        for (jj, &k) in row.iter().enumerate() {
+            let bj = &b[jj * blk..(jj + 1) * blk];
+            let o = &mut out[k as usize * blk..(k as usize + 1) * blk];
+            for ((o, x), y) in o.iter_mut().zip(ai).zip(bj) {
+                *o += x * y;
+            }
+        }
+    }
+}
+
+fn fill_zero(v: &mut Vec<f64>, len: usize) {
+    v.clear();
+    v.resize(len, 0.0);
+}
+
+impl<'a> Kernel<'a> {
+    fn new(network: &'a Network) -> Self {
+        let layout = network.layout();
+        let alg = Algebra::new(&layout);
+        let d = network.degrees()[network.depth() - 1];
+        let mut power_offsets = Vec::with_capacity(d + 2);
+        let mut k = 0;
+        for j in 0..=d {
+            power_offsets.push(k);
+            k += alg.count(j * alg.ds_last);
+        }
+        power_offsets.push(k);
+        // Keep the largest block stack (K+1 blocks of B × max width) around 8 MB.
+        let widest = network.widths().into_iter().max().unwrap_or(1);
+        let batch = ((1usize << 20) / ((k + 1) * widest).max(1)).clamp(8, MAX_BATCH);
+        Kernel {
+            network,
+            layout,
+            alg,
+            power_offsets,
+            support: k,
+            batch,
+        }
+    }
+
+    /// The power blocks of the last layer for a batch of b rows: ws.p holds K blocks of b × m_D (row-major);
+    /// block `power_offsets[j] + μ` is the coefficient of the inner monomial μ in s^j. Returns m_D.
+    fn powers(&self, x: &[f64], b: usize, ws: &mut Workspace) -> usize {
+        let net = self.network;
+        let w = net.weights();
+        let degrees = net.degrees();
+        let depth = net.depth();
+        let alg = &self.alg;
+        let m1 = w[0].nrows();
+        fill_zero(&mut ws.a, b * m1);
+        gemm_wt(&mut ws.a, x, b, &w[0]);
+        // s: the last pre-activation, `ls` blocks of b × m_last, in ws.s (or ws.a when D = 1).
+        let (ls, m_last) = if depth == 1 {
+            std::mem::swap(&mut ws.a, &mut ws.s);
+            (1, m1)
+        } else {
+            let blk = b * m1;
+            let mut lh = alg.count(1);
+            fill_zero(&mut ws.h, lh * blk);
+            ws.h[..blk].fill(1.0);
+            // h_1 = 1 + Σ_j c_{1,j} a^j.
+            fill_zero(&mut ws.t, blk);
+            ws.t.fill(1.0);
+            for j in 1..=degrees[0] {
+                for (t, a) in ws.t.iter_mut().zip(&ws.a) {
+                    *t *= a;
+                }
+                let k = 1 + self.layout.index(0, j).expect("c_{1,j} is unknown");
+                ws.h[k * blk..(k + 1) * blk].copy_from_slice(&ws.t);
+            }
+            let mut m_prev = m1;
+            let mut deg = 1;
+            let mut l = 1;
+            loop {
+                let m = w[l].nrows();
+                fill_zero(&mut ws.s, lh * b * m);
+                // Block 0 of h is the constant 1 (h = 1 + Σ_j c_j s^j), so S_0 = W·1 in every row: no GEMM.
+                let ones: Vec<f64> = (0..m).map(|r| w[l].row(r).iter().sum()).collect();
+                for row in ws.s[..b * m].chunks_exact_mut(m) {
+                    row.copy_from_slice(&ones);
+                }
+                gemm_wt(
+                    &mut ws.s[b * m..],
+                    &ws.h[b * m_prev..lh * b * m_prev],
+                    (lh - 1) * b,
+                    &w[l],
+                );
+                if l + 1 == depth {
+                    break (lh, m);
+                }
+                // h_{l+1} = 1 + Σ_j c_{l+1,j} s^j.
+                let blk = b * m;
+                let d = degrees[l];
+                let new_deg = 1 + d * deg;
+                let ln = alg.count(new_deg);
+                fill_zero(&mut ws.h, ln * blk);
+                ws.h[..blk].fill(1.0);
+                ws.t.clear();
+                ws.t.extend_from_slice(&ws.s);
+                for j in 1..=d {
+                    if j > 1 {
+                        fill_zero(&mut ws.u, alg.count(j * deg) * blk);
+                        mul_blocks(
+                            alg,
+                            &ws.t,
+                            alg.count((j - 1) * deg),
+                            &ws.s,
+                            lh,
+                            &mut ws.u,
+                            blk,
+                        );
+                        std::mem::swap(&mut ws.t, &mut ws.u);
+                    }
+                    let shift = &alg.shift[self.layout.index(l, j).expect("c_{l,j} is unknown")];
+                    for (i, &dst) in shift.iter().enumerate().take(alg.count(j * deg)) {
+                        let dst = dst as usize;
+                        let src = &ws.t[i * blk..(i + 1) * blk];
+                        for (h, v) in ws.h[dst * blk..(dst + 1) * blk].iter_mut().zip(src) {
+                            *h += v;
+                        }
+                    }
+                }
+                deg = new_deg;
+                lh = ln;
+                m_prev = m;
+                l += 1;
+            }
+        };
+        // Powers s^j, j = 0..d_D, block by block.
+        let blk = b * m_last;
+        let ds = alg.ds_last;
+        let off = &self.power_offsets;
+        fill_zero(&mut ws.p, self.support * blk);
+        ws.p[..blk].fill(1.0);
+        ws.p[off[1] * blk..(off[1] + ls) * blk].copy_from_slice(&ws.s[..ls * blk]);
+        for j in 2..off.len() - 1 {
+            let (lo, hi) = ws.p.split_at_mut(off[j] * blk);
+            mul_blocks(
+                alg,
+                &lo[off[j - 1] * blk..],
+                alg.count((j - 1) * ds),
+                &lo[off[1] * blk..(off[1] + ls) * blk],
+                ls,
+                &mut hi[..(off[j + 1] - off[j]) * blk],
+                blk,
+            );
+        }
+        m_last
+    }
+
+    /// Add one batch (x: b rows of m_0, y: b rows of m_{D+1}) to `acc`.
+    fn accumulate(&self, x: &[f64], y: &[f64], acc: &mut Accumulator, ws: &mut Workspace) {
+        let net = self.network;
+        let b = x.len() / net.input_dim();
+        let m = self.powers(x, b, ws);
+        let k = self.support;
+        acc.count += b as u64;
+        match &mut acc.data {
+            AccData::MeanInf { units, targets } => {
+                for kk in 0..k {
+                    let dst = &mut units[kk * m..(kk + 1) * m];
+                    for row in ws.p[kk * b * m..(kk + 1) * b * m].chunks_exact(m) {
+                        for (d, v) in dst.iter_mut().zip(row) {
+                            *d += v;
+                        }
+                    }
+                }
+                for row in y.chunks_exact(targets.len()) {
+                    for (t, v) in targets.iter_mut().zip(row) {
+                        *t += v;
+                    }
+                }
+            }
+            AccData::Lsq { .. } | AccData::MaxInf { .. } => {
+                let w_out = &net.weights()[net.depth()];
+                let bm = b * w_out.nrows();
+                fill_zero(&mut ws.f, (k + 1) * bm);
+                // Power block 0 is the constant 1: its outputs are W_{D+1}·1 in every row.
+                let ones: Vec<f64> = (0..w_out.nrows())
+                    .map(|r| w_out.row(r).iter().sum())
+                    .collect();
+                for row in ws.f[..bm].chunks_exact_mut(w_out.nrows()) {
+                    row.copy_from_slice(&ones);
+                }
+                gemm_wt(&mut ws.f[bm..k * bm], &ws.p[b * m..], (k - 1) * b, w_out);
+                for (d, v) in ws.f[k * bm..].iter_mut().zip(y) {
+                    *d = -v;
+                }
+                match &mut acc.data {
+                    AccData::Lsq { gram } => {
+                        // Lower triangle only (G is symmetric): a rank-(B·m) update of half the cost.
+                        use faer::linalg::matmul::triangular::{BlockStructure, matmul};
+                        let a = MatRef::from_column_major_slice(&ws.f, bm, k + 1);
+                        let g = MatMut::from_column_major_slice_mut(gram, k + 1, k + 1);
+                        matmul(
+                            g,
+                            BlockStructure::TriangularLower,
+                            Accum::Add,
+                            a.transpose(),
+                            BlockStructure::Rectangular,
+                            a,
+                            BlockStructure::Rectangular,
+                            1.0,
+                            Par::Seq,
+                        );
+                    }
+                    AccData::MaxInf { rows } => {
+                        rows.reserve(bm * (k + 1));
+                        for r in 0..bm {
+                            rows.extend((0..=k).map(|kk| ws.f[kk * bm + r]));
+                        }
+                    }
+                    AccData::MeanInf { .. } => unreachable!(),
+                }
+            }
+        }
+    }
+}
