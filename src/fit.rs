@@ -15,7 +15,7 @@ use crate::pop::loss::{Loss, loss_value, network_pop_from_stats};
 use crate::report::{FitReport, FitStatus, OrderSummary, PopReport};
 use crate::stats::SufficientStatistics;
 
-/// Default radius of the ball R² − ‖(c, θ)‖² ≥ 0.
+/// Default radius of the ball R² − ‖(c, θ/s)‖² ≥ 0 (s: [`NetworkPop::theta_scale`](crate::pop::loss::NetworkPop::theta_scale)).
 ///
 /// The normalization c_{l,0} = 1 of the inner layers fixes the scale of the coefficients: with weights and
 /// data of unit scale (as in the paper's experiments) they are O(1), so ‖c‖ ≈ √n for n unknowns of unit size,
@@ -193,7 +193,7 @@ fn fit_once(
     let mut notes = vec![];
     if ball_active {
         notes.push(format!(
-            "the ball of radius {} is active at the answer (‖(c, θ)‖ = {norm:.4}): the true optimum may lie \
+            "the ball of radius {} is active at the answer (‖(c, θ/s)‖ = {norm:.4}): the true optimum may lie \
              outside it; rerun with a larger --radius (e.g. {})",
             radius.unwrap_or(0.0),
             4.0 * radius.unwrap_or(1.0)

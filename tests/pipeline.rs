@@ -154,3 +154,60 @@ fn every_loss_recovers_noiseless_coefficients() {
         assert!(report.loss < 1e-8, "{loss}: {}", report.loss);
     }
 }
+
+#[test]
+fn large_outputs_give_the_same_certified_fit() {
+    // (2,1): k0 = 2, small relaxations.
+    // Scaling W_{D+1} and the outputs by 10⁶ scales every residual and the loss by 10⁶ and leaves the
+    // minimizer unchanged. θ is scaled inside the POP, so the ball and the moments do not see the 10⁶.
+    let problem = generate(&SyntheticSpec {
+        degrees: vec![2, 1],
+        widths: vec![6, 6, 6, 6],
+        samples: 30,
+        test_samples: 0,
+        noise: 0.01,
+        seed: 11,
+    })
+    .unwrap();
+    let s = 1e6;
+    let mut weights: Vec<Vec<Vec<f64>>> = problem
+        .network
+        .weights()
+        .iter()
+        .map(|w| w.to_rows())
+        .collect();
+    for row in weights.last_mut().unwrap() {
+        row.iter_mut().for_each(|v| *v *= s);
+    }
+    let mut big = problem.clone();
+    big.network =
+        polyact::network::Network::new(weights, problem.network.degrees().to_vec()).unwrap();
+    for y in &mut big.data.outputs {
+        y.iter_mut().for_each(|v| *v *= s);
+    }
+    let settings = FitSettings::default();
+    let a = fit(&problem, &settings, &mut |_| {}).unwrap();
+    let b = fit(&big, &settings, &mut |_| {}).unwrap();
+    assert_eq!(a.status, FitStatus::Certified, "{a}");
+    assert_eq!(b.status, FitStatus::Certified, "{b}");
+    assert!(!b.ball_active);
+    assert!(
+        (b.loss / s - a.loss).abs() <= 1e-6 * a.loss,
+        "{} vs {}",
+        b.loss / s,
+        a.loss
+    );
+    for (ca, cb) in a
+        .coefficients
+        .iter()
+        .flatten()
+        .zip(b.coefficients.iter().flatten())
+    {
+        assert!(
+            (ca - cb).abs() < 1e-5,
+            "{:?} vs {:?}",
+            a.coefficients,
+            b.coefficients
+        );
+    }
+}

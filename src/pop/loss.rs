@@ -90,15 +90,21 @@ impl FromStr for Loss {
     }
 }
 
-/// A network's loss as a POP in the variables (unknown coefficients…, θ).
+/// A network's loss as a POP in the variables (unknown coefficients…, t) with t = θ / s.
+///
+/// The epigraph variable is scaled by s = max(1, largest coefficient of the residual polynomials) — the
+/// objective is s·t, still the loss — so that t, like the coefficients, is of order one: large outputs would
+/// otherwise put θ far outside the ball R² − ‖z‖² ≥ 0 and spread the moments over many orders of magnitude.
 #[derive(Clone, Debug)]
 pub struct NetworkPop {
-    /// The POP; variables are the unknowns of `layout` followed by "theta".
+    /// The POP; variables are the unknowns of `layout` followed by "theta" (= θ / `theta_scale`).
     pub pop: Pop,
     /// Where each unknown coefficient sits.
     pub layout: CoefficientLayout,
     /// The loss it encodes.
     pub loss: Loss,
+    /// s: the POP's last variable is θ / s (1 for losses without θ).
+    pub theta_scale: f64,
 }
 
 impl NetworkPop {
@@ -113,7 +119,7 @@ impl NetworkPop {
         self.layout.full_coefficients(&z[..n])
     }
 
-    /// The POP point (unknowns…, θ).
+    /// The POP point (unknowns…, θ / s) of the unknowns and the epigraph value θ.
     pub fn point(&self, unknowns: &[f64], theta: f64) -> Vec<f64> {
         assert_eq!(
             unknowns.len(),
@@ -123,7 +129,7 @@ impl NetworkPop {
         );
         let mut z = unknowns.to_vec();
         if self.loss.has_theta() {
-            z.push(theta);
+            z.push(theta / self.theta_scale);
         }
         z
     }
@@ -178,16 +184,22 @@ pub fn network_pop_from_stats(
     let layout = network.layout();
     let nu = layout.num_unknowns();
     let mut names = layout.variable_names();
+    let mut theta_scale = 1.0;
     let pop = match loss {
         Loss::MeanInf | Loss::MaxInf => {
             let n = nu + 1;
             names.push("theta".to_string());
             let map: Vec<usize> = (0..nu).collect();
-            let theta = Polynomial::variable(n, nu);
             let residuals = match loss {
                 Loss::MeanInf => stats.mean_residuals(&layout)?,
                 _ => stats.sample_residuals(&layout)?,
             };
+            theta_scale = residuals
+                .iter()
+                .map(Polynomial::max_abs_coefficient)
+                .fold(1.0, f64::max);
+            // θ = s·t
+            let theta = Polynomial::variable(n, nu).scale(theta_scale);
             let mut inequalities = Vec::with_capacity(2 * residuals.len());
             for r in residuals {
                 let r = r.embed(n, &map);
@@ -198,7 +210,12 @@ pub fn network_pop_from_stats(
         }
         Loss::Lsq => Pop::new(names, stats.least_squares(&layout)?, vec![], vec![])?,
     };
-    Ok(NetworkPop { pop, layout, loss })
+    Ok(NetworkPop {
+        pop,
+        layout,
+        loss,
+        theta_scale,
+    })
 }
 
 /// The loss at full per-layer coefficients, computed numerically with forward passes.
@@ -409,7 +426,12 @@ mod tests {
         let np = network_pop(&p, Loss::MeanInf).unwrap();
         assert_eq!(np.pop.variable_names, ["c11", "c12", "c20", "c21", "theta"]);
         assert_eq!(np.pop.inequalities.len(), 8);
-        assert_eq!(np.pop.objective, Polynomial::variable(5, 4));
+        // The objective is θ = s·t, with s the largest residual coefficient (at least 1).
+        assert!(np.theta_scale >= 1.0);
+        assert_eq!(
+            np.pop.objective,
+            Polynomial::variable(5, 4).scale(np.theta_scale)
+        );
         assert_eq!(np.pop.min_order(), 1);
         assert_eq!(np.pop.constraint_degree(), 2);
         let tc = p.true_coefficients.clone().unwrap();
@@ -421,13 +443,14 @@ mod tests {
         for g in &np.pop.inequalities {
             assert!(g.evaluate(&z).abs() < 1e-12);
         }
-        // θ − r_j and θ + r_j, output by output.
+        // θ − r_j and θ + r_j, output by output, with θ = s·t.
         let r = mean_residual_polynomials(&p).unwrap();
         let zz = [0.3, -0.7, 1.1, 0.4, 2.0];
+        let theta = 2.0 * np.theta_scale;
         for (j, rj) in r.iter().enumerate() {
             let v = rj.evaluate(&zz[..4]);
-            assert!((np.pop.inequalities[2 * j].evaluate(&zz) - (2.0 - v)).abs() < 1e-12);
-            assert!((np.pop.inequalities[2 * j + 1].evaluate(&zz) - (2.0 + v)).abs() < 1e-12);
+            assert!((np.pop.inequalities[2 * j].evaluate(&zz) - (theta - v)).abs() < 1e-12);
+            assert!((np.pop.inequalities[2 * j + 1].evaluate(&zz) - (theta + v)).abs() < 1e-12);
         }
     }
 
