@@ -90,11 +90,16 @@ impl FromStr for Loss {
     }
 }
 
+/// Bound on the scaled epigraph variable t = θ / s at c = 0 (see [`NetworkPop`]).
+const THETA_BOUND: f64 = 4.0;
+
 /// A network's loss as a POP in the variables (unknown coefficients…, t) with t = θ / s.
 ///
-/// The epigraph variable is scaled by s = max(1, largest coefficient of the residual polynomials) — the
-/// objective is s·t, still the loss — so that t, like the coefficients, is of order one: large outputs would
-/// otherwise put θ far outside the ball R² − ‖z‖² ≥ 0 and spread the moments over many orders of magnitude.
+/// The epigraph variable is scaled by s = max(1, M / 4), where M = max |r(0)| is the largest |output|
+/// entering the residuals (the loss at c = 0, so θ* ≤ M) — the objective is s·t, still the loss — so that
+/// t* ≤ 4 lies inside the default ball (R = 5): large outputs would otherwise put θ outside the ball
+/// R² − ‖z‖² ≥ 0 and spread the moments over many orders of magnitude. Outputs up to 4 (the paper's
+/// setting) give s = 1: the POP is then unscaled.
 #[derive(Clone, Debug)]
 pub struct NetworkPop {
     /// The POP; variables are the unknowns of `layout` followed by "theta" (= θ / `theta_scale`).
@@ -194,9 +199,12 @@ pub fn network_pop_from_stats(
                 Loss::MeanInf => stats.mean_residuals(&layout)?,
                 _ => stats.sample_residuals(&layout)?,
             };
+            // At c = 0 the network outputs 0, so r(0) = −y and the loss there is M = max |r(0)| ≥ θ*.
+            // s = max(1, M / 4) keeps t* = θ*/s ≤ 4, inside the default ball (R = 5).
+            let zero = vec![0.0; nu];
             theta_scale = residuals
                 .iter()
-                .map(Polynomial::max_abs_coefficient)
+                .map(|r| r.evaluate(&zero).abs() / THETA_BOUND)
                 .fold(1.0, f64::max);
             // θ = s·t
             let theta = Polynomial::variable(n, nu).scale(theta_scale);
@@ -426,7 +434,7 @@ mod tests {
         let np = network_pop(&p, Loss::MeanInf).unwrap();
         assert_eq!(np.pop.variable_names, ["c11", "c12", "c20", "c21", "theta"]);
         assert_eq!(np.pop.inequalities.len(), 8);
-        // The objective is θ = s·t, with s the largest residual coefficient (at least 1).
+        // The objective is θ = s·t, with s = max(1, max |ŷ_j| / 4).
         assert!(np.theta_scale >= 1.0);
         assert_eq!(
             np.pop.objective,
