@@ -395,12 +395,7 @@ pub fn find_ball(pop: &Pop) -> Option<f64> {
 /// Verify the certificate in `cert_path` against the problem in `problem_path`: a POP file, or a network
 /// problem file (then the POP is the paper's loss, with the ball the certificate carries).
 pub fn verify_files(problem_path: &Path, cert_path: &Path, tol: f64) -> Result<Verification> {
-    let read = |p: &Path| {
-        std::fs::read_to_string(p).map_err(|e| Error::Io {
-            path: p.display().to_string(),
-            source: e,
-        })
-    };
+    let read = crate::error::read_text;
     let cert = Certificate::from_json(&read(cert_path)?, &cert_path.display().to_string())?;
     let text = read(problem_path)?;
     let source = problem_path.display().to_string();

@@ -29,6 +29,15 @@ pub enum Error {
 /// Shorthand for results with [`Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// The contents of a text file; a failure is an [`Error::Io`] naming the file.
+pub fn read_text(path: impl AsRef<std::path::Path>) -> Result<String> {
+    let path = path.as_ref();
+    std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
 /// Return an [`Error::InvalidInput`] built with `format!`.
 #[macro_export]
 macro_rules! invalid {

@@ -271,8 +271,7 @@ pub fn spectral_norm(rows: &[Vec<f64>]) -> f64 {
 /// The `coefficients` field of a fit report (JSON) — or of any JSON object with that field.
 pub fn read_report_coefficients(path: impl AsRef<Path>) -> Result<Vec<Vec<f64>>> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::InvalidInput(format!("cannot read report {}: {e}", path.display())))?;
+    let text = crate::error::read_text(path)?;
     parse_report_coefficients(&text, &path.display().to_string())
 }
 

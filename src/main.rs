@@ -262,10 +262,7 @@ fn solve_sdpa_file(
     general: bool,
 ) -> Result<polyact::sdp::sdpa::SdpReport> {
     use polyact::sdp::sdpa;
-    let text = std::fs::read_to_string(path).map_err(|source| polyact::Error::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let text = polyact::error::read_text(path)?;
     let name = path.display().to_string();
     let rebuilt = if general {
         None

@@ -819,6 +819,28 @@ struct NetworkFile {
     true_coefficients: Option<Vec<Vec<f64>>>,
 }
 
+/// An invalid-input error of problem file `source`, prefixed with its name.
+fn problem_context(source: &str, e: Error) -> Error {
+    match e {
+        Error::InvalidInput(m) => Error::InvalidInput(format!("problem {source}: {m}")),
+        other => other,
+    }
+}
+
+/// The network of a problem file's `weights` and `degrees` (data files relative to `base`).
+fn network_of_file(
+    weights: Vec<MatrixSpec>,
+    degrees: Vec<usize>,
+    base: Option<&Path>,
+    source: &str,
+) -> Result<Network> {
+    let weights = weights
+        .into_iter()
+        .map(|w| w.resolve(base))
+        .collect::<Result<Vec<_>>>()?;
+    Network::new(weights, degrees).map_err(|e| problem_context(source, e))
+}
+
 /// A matrix in a problem file: embedded rows, or the path of a CSV/NPY file (relative to the problem file).
 #[derive(Serialize, Deserialize)]
 #[serde(untagged)]
@@ -917,16 +939,8 @@ impl Problem {
             path: source.to_string(),
             message: parse_message(s, &e),
         })?;
-        let context = |e: Error| match e {
-            Error::InvalidInput(m) => Error::InvalidInput(format!("problem {source}: {m}")),
-            other => other,
-        };
-        let weights = file
-            .weights
-            .into_iter()
-            .map(|w| w.resolve(base))
-            .collect::<Result<Vec<_>>>()?;
-        let network = Network::new(weights, file.degrees).map_err(context)?;
+        let context = |e: Error| problem_context(source, e);
+        let network = network_of_file(file.weights, file.degrees, base, source)?;
         let test = match (file.test_inputs, file.test_outputs) {
             (None, None) => None,
             (Some(inputs), Some(outputs)) => Some(Dataset {
@@ -957,24 +971,13 @@ impl Problem {
     pub fn load_network(path: impl AsRef<Path>) -> Result<(Network, Option<Vec<Vec<f64>>>)> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let s = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: name.clone(),
-            source,
-        })?;
+        let s = crate::error::read_text(path)?;
         let file: NetworkFile = serde_json::from_str(&s).map_err(|e| Error::Parse {
             path: name.clone(),
             message: parse_message(&s, &e),
         })?;
-        let context = |e: Error| match e {
-            Error::InvalidInput(m) => Error::InvalidInput(format!("problem {name}: {m}")),
-            other => other,
-        };
-        let weights = file
-            .weights
-            .into_iter()
-            .map(|w| w.resolve(path.parent()))
-            .collect::<Result<Vec<_>>>()?;
-        let network = Network::new(weights, file.degrees).map_err(context)?;
+        let context = |e: Error| problem_context(&name, e);
+        let network = network_of_file(file.weights, file.degrees, path.parent(), &name)?;
         if let Some(tc) = &file.true_coefficients {
             let degrees = network.degrees();
             if tc.len() != degrees.len() || tc.iter().zip(degrees).any(|(c, &d)| c.len() != d + 1) {
@@ -991,10 +994,7 @@ impl Problem {
     pub fn load(path: impl AsRef<Path>) -> Result<Problem> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let s = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: name.clone(),
-            source,
-        })?;
+        let s = crate::error::read_text(path)?;
         Self::from_json_in(&s, &name, path.parent())
     }
 

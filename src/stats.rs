@@ -405,10 +405,7 @@ impl SufficientStatistics {
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let name = path.display().to_string();
-        let s = std::fs::read_to_string(path).map_err(|source| Error::Io {
-            path: name.clone(),
-            source,
-        })?;
+        let s = crate::error::read_text(path)?;
         Self::from_json_str(&s, &name)
     }
 

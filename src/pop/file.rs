@@ -164,10 +164,7 @@ pub fn pop_to_json(pop: &Pop) -> String {
 /// Read a POP file.
 pub fn load_pop(path: impl AsRef<Path>) -> Result<PopProblem> {
     let path = path.as_ref();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::Io {
-        path: path.display().to_string(),
-        source: e,
-    })?;
+    let text = crate::error::read_text(path)?;
     pop_from_json(&text, &path.display().to_string())
 }
 

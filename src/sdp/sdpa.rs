@@ -394,10 +394,7 @@ pub fn parse(text: &str, path: &str) -> Result<SdpProblem> {
 pub fn read_file(path: impl AsRef<Path>) -> Result<SdpProblem> {
     let path = path.as_ref();
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: name.clone(),
-        source,
-    })?;
+    let text = crate::error::read_text(path)?;
     parse(&text, &name)
 }
 
