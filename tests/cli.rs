@@ -2,20 +2,10 @@
 
 mod common;
 
-use common::{polyact, temp_file};
+use common::{assert_clean_failure, polyact, temp_file};
 
 fn write(name: &str, text: &str) -> String {
     temp_file("cli", name, text)
-}
-
-fn assert_clean_failure(args: &[&str], needle: &str) {
-    let (ok, _, err) = polyact(args);
-    assert!(!ok, "{args:?} should fail");
-    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
-    let lines: Vec<&str> = err.lines().collect();
-    assert_eq!(lines.len(), 1, "one-line error expected, got: {err}");
-    assert!(lines[0].starts_with("error: "), "{err}");
-    assert!(err.contains(needle), "expected {needle:?} in: {err}");
 }
 
 const GOOD: &str = r#"{"weights": [[[1, 0], [0, 1]], [[1, 1]]], "degrees": [2],

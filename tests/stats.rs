@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{polyact, temp_file};
+use common::{assert_clean_failure, polyact, temp_file};
 use polyact::network::{Dataset, Problem};
 use polyact::pop::loss::{Loss, loss_value, network_pop_from_stats};
 use polyact::stats::{SufficientStatistics, Sums};
@@ -123,16 +123,6 @@ fn merging_refuses_other_networks_and_losses() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("no samples"), "{e}");
-}
-
-fn assert_clean_failure(args: &[&str], needle: &str) {
-    let (ok, _, err) = polyact(args);
-    assert!(!ok, "{args:?} should fail");
-    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
-    let lines: Vec<&str> = err.lines().collect();
-    assert_eq!(lines.len(), 1, "one-line error expected, got: {err}");
-    assert!(lines[0].starts_with("error: "), "{err}");
-    assert!(err.contains(needle), "expected {needle:?} in: {err}");
 }
 
 fn fit_json(args: &[&str]) -> serde_json::Value {

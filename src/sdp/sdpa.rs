@@ -24,7 +24,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::block::{ConstraintBlock, DiagonalBlock, SparseBlock, SparseMatrix};
-use super::{SdpCheck, SdpProblem, SdpSettings, SdpSolution, SdpStatus};
+use super::{SdpCheck, SdpProblem, SdpSolution, SdpStatus};
 use crate::error::{Error, Result};
 
 /// Largest total matrix dimension accepted (far beyond what the dense interior-point method can solve; it keeps
@@ -573,19 +573,6 @@ impl fmt::Display for SdpReport {
         writeln!(f, "  ‖c − A(Y)‖/(1+‖c‖)  {:.3e}", self.check.dual_residual)?;
         write!(f, "  relative gap        {:.3e}", self.check.relative_gap)
     }
-}
-
-/// Read `path` and solve it as a general SDP (sparse coefficient matrices).
-pub fn solve_file(path: impl AsRef<Path>, settings: &SdpSettings) -> Result<SdpReport> {
-    let path = path.as_ref();
-    let problem = read_file(path)?;
-    let solution = super::solve(&problem, settings)?;
-    Ok(SdpReport::new(
-        &path.display().to_string(),
-        GENERAL_STRUCTURE,
-        &problem,
-        &solution,
-    ))
 }
 
 /// [`SdpReport::structure`] of a problem solved with sparse coefficient matrices.

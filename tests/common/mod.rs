@@ -24,3 +24,14 @@ pub fn temp_file(tag: &str, name: &str, text: &str) -> String {
     std::fs::write(&p, text).unwrap();
     p.to_string_lossy().into_owned()
 }
+
+/// `polyact args` fails with a one-line `error: …` message containing `needle`, and does not panic.
+pub fn assert_clean_failure(args: &[&str], needle: &str) {
+    let (ok, _, err) = polyact(args);
+    assert!(!ok, "{args:?} should fail");
+    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 1, "one-line error expected, got: {err}");
+    assert!(lines[0].starts_with("error: "), "{err}");
+    assert!(err.contains(needle), "expected {needle:?} in: {err}");
+}
