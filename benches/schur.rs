@@ -1,5 +1,6 @@
-//! Per-iteration kernels of the interior-point method on the order-3 relaxations of the paper's networks:
-//! Schur complement assembly from the moment structure, and its dense Cholesky factorization.
+//! Per-iteration kernels of the interior-point method on the order-3 relaxations of the paper's networks (and
+//! order 4 of the (2,3) network): Schur complement assembly from the moment structure, and its dense Cholesky
+//! factorization.
 //!
 //! Run: `cargo bench --bench schur`.
 
@@ -13,7 +14,7 @@ use polyact::sdp::BlockMatrix;
 use polyact::sdp::block::{SchurMatrix, assemble_schur};
 use polyact::synthetic::{SyntheticSpec, generate};
 
-fn relaxation(degrees: &[usize], depth_widths: usize) -> MomentRelaxation {
+fn relaxation(degrees: &[usize], depth_widths: usize, order: usize) -> MomentRelaxation {
     let problem = generate(&SyntheticSpec {
         degrees: degrees.to_vec(),
         widths: vec![40; depth_widths],
@@ -27,7 +28,7 @@ fn relaxation(degrees: &[usize], depth_widths: usize) -> MomentRelaxation {
         .unwrap()
         .pop
         .with_ball(DEFAULT_RADIUS);
-    MomentRelaxation::new(&pop, 3, 8 << 30).unwrap()
+    MomentRelaxation::new(&pop, order, 8 << 30).unwrap()
 }
 
 fn random_pd(rng: &mut Rng, b: &BlockMatrix) -> BlockMatrix {
@@ -48,12 +49,13 @@ fn random_pd(rng: &mut Rng, b: &BlockMatrix) -> BlockMatrix {
 }
 
 fn bench(c: &mut Criterion) {
-    for (name, degrees, w) in [
-        ("(1,1,1)", vec![1, 1, 1], 5),
-        ("(2,2)", vec![2, 2], 4),
-        ("(2,3)", vec![2, 3], 4),
+    for (name, degrees, w, order) in [
+        ("(1,1,1)", vec![1, 1, 1], 5, 3),
+        ("(2,2)", vec![2, 2], 4, 3),
+        ("(2,3)", vec![2, 3], 4, 3),
+        ("(2,3)", vec![2, 3], 4, 4),
     ] {
-        let r = relaxation(&degrees, w);
+        let r = relaxation(&degrees, w, order);
         let sdp = r.sdp();
         let mut rng = Rng::new(2);
         let shapes = sdp.primal_slack(&vec![0.0; sdp.num_vars()]);
@@ -61,7 +63,7 @@ fn bench(c: &mut Criterion) {
         let y: Vec<BlockMatrix> = shapes.iter().map(|b| random_pd(&mut rng, b)).collect();
         let n = sdp.num_vars() + 1;
         let mut schur = SchurMatrix::zeros(n);
-        let mut group = c.benchmark_group(format!("order3 {name} m={}", n - 1));
+        let mut group = c.benchmark_group(format!("order{order} {name} m={}", n - 1));
         group.sample_size(10);
         group.bench_function("assemble", |b| {
             b.iter(|| {
