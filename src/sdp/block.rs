@@ -500,20 +500,31 @@ impl LocalizingBlock {
     }
 
     fn schur_add(&self, g: &Mat<f64>, y: &Mat<f64>, b: &mut SchurMatrix) {
-        let n = b.dim;
         if self.identity {
-            // A moment matrix: S is B's leading block (small basis = full basis prefix, identity targets).
-            b.data
-                .par_chunks_mut(n)
-                .take(self.small_len)
-                .enumerate()
-                .for_each_init(
-                    || self.scratch(),
-                    |w, (a, col)| self.s_row_any(g, y, a, w, col, true),
-                );
-            return;
+            self.moment_rows(g, y, b, false);
+        } else {
+            localizing_add(&[self], &[g], &[y], b);
         }
-        localizing_add(&[self], &[g], &[y], b);
+    }
+
+    /// A moment matrix's contribution: S is B's leading block (small basis = a prefix of the variables,
+    /// identity targets), B's columns computed in parallel. With `assign`, the lower part of those columns is
+    /// overwritten (zeroed just before its column is computed, while it is in cache) instead of added to.
+    fn moment_rows(&self, g: &Mat<f64>, y: &Mat<f64>, b: &mut SchurMatrix, assign: bool) {
+        let n = b.dim;
+        b.data
+            .par_chunks_mut(n)
+            .take(self.small_len)
+            .enumerate()
+            .for_each_init(
+                || self.scratch(),
+                |w, (a, col)| {
+                    if assign {
+                        col[a..].iter_mut().for_each(|v| *v = 0.0);
+                    }
+                    self.s_row_any(g, y, a, w, col, true)
+                },
+            );
     }
 
     fn squared_norms_add(&self, out: &mut [f64]) {
@@ -807,14 +818,34 @@ fn column_pairs(targets: &[&[u32]], ms: usize, n: usize) -> (Vec<usize>, Vec<(u3
 /// assembled together: with S_j each block's small matrix and g_j its coefficients over the union Γ of
 /// their supports, B += Σ_{γ,γ'} Shift_γ (Σ_j g_{jγ} g_{jγ'} S_j) Shift_γ'ᵀ. The inner sums are one dense
 /// product, and B receives |Γ|² · small_len² scattered updates per group instead of per block.
+///
+/// B's lower triangle is overwritten. When a moment matrix covers every variable (a full relaxation), it
+/// writes its columns first and nothing is cleared beforehand; otherwise B is zeroed first.
 pub fn assemble_schur(
     blocks: &[ConstraintBlock],
     g: &[BlockMatrix],
     y: &[BlockMatrix],
     b: &mut SchurMatrix,
 ) {
+    let covering = blocks.iter().position(
+        |blk| matches!(blk, ConstraintBlock::Localizing(l) if l.identity && l.small_len == b.dim),
+    );
+    match covering {
+        Some(k) => {
+            let (ConstraintBlock::Localizing(l), BlockMatrix::Dense(gk), BlockMatrix::Dense(yk)) =
+                (&blocks[k], &g[k], &y[k])
+            else {
+                unreachable!("matched above; moment blocks are dense")
+            };
+            l.moment_rows(gk, yk, b, true);
+        }
+        None => b.clear(),
+    }
     let mut groups: Vec<Vec<usize>> = vec![];
     for (k, blk) in blocks.iter().enumerate() {
+        if Some(k) == covering {
+            continue;
+        }
         match blk {
             ConstraintBlock::Localizing(l) if !l.identity => {
                 let found = groups.iter_mut().find(|grp| {
@@ -1234,6 +1265,19 @@ mod tests {
                     (got - want).abs() <= 1e-12 * scale,
                     "({c},{a}): {got} vs {want}"
                 );
+            }
+        }
+        // assemble_schur overwrites B: a moment block that covers every variable writes its columns in place.
+        let mut dirty = SchurMatrix {
+            dim: n,
+            data: vec![7.0; n * n],
+        };
+        let blocks = [ConstraintBlock::Localizing(moment.clone())];
+        let dense = |m: &Mat<f64>| [BlockMatrix::Dense(m.clone())];
+        assemble_schur(&blocks, &dense(&g), &dense(&y), &mut dirty);
+        for a in 0..n {
+            for c in a..n {
+                assert_eq!(dirty.data[a * n + c], b.data[a * n + c]);
             }
         }
         // The same block as a localizing block with coefficient −2 (packed S and the spread): 4 B.

@@ -41,6 +41,15 @@ const CENTRALITY_CUTOFF: f64 = 1e-6;
 /// Centrality correctors aim at steps this much longer than the current ones.
 const CENTRALITY_STEP_INCREASE: f64 = 0.2;
 
+/// The Schur complement is factored and solved in parallel from this many variables on; below, threads cost
+/// more than they bring (faer's Cholesky of m = 461 on 2 threads: 2.0 ms, sequential: 0.7 ms; equal at 923).
+const PARALLEL_SCHUR_MIN: usize = 1000;
+
+/// Step lengths of dense blocks up to this size come from the eigenvalues of L⁻¹ΔL⁻ᵀ, larger ones by bisection.
+const STEP_EIGEN_MAX: usize = 12;
+/// Step lengths found by bisection are capped here: beyond a full step only "≥ 1" matters.
+const STEP_CAP: f64 = 2.0;
+
 /// Maximal number of conjugate-gradient refinement steps of one Newton direction.
 const MAX_REFINEMENTS: usize = 20;
 
@@ -88,9 +97,15 @@ impl Factor {
         }
     }
 
-    /// Largest α ≥ 0 with X + αΔ ⪰ 0 (∞ when Δ ⪰ 0).
+    /// Largest α ≥ 0 with X + αΔ ⪰ 0 (∞ when Δ ⪰ 0). Blocks larger than [`STEP_EIGEN_MAX`] bisect instead and
+    /// return a value in [α(1 − 10⁻³), α], capped at [`STEP_CAP`] (callers only distinguish steps beyond 1).
     fn max_step(&self, x: &BlockMatrix, delta: &BlockMatrix) -> f64 {
         match (self, x, delta) {
+            (Factor::Dense { .. }, BlockMatrix::Dense(x), BlockMatrix::Dense(d))
+                if x.nrows() > STEP_EIGEN_MAX =>
+            {
+                max_step_bisection(x, d)
+            }
             (Factor::Dense { l, .. }, _, BlockMatrix::Dense(d)) => {
                 // M = L⁻¹ Δ L⁻ᵀ; α_max = −1/λ_min(M).
                 let mut t = d.clone();
@@ -119,6 +134,64 @@ impl Factor {
             _ => unreachable!("block kinds differ"),
         }
     }
+}
+
+/// Largest α ∈ [0, STEP_CAP] with X + αΔ ≻ 0, by bisection on Cholesky factorizations (the feasible α form an
+/// interval, the PSD cone being convex): to a relative 10⁻³, from below, so the returned step is always feasible.
+/// For a block of size n this costs about a dozen factorizations (n³/3 each) instead of a tridiagonalization
+/// (4n³/3) with its eigenvalue iteration and the two triangular solves that form L⁻¹ΔL⁻ᵀ: 4× faster at n = 120.
+fn max_step_bisection(x: &Mat<f64>, d: &Mat<f64>) -> f64 {
+    let n = x.nrows();
+    let mut work = Mat::<f64>::zeros(n, n);
+    let mut mem = faer::dyn_stack::MemBuffer::new(
+        faer::linalg::cholesky::llt::factor::cholesky_in_place_scratch::<f64>(
+            n,
+            Par::Seq,
+            Default::default(),
+        ),
+    );
+    let mut feasible = |a: f64| -> bool {
+        for j in 0..n {
+            let (xc, dc) = (x.col_as_slice(j), d.col_as_slice(j));
+            for (w, (xv, dv)) in work.col_as_slice_mut(j)[j..]
+                .iter_mut()
+                .zip(xc[j..].iter().zip(&dc[j..]))
+            {
+                *w = xv + a * dv;
+            }
+        }
+        cholesky_in_place(
+            work.as_mut(),
+            LltRegularization::default(),
+            Par::Seq,
+            faer::dyn_stack::MemStack::new(&mut mem),
+            Default::default(),
+        )
+        .is_ok()
+    };
+    if feasible(STEP_CAP) {
+        return STEP_CAP;
+    }
+    let mut hi = STEP_CAP;
+    let mut lo = loop {
+        let a = 0.5 * hi;
+        if a < 1e-14 {
+            return 0.0;
+        }
+        if feasible(a) {
+            break a;
+        }
+        hi = a;
+    };
+    while hi - lo > 1e-3 * lo {
+        let mid = 0.5 * (lo + hi);
+        if feasible(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 impl Factor {
@@ -454,7 +527,11 @@ impl<'a> Ipm<'a> {
         Ipm {
             p,
             s,
-            par: Par::rayon(0),
+            par: if p.num_vars < PARALLEL_SCHUR_MIN {
+                Par::Seq
+            } else {
+                Par::rayon(0)
+            },
             n: p.total_dim() as f64,
             c_norm: norm2(&p.objective[1..]),
             c0_norm,
@@ -665,7 +742,6 @@ impl<'a> Ipm<'a> {
             let g: Vec<BlockMatrix> = fx.iter().map(Factor::inverse).collect();
 
             let mut assemble = |b: &mut SchurMatrix| {
-                b.clear();
                 super::block::assemble_schur(&self.p.blocks, &g, &it.ys, b);
             };
             let t0 = Instant::now();
@@ -1043,5 +1119,69 @@ fn scale_block(b: &mut BlockMatrix, s: f64) {
             }
         }
         BlockMatrix::Diagonal(d) => d.iter_mut().for_each(|v| *v *= s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The bisection step agrees with the eigenvalue step −1/λ_min(L⁻¹ΔL⁻ᵀ) (computed on the same block by the
+    /// eigenvalue path) to its tolerance, from below, and is capped at STEP_CAP.
+    #[test]
+    fn bisection_step_matches_eigenvalue_step() {
+        let mut rng = crate::rng::Rng::new(11);
+        let n = 30;
+        assert!(n > STEP_EIGEN_MAX);
+        let mut checked = 0;
+        for trial in 0..40 {
+            let a = Mat::from_fn(n, n, |_, _| rng.normal());
+            let mut x = &a * a.transpose();
+            for i in 0..n {
+                x[(i, i)] += 0.1;
+            }
+            let e = Mat::from_fn(n, n, |_, _| rng.normal());
+            // Directions from very short to beyond the cap, and one with Δ ⪰ 0.
+            let scale = 10f64.powf(-3.0 + 4.0 * rng.uniform());
+            let d = if trial == 0 {
+                &e * e.transpose()
+            } else {
+                Mat::from_fn(n, n, |i, j| scale * (e[(i, j)] + e[(j, i)]))
+            };
+            let (xb, db) = (BlockMatrix::Dense(x.clone()), BlockMatrix::Dense(d.clone()));
+            let f = Factor::new(&xb).unwrap();
+            let Factor::Dense { l, .. } = &f else {
+                unreachable!()
+            };
+            // Reference through the eigenvalue path of a factor of the same matrix.
+            let exact = {
+                let mut t = d.clone();
+                solve_lower_triangular_in_place(l.as_ref(), t.as_mut(), Par::Seq);
+                let mut m = t.transpose().to_owned();
+                solve_lower_triangular_in_place(l.as_ref(), m.as_mut(), Par::Seq);
+                let sym = Mat::from_fn(n, n, |i, j| 0.5 * (m[(i, j)] + m[(j, i)]));
+                let lmin = symmetric_eigenvalues(sym.as_ref())[0];
+                if lmin < 0.0 {
+                    -1.0 / lmin
+                } else {
+                    f64::INFINITY
+                }
+            };
+            let got = f.max_step(&xb, &db);
+            if exact >= STEP_CAP {
+                assert_eq!(got, STEP_CAP, "trial {trial}: exact {exact}");
+            } else {
+                assert!(
+                    got <= exact * (1.0 + 1e-12),
+                    "trial {trial}: {got} > {exact}"
+                );
+                assert!(
+                    got >= exact * (1.0 - 1.1e-3),
+                    "trial {trial}: {got} ≪ {exact}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 20);
     }
 }
