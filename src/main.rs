@@ -141,6 +141,9 @@ enum Command {
         /// Centrality correctors per iteration (0 = plain Mehrotra predictor–corrector).
         #[arg(long, default_value_t = SdpSettings::default().centrality_correctors)]
         correctors: usize,
+        /// Stopping tolerance on the relative gap and infeasibilities (relative to 1 + |objective| and 1 + ‖data‖).
+        #[arg(long, default_value_t = SdpSettings::default().tolerance)]
+        tolerance: f64,
     },
 }
 
@@ -845,19 +848,27 @@ fn main() -> ExitCode {
             verbose,
             correctors,
             general,
+            tolerance,
         } => {
             let settings = SdpSettings {
                 verbose: *verbose,
                 centrality_correctors: *correctors,
+                tolerance: *tolerance,
                 ..SdpSettings::default()
             };
-            solve_sdpa_file(file, &settings, *general).map(|r| {
-                if *json {
-                    println!("{}", r.to_json());
-                } else {
-                    println!("{r}");
-                }
-            })
+            if !(tolerance.is_finite() && *tolerance > 0.0 && *tolerance < 1.0) {
+                Err(anyhow::anyhow!(
+                    "--tolerance must be a number in (0, 1), got {tolerance}"
+                ))
+            } else {
+                solve_sdpa_file(file, &settings, *general).map(|r| {
+                    if *json {
+                        println!("{}", r.to_json());
+                    } else {
+                        println!("{r}");
+                    }
+                })
+            }
         }
         Command::Reproduce(args) => run_reproduce(args),
         Command::Eval(args) => run_eval(args),

@@ -218,6 +218,28 @@ fn sdp_command_solves_and_checks() {
     }
     let (ok, stdout, _) = polyact(&["sdp", file.to_str().unwrap()]);
     assert!(ok && stdout.contains("status") && stdout.contains("optimal"));
+    // A tighter --tolerance is honoured: the reported gap and the independently recomputed one fall below it.
+    let (ok, stdout, err) = polyact(&[
+        "sdp",
+        file.to_str().unwrap(),
+        "--json",
+        "--tolerance",
+        "1e-11",
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["status"], "optimal");
+    assert!(v["relative_gap"].as_f64().unwrap() <= 1e-11, "{v}");
+    assert!(v["check"]["relative_gap"].as_f64().unwrap() <= 1e-11, "{v}");
+    for bad in ["0", "-1e-8", "NaN", "2"] {
+        let flag = format!("--tolerance={bad}");
+        let (ok, _, err) = polyact(&["sdp", file.to_str().unwrap(), &flag]);
+        assert!(
+            !ok && err.starts_with("error: ") && err.contains("--tolerance"),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
 }
 
 #[test]
