@@ -953,7 +953,22 @@ fn localizing_add(
                 }
             }
         }
-        MatRef::from_column_major_slice(&st, npk, nj) * &pt
+        let mut wt = Mat::zeros(npk, npairs);
+        // Explicitly parallel: the solver runs with faer's implicit parallelism off.
+        let par = if npk * nj * npairs >= 1 << 22 {
+            faer::Par::rayon(0)
+        } else {
+            faer::Par::Seq
+        };
+        faer::linalg::matmul::matmul(
+            wt.as_mut(),
+            faer::Accum::Replace,
+            MatRef::from_column_major_slice(&st, npk, nj),
+            pt.as_ref(),
+            1.0,
+            par,
+        );
+        wt
     });
     let source = |p: usize, q: usize| -> (&[f64], f64) {
         match &wt {

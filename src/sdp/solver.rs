@@ -498,6 +498,26 @@ pub fn solve(problem: &SdpProblem, settings: &SdpSettings) -> Result<SdpSolution
     Ok(Ipm::new(problem, settings).run())
 }
 
+/// faer's implicit parallelism (its global setting, used by the `*` operator, `llt`, `inverse`, eigenvalues) is
+/// switched off while a solve runs and restored afterwards: the per-block work on small matrices lost up to a
+/// third of a solve's time to thread wake-ups. The solver parallelizes explicitly where it pays (the Schur
+/// complement's assembly, factorization and solves).
+struct SequentialFaer(Par);
+
+impl SequentialFaer {
+    fn new() -> Self {
+        let previous = faer::get_global_parallelism();
+        faer::set_global_parallelism(Par::Seq);
+        SequentialFaer(previous)
+    }
+}
+
+impl Drop for SequentialFaer {
+    fn drop(&mut self) {
+        faer::set_global_parallelism(self.0);
+    }
+}
+
 struct Ipm<'a> {
     p: &'a SdpProblem,
     s: &'a SdpSettings,
@@ -678,6 +698,7 @@ impl<'a> Ipm<'a> {
     }
 
     fn run(&self) -> SdpSolution {
+        let _sequential = SequentialFaer::new();
         let start = Instant::now();
         let m = self.p.num_vars;
         let nb = self.p.blocks.len();
