@@ -50,6 +50,10 @@ const STEP_EIGEN_MAX: usize = 12;
 /// Step lengths found by bisection are capped here: beyond a full step only "≥ 1" matters.
 const STEP_CAP: f64 = 2.0;
 
+/// Step lengths are computed in parallel over blocks when Σ (block size)³ reaches this (a thread wake-up costs
+/// tens of microseconds; SDPLIB's hinf problems take a few milliseconds in all).
+const PARALLEL_BLOCKS_MIN_FLOPS: f64 = 1e6;
+
 /// Maximal number of conjugate-gradient refinement steps of one Newton direction.
 const MAX_REFINEMENTS: usize = 20;
 
@@ -522,6 +526,8 @@ struct Ipm<'a> {
     p: &'a SdpProblem,
     s: &'a SdpSettings,
     par: Par,
+    /// Per-block work (step lengths) runs in parallel only when the blocks are large enough to repay it.
+    parallel_blocks: bool,
     n: f64,
     c_norm: f64,
     c0_norm: f64,
@@ -547,6 +553,12 @@ impl<'a> Ipm<'a> {
         Ipm {
             p,
             s,
+            parallel_blocks: p
+                .blocks
+                .iter()
+                .map(|b| (b.dim() as f64).powi(3))
+                .sum::<f64>()
+                >= PARALLEL_BLOCKS_MIN_FLOPS,
             par: if p.num_vars < PARALLEL_SCHUR_MIN {
                 Par::Seq
             } else {
@@ -898,12 +910,21 @@ impl<'a> Ipm<'a> {
             // Maximal step lengths (an eigenvalue problem per block and side, in parallel).
             let steps = |dxs: &[BlockMatrix], dys: &[BlockMatrix]| -> (f64, f64) {
                 let side = |f: &[Factor], x: &[BlockMatrix], d: &[BlockMatrix]| {
-                    (0..nb)
-                        .into_par_iter()
-                        .map(|k| f[k].max_step(&x[k], &d[k]))
-                        .reduce(|| f64::INFINITY, f64::min)
+                    let step = |k: usize| f[k].max_step(&x[k], &d[k]);
+                    if self.parallel_blocks {
+                        (0..nb)
+                            .into_par_iter()
+                            .map(step)
+                            .reduce(|| f64::INFINITY, f64::min)
+                    } else {
+                        (0..nb).map(step).fold(f64::INFINITY, f64::min)
+                    }
                 };
-                rayon::join(|| side(&fx, &it.xs, dxs), || side(&fy, &it.ys, dys))
+                if self.parallel_blocks {
+                    rayon::join(|| side(&fx, &it.xs, dxs), || side(&fy, &it.ys, dys))
+                } else {
+                    (side(&fx, &it.xs, dxs), side(&fy, &it.ys, dys))
+                }
             };
 
             // Predictor.
