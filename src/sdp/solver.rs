@@ -1198,7 +1198,7 @@ mod tests {
         for n in [30, 7] {
             bisection_step_matches_eigenvalue_step_at(n);
         }
-        assert!(7 <= SMALL_CHOLESKY_MAX && 30 > SMALL_CHOLESKY_MAX);
+        const { assert!(7 <= SMALL_CHOLESKY_MAX && 30 > SMALL_CHOLESKY_MAX) };
     }
 
     fn bisection_step_matches_eigenvalue_step_at(n: usize) {
