@@ -12,7 +12,9 @@ use crate::extraction::{DEFAULT_RANK_TOLERANCE, FlatTruncation, extract_points};
 use crate::local::{PolishSettings, polish};
 use crate::pop::Pop;
 use crate::relaxation::MomentRelaxation;
-use crate::sdp::{SdpResiduals, SdpSettings, SdpSolution, SdpStatus, solve};
+use crate::sdp::{
+    SdpProblem, SdpResiduals, SdpSettings, SdpSolution, SdpStatus, solve, solve_from,
+};
 
 /// Settings of the hierarchy; `Default` gives the documented values.
 #[derive(Clone, Debug)]
@@ -37,6 +39,9 @@ pub struct HierarchySettings {
     pub stop: StopRule,
     /// Keep the SOS certificate of every order's bound (default false).
     pub certificates: bool,
+    /// Start every SDP solve at the moments of a Gaussian measure ([`MomentRelaxation::gaussian_start`])
+    /// instead of the solver's standard X = ξI, Y = ηI (default true).
+    pub gaussian_start: bool,
 }
 
 /// When the hierarchy stops raising the order.
@@ -62,6 +67,7 @@ impl Default for HierarchySettings {
             polish: Some(PolishSettings::default()),
             stop: StopRule::Certified,
             certificates: false,
+            gaussian_start: true,
         }
     }
 }
@@ -240,7 +246,12 @@ pub fn solve_order(
     upper_bound: &dyn Fn(&[f64]) -> Option<f64>,
 ) -> Result<OrderResult> {
     let start = Instant::now();
-    let sol = solve(relax.sdp(), &settings.sdp)?;
+    let x0 = settings.gaussian_start.then(|| relax.gaussian_start());
+    let run = |p: &SdpProblem| match &x0 {
+        Some(x0) => solve_from(p, &settings.sdp, x0),
+        None => solve(p, &settings.sdp),
+    };
+    let sol = run(relax.sdp())?;
     let certificate = settings
         .certificates
         .then(|| Certificate::from_solution(relax, &sol));
@@ -259,7 +270,7 @@ pub fn solve_order(
         let theta = sol.primal_objective;
         let bound = theta + 1e-7 + 1e-5 * theta.abs();
         let trace = relax.trace_problem(bound)?;
-        let low: SdpSolution = solve(&trace, &settings.sdp)?;
+        let low: SdpSolution = run(&trace)?;
         iterations += low.iterations;
         low_rank_status = Some(low.status);
         if low.status.is_solved() {

@@ -144,6 +144,10 @@ enum Command {
         /// Stopping tolerance on the relative gap and infeasibilities (relative to 1 + |objective| and 1 + ‖data‖).
         #[arg(long, default_value_t = SdpSettings::default().tolerance)]
         tolerance: f64,
+        /// Start at the standard point X = ξI, Y = ηI even when the file records a moment relaxation (whose
+        /// solve otherwise starts at the moments of a Gaussian measure, as `polyact fit` does).
+        #[arg(long)]
+        standard_start: bool,
     },
 }
 
@@ -167,6 +171,9 @@ struct FitOptions {
     /// Skip the low-rank (trace-minimization) step.
     #[arg(long)]
     no_low_rank: bool,
+    /// Start the SDP solver at its standard point X = ξI, Y = ηI instead of the moments of a Gaussian measure.
+    #[arg(long)]
+    standard_start: bool,
     /// Skip the local refinement (polish) of candidates.
     #[arg(long)]
     no_polish: bool,
@@ -239,6 +246,7 @@ impl FitOptions {
                 min_order: self.order,
                 max_order: self.max_order,
                 low_rank_step: !self.no_low_rank,
+                gaussian_start: !self.standard_start,
                 sdp: SdpSettings {
                     verbose: self.verbose,
                     max_memory_bytes: (self.max_memory_gb * 1e9) as usize,
@@ -263,6 +271,7 @@ fn solve_sdpa_file(
     path: &std::path::Path,
     settings: &SdpSettings,
     general: bool,
+    gaussian_start: bool,
 ) -> Result<polyact::sdp::sdpa::SdpReport> {
     use polyact::sdp::sdpa;
     let text = polyact::error::read_text(path)?;
@@ -276,10 +285,15 @@ fn solve_sdpa_file(
         Some(r) => (
             r.sdp().clone(),
             format!(
-                "moment relaxation of order {} in {} variables (from the file's {} comment)",
+                "moment relaxation of order {} in {} variables (from the file's {} comment){}",
                 r.order(),
                 r.pop().nvars(),
-                polyact::relaxation::SDPA_RELAXATION_TAG
+                polyact::relaxation::SDPA_RELAXATION_TAG,
+                if gaussian_start {
+                    ", started at the moments of a Gaussian measure"
+                } else {
+                    ""
+                }
             ),
         ),
         None => (
@@ -287,7 +301,10 @@ fn solve_sdpa_file(
             sdpa::GENERAL_STRUCTURE.to_string(),
         ),
     };
-    let solution = polyact::sdp::solve(&problem, settings)?;
+    let solution = match rebuilt.as_ref().filter(|_| gaussian_start) {
+        Some(r) => polyact::sdp::solve_from(&problem, settings, &r.gaussian_start())?,
+        None => polyact::sdp::solve(&problem, settings)?,
+    };
     Ok(sdpa::SdpReport::new(&name, &structure, &problem, &solution))
 }
 
@@ -849,6 +866,7 @@ fn main() -> ExitCode {
             correctors,
             general,
             tolerance,
+            standard_start,
         } => {
             let settings = SdpSettings {
                 verbose: *verbose,
@@ -861,7 +879,7 @@ fn main() -> ExitCode {
                     "--tolerance must be a number in (0, 1), got {tolerance}"
                 ))
             } else {
-                solve_sdpa_file(file, &settings, *general).map(|r| {
+                solve_sdpa_file(file, &settings, *general, !*standard_start).map(|r| {
                     if *json {
                         println!("{}", r.to_json());
                     } else {

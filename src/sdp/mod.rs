@@ -16,6 +16,7 @@
 
 pub mod block;
 pub mod sdpa;
+pub mod small;
 pub mod solver;
 
 use serde::Serialize;
@@ -23,7 +24,7 @@ use serde::Serialize;
 pub use block::{
     BlockMatrix, ConstraintBlock, DiagonalBlock, LocalizingBlock, ShiftTerm, SparseBlock,
 };
-pub use solver::solve;
+pub use solver::{solve, solve_from};
 
 use crate::error::{Error, Result};
 

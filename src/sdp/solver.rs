@@ -21,9 +21,9 @@ use faer::linalg::triangular_solve::{
     solve_lower_triangular_in_place, solve_upper_triangular_in_place,
 };
 use faer::{Mat, MatMut, Par, Side};
-use rayon::prelude::*;
 
 use super::block::{BlockMatrix, SchurMatrix, symmetric_eigenvalues};
+use super::small::{SMALL_MAX, SmallSym};
 use super::{SdpProblem, SdpResiduals, SdpSettings, SdpSolution, SdpStatus, full_vector};
 use crate::error::{Error, Result};
 
@@ -45,16 +45,22 @@ const CENTRALITY_STEP_INCREASE: f64 = 0.2;
 /// more than they bring (faer's Cholesky of m = 461 on 2 threads: 2.0 ms, sequential: 0.7 ms; equal at 923).
 const PARALLEL_SCHUR_MIN: usize = 1000;
 
-/// Step lengths of dense blocks up to this size come from the eigenvalues of L⁻¹ΔL⁻ᵀ (exact), larger ones by
+/// Step lengths of dense blocks up to this size come from the eigenvalues of L⁻¹ΔL⁻ᵀ (exact, by Jacobi on the
+/// stack, see [`super::small`]), larger ones by
 /// bisection. Bisection of small blocks too (1e-3, inline Cholesky) was tried: SDPLIB's control2 then ended
 /// `near_optimal` after 46 iterations instead of `optimal` after 19, and hinf1/hinf2 moved by ±50%.
-const STEP_EIGEN_MAX: usize = 12;
+const STEP_EIGEN_MAX: usize = SMALL_MAX;
 /// Step lengths found by bisection are capped here: beyond a full step only "≥ 1" matters.
 const STEP_CAP: f64 = 2.0;
 
 /// Step lengths are computed in parallel over blocks when Σ (block size)³ reaches this (a thread wake-up costs
 /// tens of microseconds; SDPLIB's hinf problems take a few milliseconds in all).
 const PARALLEL_BLOCKS_MIN_FLOPS: f64 = 1e6;
+
+/// A block of a given starting point X(x₀) is used as it is when λ_min > START_MARGIN·max(1, ‖X‖); otherwise
+/// START_SHIFT·max(1, ‖X‖) − λ_min is added to its diagonal (diagonal blocks: per entry).
+const START_MARGIN: f64 = 1e-3;
+const START_SHIFT: f64 = 1e-2;
 
 /// Maximal number of conjugate-gradient refinement steps of one Newton direction.
 const MAX_REFINEMENTS: usize = 20;
@@ -103,32 +109,31 @@ impl Factor {
         }
     }
 
-    /// Largest α ≥ 0 with X + αΔ ⪰ 0 (∞ when Δ ⪰ 0). Blocks larger than [`STEP_EIGEN_MAX`] bisect instead and
-    /// return a value in [α(1 − 10⁻³), α], capped at [`STEP_CAP`] (callers only distinguish steps beyond 1).
-    fn max_step(&self, x: &BlockMatrix, delta: &BlockMatrix) -> f64 {
+    /// min(α, bound) for the largest α ≥ 0 with X + αΔ ⪰ 0, `bound` ≤ [`STEP_CAP`] (callers need the minimum
+    /// over blocks, and only distinguish steps beyond 1). Exact for diagonal blocks and dense ones up to
+    /// [`STEP_EIGEN_MAX`]; larger blocks bisect and return a value in [α(1 − 10⁻³), α] when α < bound.
+    fn max_step(&self, x: &BlockMatrix, delta: &BlockMatrix, bound: f64) -> f64 {
         match (self, x, delta) {
             (Factor::Dense { .. }, BlockMatrix::Dense(x), BlockMatrix::Dense(d))
                 if x.nrows() > STEP_EIGEN_MAX =>
             {
-                max_step_bisection(x, d)
+                max_step_bisection(x, d, bound)
             }
-            (Factor::Dense { l, .. }, _, BlockMatrix::Dense(d)) => {
-                // M = L⁻¹ Δ L⁻ᵀ; α_max = −1/λ_min(M).
-                let mut t = d.clone();
-                solve_lower_triangular_in_place(l.as_ref(), t.as_mut(), Par::Seq);
-                let mut m = t.transpose().to_owned();
-                solve_lower_triangular_in_place(l.as_ref(), m.as_mut(), Par::Seq);
-                let sym = Mat::from_fn(m.nrows(), m.ncols(), |i, j| 0.5 * (m[(i, j)] + m[(j, i)]));
-                let lmin = symmetric_eigenvalues(sym.as_ref())
-                    .first()
-                    .copied()
-                    .unwrap_or(0.0);
+            (Factor::Dense { l, .. }, BlockMatrix::Dense(x), BlockMatrix::Dense(d)) => {
+                // Most blocks do not bind: one factorization of X + bound·Δ settles that.
+                if bound.is_finite()
+                    && SmallSym::is_positive_definite_along(x.as_ref(), d.as_ref(), bound)
+                {
+                    return bound;
+                }
+                // α_max = −1/λ_min(L⁻¹ Δ L⁻ᵀ).
+                let lmin = SmallSym::congruence_by_inverse(l.as_ref(), d.as_ref()).min_eigenvalue();
                 if lmin.is_nan() {
                     0.0
                 } else if lmin < 0.0 {
-                    -1.0 / lmin
+                    (-1.0 / lmin).min(bound)
                 } else {
-                    f64::INFINITY
+                    bound
                 }
             }
             (Factor::Diagonal { .. }, BlockMatrix::Diagonal(xv), BlockMatrix::Diagonal(dv)) => xv
@@ -142,12 +147,12 @@ impl Factor {
     }
 }
 
-/// Largest α ∈ [0, STEP_CAP] with X + αΔ ≻ 0, by bisection on Cholesky factorizations (the feasible α form an
+/// Largest α ∈ [0, bound] with X + αΔ ≻ 0, by bisection on Cholesky factorizations (the feasible α form an
 /// interval, the PSD cone being convex): to a relative 10⁻³, from below, so the returned step is always feasible.
 /// For a block of size n this costs about a dozen factorizations (n³/3 each) instead of a tridiagonalization
 /// (4n³/3) with its eigenvalue iteration and the two triangular solves that form L⁻¹ΔL⁻ᵀ (faer, n = 120: all
 /// eigenvalues in 262 µs, one Cholesky in 4.4 µs).
-fn max_step_bisection(x: &Mat<f64>, d: &Mat<f64>) -> f64 {
+fn max_step_bisection(x: &Mat<f64>, d: &Mat<f64>, bound: f64) -> f64 {
     let n = x.nrows();
     let mut work = Mat::<f64>::zeros(n, n);
     let mut mem = faer::dyn_stack::MemBuffer::new(
@@ -157,7 +162,7 @@ fn max_step_bisection(x: &Mat<f64>, d: &Mat<f64>) -> f64 {
             Default::default(),
         ),
     );
-    bisect_step(|a: f64| -> bool {
+    bisect_step(bound, |a: f64| -> bool {
         for j in 0..n {
             let (xc, dc) = (x.col_as_slice(j), d.col_as_slice(j));
             for (w, (xv, dv)) in work.col_as_slice_mut(j)[j..]
@@ -178,12 +183,12 @@ fn max_step_bisection(x: &Mat<f64>, d: &Mat<f64>) -> f64 {
     })
 }
 
-/// The bisection of [`max_step_bisection`] given the feasibility test of X + αΔ.
-fn bisect_step(mut feasible: impl FnMut(f64) -> bool) -> f64 {
-    if feasible(STEP_CAP) {
-        return STEP_CAP;
+/// The bisection of [`max_step_bisection`] in [0, cap] given the feasibility test of X + αΔ.
+fn bisect_step(cap: f64, mut feasible: impl FnMut(f64) -> bool) -> f64 {
+    if feasible(cap) {
+        return cap;
     }
-    let mut hi = STEP_CAP;
+    let mut hi = cap;
     let mut lo = loop {
         let a = 0.5 * hi;
         if a < 1e-14 {
@@ -382,8 +387,11 @@ impl FactoredSchur<'_> {
         false
     }
 
-    /// Solve B z = rhs (rhs indexed 1..=m, entry 0 ignored); returns z with z[0] = 0.
-    fn solve(&mut self, rhs: &[f64], par: Par) -> Vec<f64> {
+    /// Solve B z = rhs (rhs indexed 1..=m, entry 0 ignored); returns z with z[0] = 0. Sequential: a single
+    /// right-hand side is bound by memory bandwidth, and threads only add synchronization (faer, m = 1715:
+    /// 1.26 ms on one thread, 1.71 ms on two).
+    fn solve(&mut self, rhs: &[f64]) -> Vec<f64> {
+        let par = Par::Seq;
         let m = self.b.dim - 1;
         let mut z = Mat::from_fn(m, 1, |i, _| rhs[i + 1]);
         let l = self.view();
@@ -408,7 +416,7 @@ struct EqualitySchur {
 
 impl EqualitySchur {
     /// None when there are no equalities or K cannot be factored even with a small shift.
-    fn new(p: &SdpProblem, fs: &mut FactoredSchur, par: Par) -> Option<EqualitySchur> {
+    fn new(p: &SdpProblem, fs: &mut FactoredSchur) -> Option<EqualitySchur> {
         let l = p.equalities.len();
         if l == 0 {
             return None;
@@ -424,7 +432,7 @@ impl EqualitySchur {
                         e[i as usize] += c;
                     }
                 }
-                fs.solve(&e, par)
+                fs.solve(&e)
             })
             .collect();
         let mut k = Mat::from_fn(l, l, |i, j| {
@@ -494,9 +502,40 @@ impl Measures {
     }
 }
 
-/// Solve an SDP. Never panics on numerical trouble: the status says how the solve ended, and the best iterate
-/// found is returned. Errors only when the problem would not fit in `settings.max_memory_bytes`.
+/// Solve an SDP from the standard starting point X = ξI, Y = ηI (ξ, η from the norms of the data, as SDPA and
+/// CSDP do). Never panics on numerical trouble: the status says how the solve ended, and the best iterate found
+/// is returned. Errors only when the problem would not fit in `settings.max_memory_bytes`.
 pub fn solve(problem: &SdpProblem, settings: &SdpSettings) -> Result<SdpSolution> {
+    check_memory(problem, settings)?;
+    Ok(Ipm::new(problem, settings).run(None))
+}
+
+/// Solve an SDP from a primal point x₀ (one value per variable), e.g. the moments of a probability measure for a
+/// moment relaxation ([`crate::relaxation::MomentRelaxation::gaussian_start`]).
+///
+/// Each block starts at X(x₀) where that is safely positive definite (λ_min > 10⁻³‖X‖) and is otherwise shifted
+/// into the interior; the dual starts on the central path, Y₀ = μ₀ X₀⁻¹, with μ₀ = (1 + |c·x₀|)/n, n the total
+/// block dimension (a duality gap of the size of the starting objective). Errors on a wrong length or a value
+/// that is not finite; otherwise as [`solve`].
+pub fn solve_from(problem: &SdpProblem, settings: &SdpSettings, x0: &[f64]) -> Result<SdpSolution> {
+    if x0.len() != problem.num_vars() {
+        return Err(Error::InvalidInput(format!(
+            "the starting point has {} values, the SDP has {} variables",
+            x0.len(),
+            problem.num_vars()
+        )));
+    }
+    if let Some(i) = x0.iter().position(|v| !v.is_finite()) {
+        return Err(Error::InvalidInput(format!(
+            "value {} of the starting point is not finite",
+            i + 1
+        )));
+    }
+    check_memory(problem, settings)?;
+    Ok(Ipm::new(problem, settings).run(Some(x0)))
+}
+
+fn check_memory(problem: &SdpProblem, settings: &SdpSettings) -> Result<()> {
     let need = problem.memory_estimate();
     if need > settings.max_memory_bytes {
         return Err(Error::TooLarge(format!(
@@ -506,7 +545,7 @@ pub fn solve(problem: &SdpProblem, settings: &SdpSettings) -> Result<SdpSolution
             settings.max_memory_bytes as f64 / 1e9
         )));
     }
-    Ok(Ipm::new(problem, settings).run())
+    Ok(())
 }
 
 /// faer's implicit parallelism (its global setting, used by the `*` operator, `llt`, `inverse`, eigenvalues) is
@@ -535,6 +574,9 @@ struct Ipm<'a> {
     par: Par,
     /// Per-block work (step lengths) runs in parallel only when the blocks are large enough to repay it.
     parallel_blocks: bool,
+    /// Blocks whose step lengths are exact (small dense and diagonal), and those found by bisection.
+    exact_step_blocks: Vec<usize>,
+    bisection_blocks: Vec<usize>,
     n: f64,
     c_norm: f64,
     c0_norm: f64,
@@ -557,9 +599,13 @@ impl<'a> Ipm<'a> {
             b.affine(&e)
         });
         let c0_norm = c0.map(|b| b.norm().powi(2)).sum::<f64>().sqrt();
+        let (bisection_blocks, exact_step_blocks): (Vec<usize>, Vec<usize>) = (0..p.blocks.len())
+            .partition(|&k| !p.blocks[k].is_diagonal() && p.blocks[k].dim() > STEP_EIGEN_MAX);
         Ipm {
             p,
             s,
+            exact_step_blocks,
+            bisection_blocks,
             parallel_blocks: p
                 .blocks
                 .iter()
@@ -574,6 +620,68 @@ impl<'a> Ipm<'a> {
             n: p.total_dim() as f64,
             c_norm: norm2(&p.objective[1..]),
             c0_norm,
+        }
+    }
+
+    /// The starting point from a primal x₀ (see [`solve_from`]).
+    fn initial_from(&self, x0: &[f64]) -> Iterate {
+        let full = full_vector(x0);
+        let mut xs = Vec::with_capacity(self.p.blocks.len());
+        let mut shifted = 0;
+        for b in &self.p.blocks {
+            let mut xb = b.affine(&full);
+            let scale = xb.norm().max(1.0);
+            if !scale.is_finite() {
+                // x₀ too large for this block's data: start it at the identity.
+                shifted += 1;
+                xs.push(BlockMatrix::identity(b.dim(), b.is_diagonal(), 1.0));
+                continue;
+            }
+            match &mut xb {
+                BlockMatrix::Dense(m) => {
+                    let lmin = symmetric_eigenvalues(m.as_ref())
+                        .first()
+                        .copied()
+                        .unwrap_or(0.0);
+                    if lmin.is_nan() || lmin <= START_MARGIN * scale {
+                        shifted += 1;
+                        let shift = START_SHIFT * scale - lmin.min(0.0);
+                        for i in 0..m.nrows() {
+                            m[(i, i)] += shift;
+                        }
+                    }
+                }
+                BlockMatrix::Diagonal(d) => {
+                    for v in d.iter_mut().filter(|v| **v <= START_MARGIN * scale) {
+                        shifted += 1;
+                        *v = START_SHIFT * scale;
+                    }
+                }
+            }
+            xs.push(xb);
+        }
+        let mu0 = (1.0 + self.p.primal_objective(x0).abs()) / self.n;
+        if self.s.verbose {
+            eprintln!(
+                "initial point: X(x₀), {shifted} of {} blocks (or diagonal entries) shifted into the interior; Y = μ₀X⁻¹, μ₀ = {mu0:.3e}",
+                self.p.blocks.len()
+            );
+        }
+        let ys = xs
+            .iter()
+            .map(|xb| {
+                let mut yb = Factor::new(xb).map(|f| f.inverse()).unwrap_or_else(|| {
+                    BlockMatrix::identity(xb.dim(), matches!(xb, BlockMatrix::Diagonal(_)), 1.0)
+                });
+                scale_block(&mut yb, mu0);
+                yb
+            })
+            .collect();
+        Iterate {
+            x: x0.to_vec(),
+            xs,
+            ys,
+            w: vec![0.0; self.p.equalities.len()],
         }
     }
 
@@ -716,12 +824,15 @@ impl<'a> Ipm<'a> {
         None
     }
 
-    fn run(&self) -> SdpSolution {
+    fn run(&self, x0: Option<&[f64]>) -> SdpSolution {
         let _sequential = SequentialFaer::new();
         let start = Instant::now();
         let m = self.p.num_vars;
         let nb = self.p.blocks.len();
-        let mut it = self.initial();
+        let mut it = match x0 {
+            Some(x0) => self.initial_from(x0),
+            None => self.initial(),
+        };
         let mut schur = SchurMatrix::zeros(m + 1);
         let mut best: Option<(Iterate, Measures)> = None;
         let mut stall = 0usize;
@@ -796,7 +907,7 @@ impl<'a> Ipm<'a> {
             let t2 = Instant::now();
 
             let mu = mu_now;
-            let eqs = EqualitySchur::new(self.p, &mut fs, self.par);
+            let eqs = EqualitySchur::new(self.p, &mut fs);
             // E = sym(Y R_p G), shared by predictor and corrector.
             let e: Vec<BlockMatrix> = (0..nb)
                 .map(|k| sym_product3(&it.ys[k], &rp[k], &g[k]))
@@ -830,7 +941,7 @@ impl<'a> Ipm<'a> {
                     // With equalities: B Δx − EᵀΔw = rhs + Eᵀw and E Δx = −E x.
                     self.p.equality_adjoint_add(&it.w, &mut rhs);
                     rhs[0] = 0.0;
-                    let mut dx = fs.solve(&rhs, self.par);
+                    let mut dx = fs.solve(&rhs);
                     let dw = eqs.as_ref().map(|q| {
                         // r_e = −E x; then iterative refinement of the saddle-point system with B applied
                         // exactly from the data (the factorization of B may carry a small shift).
@@ -851,7 +962,7 @@ impl<'a> Ipm<'a> {
                             let r2: Vec<f64> = (0..re.len())
                                 .map(|i| re[i] - EqualitySchur::e_times(self.p, i, &dx))
                                 .collect();
-                            let mut ddx = fs.solve(&r1, self.par);
+                            let mut ddx = fs.solve(&r1);
                             let ddw = q.correct(self.p, &mut ddx, &r2);
                             for (a, b) in dx.iter_mut().zip(&ddx) {
                                 *a += b;
@@ -916,16 +1027,14 @@ impl<'a> Ipm<'a> {
                 };
             // Maximal step lengths (an eigenvalue problem per block and side, in parallel).
             let steps = |dxs: &[BlockMatrix], dys: &[BlockMatrix]| -> (f64, f64) {
+                // The running minimum is passed on as a bound: a block that does not bind below it (most of
+                // them) is settled by one factorization. Small and diagonal blocks come first: their steps are
+                // exact and cheap, and a large block (bisection) then rarely needs more than one test.
                 let side = |f: &[Factor], x: &[BlockMatrix], d: &[BlockMatrix]| {
-                    let step = |k: usize| f[k].max_step(&x[k], &d[k]);
-                    if self.parallel_blocks {
-                        (0..nb)
-                            .into_par_iter()
-                            .map(step)
-                            .reduce(|| f64::INFINITY, f64::min)
-                    } else {
-                        (0..nb).map(step).fold(f64::INFINITY, f64::min)
-                    }
+                    self.exact_step_blocks
+                        .iter()
+                        .chain(&self.bisection_blocks)
+                        .fold(STEP_CAP, |b, &k| b.min(f[k].max_step(&x[k], &d[k], b)))
                 };
                 if self.parallel_blocks {
                     rayon::join(|| side(&fx, &it.xs, dxs), || side(&fy, &it.ys, dys))
@@ -1087,7 +1196,7 @@ impl<'a> Ipm<'a> {
         }
         let mut x = vec![0.0; r0.len()];
         let mut r = r0.to_vec();
-        let mut z = fs.solve(&r, self.par);
+        let mut z = fs.solve(&r);
         let mut p = z.clone();
         let mut rz = dot(&r, &z);
         let mut best: Option<Vec<f64>> = None;
@@ -1118,7 +1227,7 @@ impl<'a> Ipm<'a> {
             if rn <= target || rn > 1e3 * r0_norm || stagnant >= 3 {
                 break;
             }
-            z = fs.solve(&r, self.par);
+            z = fs.solve(&r);
             let rz_new = dot(&r, &z);
             let beta = rz_new / rz;
             rz = rz_new;
@@ -1174,6 +1283,7 @@ fn scale_block(b: &mut BlockMatrix, s: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sdp::block::symmetric_eigenvalues;
 
     /// The bisection step agrees with the eigenvalue step −1/λ_min(L⁻¹ΔL⁻ᵀ) (computed on the same block by the
     /// eigenvalue path) to its tolerance, from below, and is capped at STEP_CAP.
@@ -1216,7 +1326,13 @@ mod tests {
                     f64::INFINITY
                 }
             };
-            let got = f.max_step(&xb, &db);
+            let got = f.max_step(&xb, &db, STEP_CAP);
+            // With a bound below the step, the bound itself; above, the step.
+            if exact < STEP_CAP {
+                assert_eq!(f.max_step(&xb, &db, 0.5 * exact), 0.5 * exact);
+                let above = f.max_step(&xb, &db, (1.5 * exact).min(STEP_CAP));
+                assert!(above <= exact && above >= exact * (1.0 - 1.1e-3));
+            }
             if exact >= STEP_CAP {
                 assert_eq!(got, STEP_CAP, "trial {trial}: exact {exact}");
             } else {
@@ -1232,5 +1348,47 @@ mod tests {
             }
         }
         assert!(checked > 20);
+    }
+
+    /// Blocks up to STEP_EIGEN_MAX get the exact step −1/λ_min(L⁻¹ΔL⁻ᵀ): checked against faer's eigenvalues of
+    /// the same congruence, and by X + αΔ being singular (its smallest eigenvalue ≈ 0) at that step.
+    #[test]
+    fn small_block_step_is_exact() {
+        let mut rng = crate::rng::Rng::new(5);
+        let mut checked = 0;
+        for trial in 0..30 {
+            let n = 2 + trial % (STEP_EIGEN_MAX - 1);
+            let a = Mat::from_fn(n, n, |_, _| rng.normal());
+            let mut x = &a * a.transpose();
+            for i in 0..n {
+                x[(i, i)] += 0.1;
+            }
+            let e = Mat::from_fn(n, n, |_, _| rng.normal());
+            let d = Mat::from_fn(n, n, |i, j| e[(i, j)] + e[(j, i)]);
+            let (xb, db) = (BlockMatrix::Dense(x.clone()), BlockMatrix::Dense(d.clone()));
+            let f = Factor::new(&xb).unwrap();
+            let got = f.max_step(&xb, &db, STEP_CAP);
+            let Factor::Dense { l, .. } = &f else {
+                unreachable!()
+            };
+            let mut linv = Mat::<f64>::identity(n, n);
+            solve_lower_triangular_in_place(l.as_ref(), linv.as_mut(), Par::Seq);
+            let m = &linv * &d * linv.transpose();
+            let sym = Mat::from_fn(n, n, |i, j| 0.5 * (m[(i, j)] + m[(j, i)]));
+            let lmin = symmetric_eigenvalues(sym.as_ref())[0];
+            assert!(lmin < 0.0);
+            let want = -1.0 / lmin;
+            if want >= STEP_CAP {
+                assert_eq!(got, STEP_CAP);
+                continue;
+            }
+            assert!((got - want).abs() <= 1e-10 * want, "n={n}: {got} vs {want}");
+            checked += 1;
+            let at = Mat::from_fn(n, n, |i, j| x[(i, j)] + got * d[(i, j)]);
+            let lmin = symmetric_eigenvalues(at.as_ref())[0];
+            let scale = symmetric_eigenvalues(x.as_ref())[n - 1];
+            assert!(lmin.abs() <= 1e-10 * scale, "n={n}: λ_min(X + αΔ) = {lmin}");
+        }
+        assert!(checked >= 20);
     }
 }
