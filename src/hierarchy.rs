@@ -238,6 +238,40 @@ pub fn run(
     })
 }
 
+/// Solve an SDP over the moments of `relax` (its own, or one with the same variables such as
+/// [`MomentRelaxation::trace_problem`]): from the moments of a Gaussian measure
+/// ([`MomentRelaxation::gaussian_start`]) when `gaussian_start` is set, else from the solver's standard point.
+/// The Gaussian start is a heuristic: if that solve stalls or reaches the iteration limit, the problem is
+/// solved again from the standard start, and the second answer is kept when it is solved (the iterations of
+/// both count).
+pub fn solve_moment_sdp(
+    relax: &MomentRelaxation,
+    problem: &SdpProblem,
+    settings: &SdpSettings,
+    gaussian_start: bool,
+) -> Result<SdpSolution> {
+    let x0 = relax.gaussian_start();
+    if !gaussian_start || x0.iter().any(|v| !v.is_finite()) {
+        return solve(problem, settings);
+    }
+    let first = solve_from(problem, settings, &x0)?;
+    if !matches!(first.status, SdpStatus::Stalled | SdpStatus::IterationLimit) {
+        return Ok(first);
+    }
+    let mut second = solve(problem, settings)?;
+    second.iterations += first.iterations;
+    second.seconds += first.seconds;
+    Ok(if second.status.is_solved() {
+        second
+    } else {
+        SdpSolution {
+            iterations: second.iterations,
+            seconds: second.seconds,
+            ..first
+        }
+    })
+}
+
 /// Solve one relaxation, try the low-rank step, test flat truncation, extract and evaluate candidates.
 pub fn solve_order(
     relax: &MomentRelaxation,
@@ -246,11 +280,7 @@ pub fn solve_order(
     upper_bound: &dyn Fn(&[f64]) -> Option<f64>,
 ) -> Result<OrderResult> {
     let start = Instant::now();
-    let x0 = settings.gaussian_start.then(|| relax.gaussian_start());
-    let run = |p: &SdpProblem| match &x0 {
-        Some(x0) => solve_from(p, &settings.sdp, x0),
-        None => solve(p, &settings.sdp),
-    };
+    let run = |p: &SdpProblem| solve_moment_sdp(relax, p, &settings.sdp, settings.gaussian_start);
     let sol = run(relax.sdp())?;
     let certificate = settings
         .certificates
@@ -400,5 +430,42 @@ impl Candidates {
             .flatten()
             .copied()
             .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.min(b))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example_relaxation() -> MomentRelaxation {
+        let problem = crate::network::example_3_4();
+        let pop = crate::pop::loss::network_pop(&problem, crate::pop::loss::Loss::MeanInf)
+            .unwrap()
+            .pop
+            .with_ball(5.0);
+        MomentRelaxation::new(&pop, 2, 1 << 30).unwrap()
+    }
+
+    /// Both starts reach the same certified bound; a Gaussian-start solve that runs out of iterations is
+    /// repeated from the standard start, and the iterations of both are reported.
+    #[test]
+    fn moment_sdp_falls_back_to_the_standard_start() {
+        let r = example_relaxation();
+        let settings = SdpSettings::default();
+        let gauss = solve_moment_sdp(&r, r.sdp(), &settings, true).unwrap();
+        let standard = solve_moment_sdp(&r, r.sdp(), &settings, false).unwrap();
+        assert_eq!(gauss.status, SdpStatus::Optimal);
+        assert_eq!(standard.status, SdpStatus::Optimal);
+        assert!((gauss.dual_objective - standard.dual_objective).abs() < 1e-7);
+        let direct = solve_from(r.sdp(), &settings, &r.gaussian_start()).unwrap();
+        assert_eq!(gauss.iterations, direct.iterations);
+
+        let short = SdpSettings {
+            max_iterations: 3,
+            ..SdpSettings::default()
+        };
+        let limited = solve_moment_sdp(&r, r.sdp(), &short, true).unwrap();
+        assert_eq!(limited.status, SdpStatus::IterationLimit);
+        assert_eq!(limited.iterations, 6, "both solves counted");
     }
 }

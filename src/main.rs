@@ -145,7 +145,8 @@ enum Command {
         #[arg(long, default_value_t = SdpSettings::default().tolerance)]
         tolerance: f64,
         /// Start at the standard point X = ξI, Y = ηI even when the file records a moment relaxation (whose
-        /// solve otherwise starts at the moments of a Gaussian measure, as `polyact fit` does).
+        /// solve otherwise starts at the moments of a Gaussian measure, as `polyact fit` does, and falls back
+        /// to the standard start if that stalls).
         #[arg(long)]
         standard_start: bool,
     },
@@ -301,8 +302,8 @@ fn solve_sdpa_file(
             sdpa::GENERAL_STRUCTURE.to_string(),
         ),
     };
-    let solution = match rebuilt.as_ref().filter(|_| gaussian_start) {
-        Some(r) => polyact::sdp::solve_from(&problem, settings, &r.gaussian_start())?,
+    let solution = match &rebuilt {
+        Some(r) => polyact::hierarchy::solve_moment_sdp(r, &problem, settings, gaussian_start)?,
         None => polyact::sdp::solve(&problem, settings)?,
     };
     Ok(sdpa::SdpReport::new(&name, &structure, &problem, &solution))

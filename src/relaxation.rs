@@ -264,7 +264,8 @@ pub struct GaussianStart {
 
 impl GaussianStart {
     /// The measure chosen for a POP:
-    /// - if the POP bounds its variables by a ball R² − ‖z‖² ≥ 0, sd = R/(2√n), else 1;
+    /// - sd = 1, or R/(2√n) if the POP bounds its variables by a smaller ball R² − ‖z‖² ≥ 0 (a wider measure
+    ///   would make the moment matrix ill-conditioned: its entries grow like sd^{2k});
     /// - the center is 0, except for an epigraph variable (an objective that is a single variable t, to be
     ///   minimized): t is centered where the inequalities linear in t, evaluated at 0, are just satisfied
     ///   (θ ≥ max_j ∓(f̂_j − ŷ_j)(0) for the paper's loss), at most R/2, so that the measure stays well
@@ -274,8 +275,12 @@ impl GaussianStart {
     /// localizing matrices positive definite too.
     pub fn for_pop(pop: &Pop) -> GaussianStart {
         let n = pop.nvars();
-        let radius = pop.inequalities.iter().find_map(|g| ball_radius(g, n));
-        let sd = radius.map_or(1.0, |r| r / (2.0 * (n as f64).sqrt()));
+        let radius = pop
+            .inequalities
+            .iter()
+            .find_map(|g| ball_radius(g, n))
+            .filter(|_| n > 0);
+        let sd = radius.map_or(1.0, |r| (r / (2.0 * (n as f64).sqrt())).min(1.0));
         let mut center = vec![0.0; n];
         let objective: Vec<(&Monomial, f64)> =
             pop.objective.terms().filter(|(_, c)| *c != 0.0).collect();
@@ -536,13 +541,16 @@ mod tests {
     #[test]
     fn gaussian_start_is_a_measure_inside_the_ball() {
         let problem = crate::network::example_3_4();
-        let pop = crate::pop::loss::network_pop(&problem, crate::pop::loss::Loss::MeanInf)
+        let base = crate::pop::loss::network_pop(&problem, crate::pop::loss::Loss::MeanInf)
             .unwrap()
-            .pop
-            .with_ball(4.0);
+            .pop;
+        let pop = base.with_ball(4.0);
         let n = pop.nvars();
         let g = GaussianStart::for_pop(&pop);
-        assert!((g.sd - 4.0 / (2.0 * (n as f64).sqrt())).abs() < 1e-15);
+        assert!((g.sd - 4.0 / (2.0 * (n as f64).sqrt())).abs() < 1e-15 && g.sd < 1.0);
+        // A large ball or none: unit spread.
+        assert_eq!(GaussianStart::for_pop(&base.with_ball(1e6)).sd, 1.0);
+        assert_eq!(GaussianStart::for_pop(&base).sd, 1.0);
         // θ (the objective, last variable) is centered at the level where θ ± (f̂_j − ŷ_j)(0) ≥ 0 all hold
         // (capped at R/2); the coefficients at 0.
         let level = pop
