@@ -16,7 +16,7 @@
 
 pub mod block;
 pub mod sdpa;
-pub mod small;
+pub(crate) mod small;
 pub mod solver;
 
 use serde::Serialize;

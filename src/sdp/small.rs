@@ -1,9 +1,9 @@
 //! Dense kernels for small blocks (n ≤ [`SMALL_MAX`]), on the stack.
 //!
 //! A moment relaxation has one localizing block per output constraint, each of size 6–8 at order 3, and every
-//! iteration asks each of them for step lengths several times. Through general routines (triangular solves,
-//! an eigenvalue decomposition: faer, n = 8, 3.4 µs for the eigenvalues alone) that cost more than the rest of
-//! the iteration's work on these blocks. Most blocks do not bind the step: for them one Cholesky
+//! iteration asks each of them for step lengths several times. Through general routines (triangular solves
+//! and an eigenvalue decomposition; faer, n = 8: 3.4 µs for the eigenvalues alone) that costs more than the
+//! rest of the iteration's work on these blocks. Most blocks do not bind the step: for them one Cholesky
 //! factorization of X + αΔ on the stack (n³/6 flops) answers, and only a binding block needs the smallest
 //! eigenvalue of L⁻¹ΔL⁻ᵀ, whose congruence is also formed here.
 
@@ -98,6 +98,7 @@ impl SmallSym {
     }
 
     /// Entry (i, j).
+    #[cfg(test)]
     pub fn get(&self, i: usize, j: usize) -> f64 {
         self.a[j * self.n + i]
     }

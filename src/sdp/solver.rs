@@ -50,9 +50,9 @@ const CENTRALITY_STEP_INCREASE: f64 = 0.2;
 /// more than they bring (faer's Cholesky of m = 461 on 2 threads: 2.0 ms, sequential: 0.7 ms; equal at 923).
 const PARALLEL_SCHUR_MIN: usize = 1000;
 
-/// Step lengths of dense blocks up to this size come from the eigenvalues of L⁻¹ΔL⁻ᵀ (exact, by Jacobi on the
-/// stack, see [`super::small`]), larger ones by
-/// bisection. Bisection of small blocks too (1e-3, inline Cholesky) was tried: SDPLIB's control2 then ended
+/// Step lengths of dense blocks up to this size are exact: a block that binds below the running minimum (one
+/// Cholesky on the stack tells) gets the smallest eigenvalue of L⁻¹ΔL⁻ᵀ (see [`super::small`]). Larger blocks
+/// bisect. Bisection of small blocks too (1e-3, inline Cholesky) was tried: SDPLIB's control2 then ended
 /// `near_optimal` after 46 iterations instead of `optimal` after 19, and hinf1/hinf2 moved by ±50%.
 const STEP_EIGEN_MAX: usize = SMALL_MAX;
 /// Step lengths found by bisection are capped here: beyond a full step only "≥ 1" matters.
@@ -577,7 +577,7 @@ struct Ipm<'a> {
     p: &'a SdpProblem,
     s: &'a SdpSettings,
     par: Par,
-    /// Per-block work (step lengths) runs in parallel only when the blocks are large enough to repay it.
+    /// The two sides' step lengths are computed in parallel only when the blocks are large enough to repay it.
     parallel_blocks: bool,
     /// Blocks whose step lengths are exact (small dense and diagonal), and those found by bisection.
     exact_step_blocks: Vec<usize>,
@@ -1040,7 +1040,7 @@ impl<'a> Ipm<'a> {
                     }
                     (dx, dxs, dys, dw.unwrap_or_default())
                 };
-            // Maximal step lengths (an eigenvalue problem per block and side, in parallel).
+            // Maximal step lengths (primal and dual side in parallel when the blocks are large).
             let steps = |dxs: &[BlockMatrix], dys: &[BlockMatrix]| -> (f64, f64) {
                 // The running minimum is passed on as a bound: a block that does not bind below it (most of
                 // them) is settled by one factorization. Small and diagonal blocks come first: their steps are
