@@ -1011,7 +1011,7 @@ impl<'a> Ipm<'a> {
             let refine_direction =
                 |fs: &mut FactoredSchur,
                  d: Direction|
-                 -> (Vec<f64>, Vec<BlockMatrix>, Vec<BlockMatrix>, Vec<f64>) {
+                 -> (Vec<f64>, Vec<BlockMatrix>, Vec<BlockMatrix>, Vec<f64>, bool) {
                     let (mut dx, mut dxs, mut dys, dw) = d;
                     // Refinement by preconditioned conjugate gradients: the Newton residual A(ΔY) − r_d equals
                     // rhs − BΔx with B applied exactly (from the data, not the assembled matrix); the Cholesky factor
@@ -1028,6 +1028,7 @@ impl<'a> Ipm<'a> {
                     } else {
                         None // the refinement solves B alone; with equalities the system is the saddle point
                     };
+                    let changed = refined.is_some();
                     if let Some(delta) = refined {
                         for (a, d) in dx.iter_mut().zip(&delta) {
                             *a += d;
@@ -1038,7 +1039,7 @@ impl<'a> Ipm<'a> {
                             dxs[k].axpy(1.0, &ak);
                         }
                     }
-                    (dx, dxs, dys, dw.unwrap_or_default())
+                    (dx, dxs, dys, dw.unwrap_or_default(), changed)
                 };
             // Maximal step lengths (primal and dual side in parallel when the blocks are large).
             let steps = |dxs: &[BlockMatrix], dys: &[BlockMatrix]| -> (f64, f64) {
@@ -1137,8 +1138,9 @@ impl<'a> Ipm<'a> {
                     break;
                 }
             }
-            let (dx, dxs, dys, dw) = refine_direction(&mut fs, chosen);
-            let (ap, ad) = steps(&dxs, &dys);
+            let (dx, dxs, dys, dw, refined) = refine_direction(&mut fs, chosen);
+            // The step lengths of the direction taken: those just computed, unless the refinement changed it.
+            let (ap, ad) = if refined { steps(&dxs, &dys) } else { (ap, ad) };
             // Fraction of the step to the boundary: from `step_fraction` after short steps up to 0.99 after full ones.
             let f = self.s.step_fraction.min(0.99);
             let gamma = f + (0.99 - f) * ap.min(ad).min(1.0);
