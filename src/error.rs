@@ -26,7 +26,7 @@ pub enum Error {
     Numerical(String),
 }
 
-/// Shorthand for results with [`Error`].
+/// Shorthand for results with [`enum@Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// The contents of a text file; a failure is an [`Error::Io`] naming the file.

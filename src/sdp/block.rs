@@ -713,7 +713,7 @@ fn trace_with(entries: &[(u32, u32, f64)], m: MatRef<'_, f64>) -> f64 {
         .sum()
 }
 
-/// A diagonal (LP) block: row r is the affine form Σ (idx, coef) x[idx] ≥ 0.
+/// A diagonal (LP) block: row r is the affine form Σ (idx, coef) `x[idx]` ≥ 0.
 #[derive(Clone, Debug)]
 pub struct DiagonalBlock {
     rows: Vec<Vec<(u32, f64)>>,
@@ -1050,7 +1050,7 @@ impl ConstraintBlock {
         matches!(self, ConstraintBlock::Diagonal(_))
     }
 
-    /// X(x) = Σᵢ x[i] Fᵢ for the full vector x (x[0] is the constant's multiplier: 1 for the affine map,
+    /// X(x) = Σᵢ `x[i]` Fᵢ for the full vector x (`x[0]` is the constant's multiplier: 1 for the affine map,
     /// 0 for its linear part).
     pub fn affine(&self, x: &[f64]) -> BlockMatrix {
         match self {
@@ -1060,7 +1060,7 @@ impl ConstraintBlock {
         }
     }
 
-    /// out[i] += ⟨Fᵢ, M⟩ for every variable i (including 0).
+    /// `out[i]` += ⟨Fᵢ, M⟩ for every variable i (including 0).
     pub fn adjoint_add(&self, m: &BlockMatrix, out: &mut [f64]) {
         match (self, m) {
             (ConstraintBlock::Localizing(b), BlockMatrix::Dense(m)) => b.adjoint_add(m, out),
@@ -1070,7 +1070,7 @@ impl ConstraintBlock {
         }
     }
 
-    /// B[i][j] += tr(Fᵢ G Fⱼ Y) for every pair of variables (including 0).
+    /// `B[i][j]` += tr(Fᵢ G Fⱼ Y) for every pair of variables (including 0).
     pub fn schur_add(&self, g: &BlockMatrix, y: &BlockMatrix, b: &mut SchurMatrix) {
         match (self, g, y) {
             (ConstraintBlock::Localizing(blk), BlockMatrix::Dense(g), BlockMatrix::Dense(y)) => {
@@ -1088,7 +1088,7 @@ impl ConstraintBlock {
         }
     }
 
-    /// out[i] += ‖Fᵢ‖²_F for every variable i.
+    /// `out[i]` += ‖Fᵢ‖²_F for every variable i.
     pub fn squared_norms_add(&self, out: &mut [f64]) {
         match self {
             ConstraintBlock::Localizing(b) => b.squared_norms_add(out),

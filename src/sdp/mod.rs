@@ -82,7 +82,7 @@ impl SdpProblem {
         })
     }
 
-    /// Add linear equality constraints Σ coef · x[idx] = 0 (rows over the full vector, idx 0 = the constant).
+    /// Add linear equality constraints Σ coef · `x[idx]` = 0 (rows over the full vector, idx 0 = the constant).
     /// The dual gains one free multiplier w per row: A(Y) + Eᵀw = c, objective c₀ − ⟨C₀, Y⟩ − w·e₀.
     pub fn with_equalities(mut self, rows: Vec<Vec<(u32, f64)>>) -> Result<SdpProblem> {
         for (r, row) in rows.iter().enumerate() {
@@ -109,7 +109,7 @@ impl SdpProblem {
         &self.equalities
     }
 
-    /// E x for the full vector x (x[0] = 1 is the constant).
+    /// E x for the full vector x (`x[0]` = 1 is the constant).
     pub fn equality_residual(&self, full: &[f64]) -> Vec<f64> {
         self.equalities
             .iter()
@@ -117,7 +117,7 @@ impl SdpProblem {
             .collect()
     }
 
-    /// out[i] += (Eᵀ w)_i for every variable i (including 0).
+    /// `out[i]` += (Eᵀ w)_i for every variable i (including 0).
     pub fn equality_adjoint_add(&self, w: &[f64], out: &mut [f64]) {
         for (r, &wr) in self.equalities.iter().zip(w) {
             for &(i, c) in r {

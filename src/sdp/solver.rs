@@ -1,5 +1,9 @@
 //! Primal–dual interior-point method: infeasible start, HKM search direction, Mehrotra predictor–corrector.
 //!
+//! Two starting points: the standard X = ξI, Y = ηI ([`solve`]), or a given primal point x₀ with the dual on
+//! the central path, Y = μ₀X(x₀)⁻¹ ([`solve_from`]; for moment relaxations the moments of a Gaussian measure,
+//! which saves a third of the iterations).
+//!
 //! Per iteration, with G = X⁻¹: the Schur complement B_ij = tr(Fᵢ G Fⱼ Y) is assembled block by block from
 //! the blocks' structure (see [`super::block`]), factored by a dense Cholesky (faer), and used twice
 //! (predictor and corrector). Each direction is refined by conjugate gradients on the Newton equation, applied
