@@ -250,10 +250,12 @@ pub fn solve_moment_sdp(
     settings: &SdpSettings,
     gaussian_start: bool,
 ) -> Result<SdpSolution> {
-    let x0 = relax.gaussian_start();
-    if !gaussian_start || x0.iter().any(|v| !v.is_finite()) {
+    let x0 = gaussian_start
+        .then(|| relax.gaussian_start())
+        .filter(|x0| x0.iter().all(|v| v.is_finite()));
+    let Some(x0) = x0 else {
         return solve(problem, settings);
-    }
+    };
     let first = solve_from(problem, settings, &x0)?;
     if !matches!(first.status, SdpStatus::Stalled | SdpStatus::IterationLimit) {
         return Ok(first);
@@ -437,20 +439,12 @@ impl Candidates {
 mod tests {
     use super::*;
 
-    fn example_relaxation() -> MomentRelaxation {
-        let problem = crate::network::example_3_4();
-        let pop = crate::pop::loss::network_pop(&problem, crate::pop::loss::Loss::MeanInf)
-            .unwrap()
-            .pop
-            .with_ball(5.0);
-        MomentRelaxation::new(&pop, 2, 1 << 30).unwrap()
-    }
-
     /// Both starts reach the same certified bound; a Gaussian-start solve that runs out of iterations is
     /// repeated from the standard start, and the iterations of both are reported.
     #[test]
     fn moment_sdp_falls_back_to_the_standard_start() {
-        let r = example_relaxation();
+        let pop = crate::relaxation::tests::example_3_4_pop().with_ball(5.0);
+        let r = MomentRelaxation::new(&pop, 2, 1 << 30).unwrap();
         let settings = SdpSettings::default();
         let gauss = solve_moment_sdp(&r, r.sdp(), &settings, true).unwrap();
         let standard = solve_moment_sdp(&r, r.sdp(), &settings, false).unwrap();

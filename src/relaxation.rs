@@ -444,12 +444,22 @@ fn linear_form(basis: &MonomialBasis, g: &Polynomial) -> Vec<(u32, f64)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::sdp::{BlockMatrix, SdpSettings, solve};
 
     fn var(n: usize, i: usize) -> Polynomial {
         Polynomial::variable(n, i)
+    }
+
+    /// The POP of the paper's Example 3.4 (mean-inf loss), without a ball.
+    pub(crate) fn example_3_4_pop() -> Pop {
+        crate::pop::loss::network_pop(
+            &crate::network::example_3_4(),
+            crate::pop::loss::Loss::MeanInf,
+        )
+        .unwrap()
+        .pop
     }
 
     #[test]
@@ -540,10 +550,7 @@ mod tests {
     /// vector is the product measure's; its moment matrix and the ball's localizing matrix are positive definite.
     #[test]
     fn gaussian_start_is_a_measure_inside_the_ball() {
-        let problem = crate::network::example_3_4();
-        let base = crate::pop::loss::network_pop(&problem, crate::pop::loss::Loss::MeanInf)
-            .unwrap()
-            .pop;
+        let base = example_3_4_pop();
         let pop = base.with_ball(4.0);
         let n = pop.nvars();
         let g = GaussianStart::for_pop(&pop);
@@ -595,11 +602,7 @@ mod tests {
     /// outside the ball: the same optimal value, each answer checked by its own certificate.
     #[test]
     fn solves_from_any_start_agree() {
-        let problem = crate::network::example_3_4();
-        let pop = crate::pop::loss::network_pop(&problem, crate::pop::loss::Loss::MeanInf)
-            .unwrap()
-            .pop
-            .with_ball(5.0);
+        let pop = example_3_4_pop().with_ball(5.0);
         let r = MomentRelaxation::new(&pop, 2, 1 << 30).unwrap();
         let settings = SdpSettings::default();
         let standard = solve(r.sdp(), &settings).unwrap();
@@ -651,11 +654,7 @@ mod tests {
     fn sdpa_export_is_recognized_and_solves_like_the_general_file() {
         // Example 3.4 with the ball: the structured and the general representation of the same file must
         // reach the same optimum (two different Schur-complement assemblies).
-        let problem = crate::network::example_3_4();
-        let pop = crate::pop::loss::network_pop(&problem, crate::pop::loss::Loss::MeanInf)
-            .unwrap()
-            .pop
-            .with_ball(5.0);
+        let pop = example_3_4_pop().with_ball(5.0);
         let r = MomentRelaxation::new(&pop, 2, 1 << 30).unwrap();
         let text = r.to_sdpa();
         let back = MomentRelaxation::from_sdpa(&text, 1 << 30).expect("recognized");
