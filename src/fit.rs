@@ -10,8 +10,11 @@ use crate::pop::Pop;
 
 /// Tolerance of the certificate check (residual coefficients relative to 1 + |γ|, eigenvalues relative).
 pub const CERTIFICATE_TOLERANCE: f64 = 1e-6;
+use crate::local::{PolishSettings, polish};
 use crate::network::{Network, Problem, coefficient_distance};
-use crate::pop::loss::{Loss, loss_value, network_pop_from_stats};
+use crate::pop::loss::{
+    Loss, NetworkPop, loss_value, network_pop_from_stats, network_pop_with_upper_bound,
+};
 use crate::report::{FitReport, FitStatus, OrderSummary, PopReport};
 use crate::stats::SufficientStatistics;
 
@@ -146,7 +149,7 @@ fn fit_once(
     on_order: &mut dyn FnMut(&OrderResult),
 ) -> Result<FitReport> {
     let start = Instant::now();
-    let npop = network_pop_from_stats(target.network, target.stats)?;
+    let npop = fit_pop(target.network, target.stats, radius)?;
     let pop = match radius {
         Some(r) => npop.pop.with_ball(r),
         None => npop.pop.clone(),
@@ -242,6 +245,35 @@ fn status_of(result: &HierarchyResult) -> FitStatus {
     } else {
         FitStatus::Failed
     }
+}
+
+/// The POP that [`fit`] solves for `network` and its statistics, before the ball of `radius` is added (the
+/// same one `polyact fit --export-sdpa` writes).
+///
+/// For the epigraph losses the scale s of θ = s·t comes from an upper bound on the optimal loss: the loss at
+/// the point found by local refinement ([`polish`]) from c = 0 on the POP scaled by the outputs alone (with
+/// the ball, if any). See [`NetworkPop`] for the rule; a loss below 1 there leaves the POP unscaled, which
+/// keeps the ball from being wider in θ than it needs to be (a wider ball weakens the bound).
+pub fn fit_pop(
+    network: &Network,
+    stats: &SufficientStatistics,
+    radius: Option<f64>,
+) -> Result<NetworkPop> {
+    let by_outputs = network_pop_from_stats(network, stats)?;
+    if !by_outputs.loss.has_theta() || by_outputs.theta_scale == 1.0 {
+        return Ok(by_outputs);
+    }
+    let nu = by_outputs.layout.num_unknowns();
+    let zero = vec![0.0; nu];
+    let pop = match radius {
+        Some(r) => by_outputs.pop.with_ball(r),
+        None => by_outputs.pop.clone(),
+    };
+    // At c = 0 with θ = M (the loss there) the point is feasible; inside the ball when t = M/s ≤ 4 < R.
+    let start = by_outputs.point(&zero, by_outputs.loss_at(&zero));
+    let refined = polish(&pop, &start, &PolishSettings::default());
+    let upper = by_outputs.loss_at(&refined.point[..nu]);
+    network_pop_with_upper_bound(network, stats, Some(upper))
 }
 
 /// The certificate of the best bound and, when it verifies, the bound it certifies on the ball.

@@ -322,9 +322,12 @@ enum FitData<'a> {
 /// Write the first relaxation `fit` solves (same POP, order --order or k0) as an SDPA file.
 fn export_sdpa(data: &FitData, settings: &FitSettings, path: &std::path::Path) -> Result<()> {
     let npop = match data {
-        FitData::Problem(problem) => polyact::pop::loss::network_pop(problem, settings.loss)?,
+        FitData::Problem(problem) => {
+            let stats = SufficientStatistics::from_problem(problem, settings.loss)?;
+            polyact::fit::fit_pop(&problem.network, &stats, settings.radius)?
+        }
         FitData::Stats { network, stats, .. } => {
-            polyact::pop::loss::network_pop_from_stats(network, stats)?
+            polyact::fit::fit_pop(network, stats, settings.radius)?
         }
     };
     let pop = match settings.radius {

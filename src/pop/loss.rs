@@ -95,11 +95,13 @@ const THETA_BOUND: f64 = 4.0;
 
 /// A network's loss as a POP in the variables (unknown coefficients…, t) with t = θ / s.
 ///
-/// The epigraph variable is scaled by s = max(1, M / 4), where M = max |r(0)| is the largest |output|
-/// entering the residuals (the loss at c = 0, so θ* ≤ M) — the objective is s·t, still the loss — so that
-/// t* ≤ 4 lies inside the default ball (R = 5): large outputs would otherwise put θ outside the ball
-/// R² − ‖z‖² ≥ 0 and spread the moments over many orders of magnitude. Outputs up to 4 (the paper's
-/// setting) give s = 1: the POP is then unscaled.
+/// The epigraph variable is scaled by s = max(1, min(M / 4, U)), where M = max |r(0)| is the largest
+/// |output| entering the residuals (the loss at c = 0, so θ* ≤ M) and U an optional upper bound on θ* (the
+/// loss at some candidate, see [`network_pop_with_upper_bound`]); the objective is s·t, still the loss. So
+/// t* ≤ 4 (t* ≤ 1 from U) lies inside the default ball (R = 5): large outputs would otherwise put θ outside
+/// the ball R² − ‖z‖² ≥ 0 and spread the moments over many orders of magnitude. Outputs up to 4 (the
+/// paper's setting), or a loss below 1 at the candidate, give s = 1: the POP is then unscaled — a scale
+/// larger than needed enlarges the ball in θ and weakens the relaxation's bound.
 #[derive(Clone, Debug)]
 pub struct NetworkPop {
     /// The POP; variables are the unknowns of `layout` followed by "theta" (= θ / `theta_scale`).
@@ -183,6 +185,16 @@ pub fn network_pop_from_stats(
     network: &Network,
     stats: &SufficientStatistics,
 ) -> Result<NetworkPop> {
+    network_pop_with_upper_bound(network, stats, None)
+}
+
+/// [`network_pop_from_stats`] with an upper bound U on the optimal loss θ* (the loss at a candidate; ignored
+/// unless finite and ≥ 0), which caps the epigraph scale: s = max(1, min(M / 4, U)) (see [`NetworkPop`]).
+pub fn network_pop_with_upper_bound(
+    network: &Network,
+    stats: &SufficientStatistics,
+    upper: Option<f64>,
+) -> Result<NetworkPop> {
     stats.validate()?;
     stats.check_network(network)?;
     let loss = stats.loss();
@@ -200,12 +212,16 @@ pub fn network_pop_from_stats(
                 _ => stats.sample_residuals(&layout)?,
             };
             // At c = 0 the network outputs 0, so r(0) = −y and the loss there is M = max |r(0)| ≥ θ*.
-            // s = max(1, M / 4) keeps t* = θ*/s ≤ 4, inside the default ball (R = 5).
+            // s = max(1, M / 4) keeps t* = θ*/s ≤ 4, inside the default ball (R = 5); s = max(1, U) keeps
+            // t* ≤ 1, and is smaller (a tighter ball in θ) when the candidate's loss U is below M / 4.
             let zero = vec![0.0; nu];
-            theta_scale = residuals
+            let at_zero = residuals
                 .iter()
                 .map(|r| r.evaluate(&zero).abs() / THETA_BOUND)
                 .fold(1.0, f64::max);
+            theta_scale = upper
+                .filter(|u| u.is_finite() && *u >= 0.0)
+                .map_or(at_zero, |u| at_zero.min(u.max(1.0)));
             // θ = s·t
             let theta = Polynomial::variable(n, nu).scale(theta_scale);
             let mut inequalities = Vec::with_capacity(2 * residuals.len());
