@@ -6,15 +6,12 @@
 # (`--standard-start`), polyact_gen_s is `polyact sdp --general` (coefficient matrices as plain sparse data,
 # standard start).
 # Usage: scripts/bench_relaxations.sh [OUTDIR]   (after cargo build --release). Installs CSDP (Debian package
-# coinor-csdp) if it is missing; the test suite never needs it.
+# coinor-csdp) and OpenBLAS for it if they are missing (scripts/csdp_env.sh); the test suite never needs them.
 set -euo pipefail
 POLYACT=$(realpath "${POLYACT:-target/release/polyact}")
 OUT=${1:-bench-out}
+source "$(dirname "$0")/csdp_env.sh"
 mkdir -p "$OUT" && cd "$OUT"
-if ! command -v csdp >/dev/null; then
-  echo "installing coinor-csdp ..." >&2
-  (apt-get update -qq && apt-get install -y -qq coinor-csdp) >/dev/null
-fi
 now() { date +%s.%N; }
 printf "%-8s %4s %3s %6s %4s %10s %8s %13s %13s %10s %7s %16s %16s\n" table N m vars its polyact_s std_its polyact_std_s polyact_gen_s csdp_s ratio polyact_obj csdp_obj
 for cfg in "1 2,2" "2 2,3" "3 1,1,1" "4 2,1,1" "5 3,2"; do

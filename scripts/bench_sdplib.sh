@@ -2,12 +2,19 @@
 # Solve every SDPLIB problem in a directory with `polyact sdp` (release build) and compare with the published
 # optimal values of that directory's README.md.
 #
-#   scripts/bench_sdplib.sh [DIR]        (default DIR: ../shared/sdplib, relative to the crate root)
+#   scripts/bench_sdplib.sh [--csdp] [DIR]   (default DIR: ../shared/sdplib, relative to the crate root)
 #
 # Prints one line per problem: name, status, primal objective, published value, relative error, iterations,
-# seconds. If `csdp` is on PATH it is run on the same file and its time and objective are printed too.
+# seconds (wall clock of `polyact sdp`, process start included, as for CSDP). With --csdp, CSDP is run on the
+# same file (installed with OpenBLAS if missing, scripts/csdp_env.sh) and its time and objective are printed
+# too; without it, CSDP is run only if it is on PATH.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+want_csdp=0
+if [[ "${1:-}" == --csdp ]]; then
+    want_csdp=1
+    shift
+fi
 dir="${1:-../shared/sdplib}"
 if [[ ! -d "$dir" ]]; then
     echo "no SDPLIB directory at $dir" >&2
@@ -16,7 +23,8 @@ fi
 cargo build --release --quiet
 bin=target/release/polyact
 have_csdp=0
-if command -v csdp >/dev/null 2>&1; then
+if [[ $want_csdp == 1 ]] || command -v csdp >/dev/null 2>&1; then
+    source scripts/csdp_env.sh
     have_csdp=1
 fi
 
@@ -40,11 +48,13 @@ failures=0
 for file in "$dir"/*.dat-s; do
     name="$(basename "$file" .dat-s)"
     pub="$(published "$name")"
+    t0=$(date +%s.%N)
     if json="$("$bin" sdp "$file" --json 2>/dev/null)"; then
+        t1=$(date +%s.%N)
         status="$(field status "$json")"
         pobj="$(field primal_objective "$json")"
         iters="$(field iterations "$json")"
-        secs="$(field seconds "$json")"
+        secs="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
     else
         status="error"; pobj="nan"; iters="-"; secs="-"
     fi
