@@ -2,9 +2,10 @@
 #
 # Debian's coinor-csdp links libblas.so.3/liblapack.so.3, which resolve to the netlib reference
 # implementation unless an optimized BLAS is installed. CSDP spends its time in BLAS (dgemm, dpotrf), and
-# with the reference BLAS it is 2.7–3.5× slower on the order-3 relaxations (measured: (2,3) 36 s instead of
-# 13.9 s). The comparison is only fair against CSDP with OpenBLAS (libopenblas0-pthread, which takes over
-# libblas.so.3 through Debian's alternatives), so it is installed with CSDP. Neither is needed by the tests.
+# with the reference BLAS it is 1.6–2.8× slower on the order-3 relaxations of the paper's tables (measured
+# 2026-11-30 on 2 cores: (2,3) N = 50 36.3 s instead of 13.5 s). The comparison is only fair against CSDP
+# with OpenBLAS (libopenblas0-pthread, which takes over libblas.so.3 through Debian's alternatives), so it is
+# installed with CSDP. Neither is needed by the tests.
 #
 # Defines csdp_blas (the library libblas.so.3 resolves to) and prints it to stderr.
 if ! command -v csdp >/dev/null 2>&1 || ! ls /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 >/dev/null 2>&1; then
