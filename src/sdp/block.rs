@@ -1213,6 +1213,16 @@ mod tests {
         ))
     }
 
+    /// A A^T + I for a random n × n matrix A: symmetric positive definite.
+    fn random_spd(rng: &mut crate::rng::Rng, n: usize) -> Mat<f64> {
+        let a = Mat::from_fn(n, n, |_, _| rng.normal());
+        let mut m = &a * a.transpose();
+        for i in 0..n {
+            m[(i, i)] += 1.0;
+        }
+        m
+    }
+
     fn dense(rows: &[[f64; 2]; 2]) -> BlockMatrix {
         BlockMatrix::Dense(Mat::from_fn(2, 2, |i, j| rows[i][j]))
     }
@@ -1248,14 +1258,7 @@ mod tests {
         })
         .collect();
         let mut rng = crate::rng::Rng::new(9);
-        let mut spd = || {
-            let a = Mat::from_fn(size, size, |_, _| rng.normal());
-            let mut m = &a * a.transpose();
-            for i in 0..size {
-                m[(i, i)] += 1.0;
-            }
-            BlockMatrix::Dense(m)
-        };
+        let mut spd = || BlockMatrix::Dense(random_spd(&mut rng, size));
         let g: Vec<BlockMatrix> = (0..3).map(|_| spd()).collect();
         let y: Vec<BlockMatrix> = (0..3).map(|_| spd()).collect();
         let n = basis.len();
@@ -1325,15 +1328,7 @@ mod tests {
         );
         assert!(moment.identity && moment.monotone);
         let mut rng = crate::rng::Rng::new(4);
-        let mut spd = || {
-            let a = Mat::from_fn(size, size, |_, _| rng.normal());
-            let mut m = &a * a.transpose();
-            for i in 0..size {
-                m[(i, i)] += 1.0;
-            }
-            m
-        };
-        let (g, y) = (spd(), spd());
+        let (g, y) = (random_spd(&mut rng, size), random_spd(&mut rng, size));
         let mut b = SchurMatrix::zeros(n);
         moment.schur_add(&g, &y, &mut b);
         let mut q = vec![0.0; size * size];
@@ -1473,15 +1468,7 @@ mod tests {
             })
             .collect();
         assert_eq!(used.len(), 3, "formulas used: {used:?}");
-        let mut spd = || {
-            let a = Mat::from_fn(s, s, |_, _| rng.normal());
-            let mut m = &a * a.transpose();
-            for i in 0..s {
-                m[(i, i)] += 1.0;
-            }
-            m
-        };
-        let (g, y) = (spd(), spd());
+        let (g, y) = (random_spd(&mut rng, s), random_spd(&mut rng, s));
         let n = 41;
         let mut b = SchurMatrix::zeros(n);
         blk.schur_add(&g, &y, &mut b);
