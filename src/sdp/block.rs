@@ -643,11 +643,12 @@ impl SparseBlock {
     }
 
     /// B(vⱼ, vᵢ) += tr(Fᵢ G Fⱼ Y) for the lower triangle (vⱼ ≥ vᵢ), column by column, each column by the
-    /// cheaper of two ways (counted in multiply-adds; SDPA chooses among the same kinds of formulas):
+    /// cheapest formula ([`SparseFormula`], counted in multiply-adds; SDPA chooses among the same kinds):
     /// - W = G Fᵢ Y, by two products when Fᵢ is dense (2s³) or by one rank-one update per nonzero
     ///   (|Fᵢ|·s²), then tr(Fⱼ W) for each j (|Fⱼ| each);
     /// - the double sum over both matrices' nonzeros, Σ Fᵢ(p,q) Fⱼ(r,t) G(q,r) Y(t,p), which forms no W
-    ///   (2|Fᵢ||Fⱼ| each): far cheaper when all matrices are sparse (SDPLIB arch0: 10–36 nonzeros per matrix in a 161 × 161 block).
+    ///   (2|Fᵢ||Fⱼ| each): far cheaper when all matrices are sparse (SDPLIB arch0: 10–36 nonzeros per
+    ///   matrix in a 161 × 161 block).
     fn schur_add(&self, g: &Mat<f64>, y: &Mat<f64>, b: &mut SchurMatrix) {
         let n = b.dim;
         let s = self.size;
