@@ -24,7 +24,8 @@ cargo build --release --quiet
 bin=target/release/polyact
 have_csdp=0
 if [[ $want_csdp == 1 ]] || command -v csdp >/dev/null 2>&1; then
-    source scripts/csdp_env.sh
+    # Installs CSDP and OpenBLAS only when asked for with --csdp.
+    CSDP_INSTALL=$want_csdp source scripts/csdp_env.sh
     have_csdp=1
 fi
 

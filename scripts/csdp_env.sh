@@ -7,8 +7,10 @@
 # with OpenBLAS (libopenblas0-pthread, which takes over libblas.so.3 through Debian's alternatives), so it is
 # installed with CSDP. Neither is needed by the tests.
 #
-# Defines csdp_blas (the library libblas.so.3 resolves to) and prints it to stderr.
-if ! command -v csdp >/dev/null 2>&1 || ! ls /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 >/dev/null 2>&1; then
+# Defines csdp_blas (the library libblas.so.3 resolves to) and prints it to stderr. With CSDP_INSTALL=0 it
+# installs nothing and only reports (and warns about) the BLAS that the CSDP already on PATH uses.
+if [[ "${CSDP_INSTALL:-1}" != 0 ]] && { ! command -v csdp >/dev/null 2>&1 ||
+    ! ls /usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3 >/dev/null 2>&1; }; then
     echo "installing coinor-csdp and libopenblas0-pthread ..." >&2
     (apt-get update -qq && apt-get install -y -qq coinor-csdp libopenblas0-pthread) >/dev/null
 fi
