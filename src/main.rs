@@ -149,6 +149,11 @@ enum Command {
         /// to the standard start if that stalls).
         #[arg(long)]
         standard_start: bool,
+        /// Let rayon's idle workers sleep between the parallel parts of an iteration, instead of keeping one
+        /// busy-waiting for work during the solve (slower: waking a worker takes ~100 µs; see
+        /// docs/BENCHMARKS.md).
+        #[arg(long)]
+        no_busy_wait: bool,
     },
 }
 
@@ -871,11 +876,13 @@ fn main() -> ExitCode {
             general,
             tolerance,
             standard_start,
+            no_busy_wait,
         } => {
             let settings = SdpSettings {
                 verbose: *verbose,
                 centrality_correctors: *correctors,
                 tolerance: *tolerance,
+                busy_wait: !*no_busy_wait,
                 ..SdpSettings::default()
             };
             if !(tolerance.is_finite() && *tolerance > 0.0 && *tolerance < 1.0) {

@@ -174,14 +174,15 @@ pub struct LocalizingBlock {
     /// CSR over small indices: the positions (u, v) with u + v = a.
     pairs_start: Vec<usize>,
     pairs: Vec<(u32, u32)>,
-    /// The same pairs as column-major indices u + s·v.
-    pairs_flat: Vec<u32>,
     terms: Vec<ShiftTerm>,
     /// True when there is one term with coefficient 1 and identity target (a moment matrix).
     identity: bool,
     /// True when every row of `sum_index` is strictly increasing (monomials in a graded order); then
     /// only the lower triangle of S is computed.
     monotone: bool,
+    /// When `monotone`: `row_start[a·size + v]` = the first u with u + v ≥ a (the rows of column v that row a
+    /// of S's lower triangle needs), a table instead of a binary search per row and column.
+    row_start: Vec<u16>,
 }
 
 impl LocalizingBlock {
@@ -217,13 +218,29 @@ impl LocalizingBlock {
                 .iter()
                 .enumerate()
                 .all(|(a, &t)| t as usize == a);
-        let monotone = sum_index
-            .chunks_exact(size.max(1))
-            .all(|r| r.windows(2).all(|w| w[0] < w[1]));
-        let pairs_flat = pairs.iter().map(|&(u, v)| u + size as u32 * v).collect();
+        let monotone = size <= usize::from(u16::MAX)
+            && sum_index
+                .chunks_exact(size.max(1))
+                .all(|r| r.windows(2).all(|w| w[0] < w[1]));
+        let row_start = if monotone {
+            let mut t = vec![0u16; small_len * size];
+            for (v, sums) in sum_index.chunks_exact(size).enumerate() {
+                // Rows u ≥ t[a·size + v] have sums ≥ a: t is the count of sums below a.
+                let mut u = 0;
+                for a in 0..small_len {
+                    while u < size && (sums[u] as usize) < a {
+                        u += 1;
+                    }
+                    t[a * size + v] = u as u16;
+                }
+            }
+            t
+        } else {
+            vec![]
+        };
         LocalizingBlock {
             monotone,
-            pairs_flat,
+            row_start,
             size,
             small_len,
             sum_index,
@@ -361,39 +378,58 @@ impl LocalizingBlock {
     ) {
         let s = self.size;
         let pairs = &self.pairs[self.pairs_start[a]..self.pairs_start[a + 1]];
-        // Column v' of Q_a at a time: it stays in L1 while the |P_a| columns of G are added into it.
+        // Column v' of Q_a at a time, in tiles of TILE rows whose sums stay in registers while the |P_a|
+        // columns of G are added into them (one load and one multiply-add per entry and pair).
         for (vp, sums) in self.sum_index.chunks_exact(s).enumerate() {
             // Only S(a, b) with b ≥ a is needed (the lower triangle of B). When the sums of a row increase
             // with u' (a graded monomial order), those are a suffix u' ≥ start.
             let start = if lower && self.monotone {
-                sums.partition_point(|&b| (b as usize) < a)
+                usize::from(self.row_start[a * s + vp])
             } else {
                 0
             };
-            if start == s {
-                continue;
-            }
-            let qcol = &mut q[start..s];
-            qcol.iter_mut().for_each(|x| *x = 0.0);
             let ycol_vp = y.col_as_slice(vp); // Y(u, v') = Y(v', u)
-            for &(u, v) in pairs {
-                let yv = ycol_vp[u as usize];
-                if yv == 0.0 {
-                    continue;
+            let mut r0 = start;
+            while r0 + TILE <= s {
+                let mut acc = [0.0f64; TILE];
+                for &(u, v) in pairs {
+                    let yv = ycol_vp[u as usize];
+                    let gcol: &[f64; TILE] = g.col_as_slice(v as usize)[r0..r0 + TILE]
+                        .try_into()
+                        .expect("a full tile");
+                    for (qv, &gv) in acc.iter_mut().zip(gcol) {
+                        *qv = if FMA {
+                            gv.mul_add(yv, *qv)
+                        } else {
+                            *qv + gv * yv
+                        };
+                    }
                 }
-                let gcol = &g.col_as_slice(v as usize)[start..]; // G(u', v) for u' ≥ start
-                for (qv, &gv) in qcol.iter_mut().zip(gcol) {
-                    *qv = if FMA {
-                        gv.mul_add(yv, *qv)
-                    } else {
-                        *qv + gv * yv
-                    };
+                // Aggregate: row[sum(u', v')] += Q(u', v'); the sum table is symmetric.
+                for (&qv, &b) in acc.iter().zip(&sums[r0..r0 + TILE]) {
+                    // SAFETY: every entry of `sum_index` is < small_len ≤ row.len() (checked in `new`).
+                    unsafe { *row.get_unchecked_mut(b as usize) += qv };
                 }
+                r0 += TILE;
             }
-            // Aggregate: row[sum(u', v')] += Q(u', v'); the sum table is symmetric.
-            for (&qv, &b) in qcol.iter().zip(&sums[start..]) {
-                // SAFETY: every entry of `sum_index` is < small_len ≤ row.len() (checked in `new`).
-                unsafe { *row.get_unchecked_mut(b as usize) += qv };
+            if r0 < s {
+                let qcol = &mut q[r0..s];
+                qcol.iter_mut().for_each(|x| *x = 0.0);
+                for &(u, v) in pairs {
+                    let yv = ycol_vp[u as usize];
+                    let gcol = &g.col_as_slice(v as usize)[r0..];
+                    for (qv, &gv) in qcol.iter_mut().zip(gcol) {
+                        *qv = if FMA {
+                            gv.mul_add(yv, *qv)
+                        } else {
+                            *qv + gv * yv
+                        };
+                    }
+                }
+                for (&qv, &b) in qcol.iter().zip(&sums[r0..]) {
+                    // SAFETY: as above.
+                    unsafe { *row.get_unchecked_mut(b as usize) += qv };
+                }
             }
         }
     }
@@ -421,9 +457,9 @@ impl LocalizingBlock {
             w.yu.col_as_slice_mut(j)
                 .copy_from_slice(y.col_as_slice(u as usize));
         }
-        for (vp, sums) in self.sum_index.chunks_exact(s).enumerate() {
+        for (vp, _) in self.sum_index.chunks_exact(s).enumerate() {
             w.start[vp] = if lower && self.monotone {
-                sums.partition_point(|&b| (b as usize) < a)
+                usize::from(self.row_start[a * s + vp])
             } else {
                 0
             };
@@ -449,18 +485,16 @@ impl LocalizingBlock {
             }
             c0 += cw;
         }
-        // Aggregate by gathering: S(a, b) = Σ_{(u', v') ∈ P_b} Q(u', v'), for b ≥ a (lower) or every b. The
-        // pairs of those b are a suffix of the CSR, and every one has u' ≥ start(v'), so it was computed above.
+        // Aggregate by scattering, column by column: row[sum(u', v')] += Q(u', v') for u' ≥ start(v') (every b ≥ a
+        // when `lower`). Within a column the sums differ, so the additions are independent (a gather over the
+        // positions of each b would chain them: one floating-point latency per addition).
         let q = &w.q_flat;
-        let from = if lower { a } else { 0 };
-        for (b, out) in row.iter_mut().enumerate().take(self.small_len).skip(from) {
-            let flat = &self.pairs_flat[self.pairs_start[b]..self.pairs_start[b + 1]];
-            // SAFETY: flat indices are u' + s·v' < s² = q.len() (built in `new`).
-            let sum: f64 = flat
-                .iter()
-                .map(|&i| unsafe { *q.get_unchecked(i as usize) })
-                .sum();
-            *out += sum;
+        for (vp, sums) in self.sum_index.chunks_exact(s).enumerate() {
+            let r = w.start[vp];
+            for (&qv, &b) in q[vp * s + r..(vp + 1) * s].iter().zip(&sums[r..]) {
+                // SAFETY: every entry of `sum_index` is < small_len ≤ row.len() (checked in `new`).
+                unsafe { *row.get_unchecked_mut(b as usize) += qv };
+            }
         }
     }
 
@@ -536,6 +570,9 @@ impl LocalizingBlock {
         }
     }
 }
+
+/// Rows per register tile of [`LocalizingBlock::s_row`].
+const TILE: usize = 16;
 
 /// Blocks at least this large use the packed-product kernel [`LocalizingBlock::s_row_gemm`].
 const GEMM_MIN_SIZE: usize = 40;

@@ -516,7 +516,9 @@ impl Measures {
 /// is returned. Errors only when the problem would not fit in `settings.max_memory_bytes`.
 pub fn solve(problem: &SdpProblem, settings: &SdpSettings) -> Result<SdpSolution> {
     check_memory(problem, settings)?;
-    Ok(Ipm::new(problem, settings).run(None))
+    Ok(with_workers_awake(settings.busy_wait, || {
+        Ipm::new(problem, settings).run(None)
+    }))
 }
 
 /// Solve an SDP from a primal point x₀ (one value per variable), e.g. the moments of a probability measure for a
@@ -541,7 +543,49 @@ pub fn solve_from(problem: &SdpProblem, settings: &SdpSettings, x0: &[f64]) -> R
         )));
     }
     check_memory(problem, settings)?;
-    Ok(Ipm::new(problem, settings).run(Some(x0)))
+    Ok(with_workers_awake(settings.busy_wait, || {
+        Ipm::new(problem, settings).run(Some(x0))
+    }))
+}
+
+/// Run `f` on a rayon worker while another worker busy-waits for its parallel work ([`SdpSettings::busy_wait`]).
+///
+/// An iteration has several short parallel regions (the Schur complement's assembly, step lengths, the
+/// factorization of a large B) separated by sequential work. Between them rayon's workers go to sleep, and
+/// waking one costs ~100 µs on the 2-core machine of docs/BENCHMARKS.md (a `rayon::join` of two 20 µs tasks
+/// after 1 ms of sequential work: 128 µs; with a busy-waiting worker: 24 µs), a tenth of an iteration of the
+/// order-3 (1,1,1) relaxation. So `f` runs inside a rayon scope, and a spawned keeper job polls the pool for work
+/// (`rayon::yield_now`) until `f` returns; OpenBLAS's threads, under CSDP, wait the same way.
+///
+/// Only when called from outside the pool, with at least two threads: a solve already on a worker (solves run
+/// in parallel) leaves the pool as it is. The keeper exits at once if it is run by `f`'s own thread (a thread
+/// waiting for stolen work may pick it up), where spinning would block `f`.
+fn with_workers_awake<R: Send>(enabled: bool, f: impl FnOnce() -> R + Send) -> R {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    if !enabled || rayon::current_thread_index().is_some() || rayon::current_num_threads() < 2 {
+        return f();
+    }
+    let done = AtomicBool::new(false);
+    let owner = AtomicUsize::new(usize::MAX);
+    rayon::scope(|scope| {
+        owner.store(
+            rayon::current_thread_index().unwrap_or(usize::MAX),
+            Ordering::Release,
+        );
+        scope.spawn(|_| {
+            if rayon::current_thread_index() == Some(owner.load(Ordering::Acquire)) {
+                return;
+            }
+            while !done.load(Ordering::Acquire) {
+                if rayon::yield_now() != Some(rayon::Yield::Executed) {
+                    std::hint::spin_loop();
+                }
+            }
+        });
+        let r = f();
+        done.store(true, Ordering::Release);
+        r
+    })
 }
 
 fn check_memory(problem: &SdpProblem, settings: &SdpSettings) -> Result<()> {
