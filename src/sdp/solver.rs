@@ -50,9 +50,11 @@ const CENTRALITY_CUTOFF: f64 = 1e-6;
 /// Centrality correctors aim at steps this much longer than the current ones.
 const CENTRALITY_STEP_INCREASE: f64 = 0.2;
 
-/// The Schur complement is factored and solved in parallel from this many variables on; below, threads cost
-/// more than they bring (faer's Cholesky of m = 461 on 2 threads: 2.0 ms, sequential: 0.7 ms; equal at 923).
-const PARALLEL_SCHUR_MIN: usize = 1000;
+/// The Schur complement is factored in parallel from this many variables on; below, threads cost more than they
+/// bring. With a busy-waiting worker ([`SdpSettings::busy_wait`]) the order-3 relaxations of the (2,2) networks
+/// (m = 923) solve 5–8% faster with a parallel factorization, those of (1,1,1) (m = 461) 1% slower (min of 3
+/// runs each); with sleeping workers the two were equal at 923.
+const PARALLEL_SCHUR_MIN: usize = 600;
 
 /// Step lengths of dense blocks up to this size are exact: a block that binds below the running minimum (one
 /// Cholesky on the stack tells) gets the smallest eigenvalue of L⁻¹ΔL⁻ᵀ (see [`super::small`]). Larger blocks
