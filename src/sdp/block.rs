@@ -378,8 +378,7 @@ impl LocalizingBlock {
     ) {
         let s = self.size;
         let pairs = &self.pairs[self.pairs_start[a]..self.pairs_start[a + 1]];
-        // Column v' of Q_a at a time, in tiles of TILE rows whose sums stay in registers while the |P_a|
-        // columns of G are added into them (one load and one multiply-add per entry and pair).
+        // Column v' of Q_a at a time: it stays in L1 while the |P_a| columns of G are added into it.
         for (vp, sums) in self.sum_index.chunks_exact(s).enumerate() {
             // Only S(a, b) with b ≥ a is needed (the lower triangle of B). When the sums of a row increase
             // with u' (a graded monomial order), those are a suffix u' ≥ start.
@@ -388,48 +387,30 @@ impl LocalizingBlock {
             } else {
                 0
             };
-            let ycol_vp = y.col_as_slice(vp); // Y(u, v') = Y(v', u)
-            let mut r0 = start;
-            while r0 + TILE <= s {
-                let mut acc = [0.0f64; TILE];
-                for &(u, v) in pairs {
-                    let yv = ycol_vp[u as usize];
-                    let gcol: &[f64; TILE] = g.col_as_slice(v as usize)[r0..r0 + TILE]
-                        .try_into()
-                        .expect("a full tile");
-                    for (qv, &gv) in acc.iter_mut().zip(gcol) {
-                        *qv = if FMA {
-                            gv.mul_add(yv, *qv)
-                        } else {
-                            *qv + gv * yv
-                        };
-                    }
-                }
-                // Aggregate: row[sum(u', v')] += Q(u', v'); the sum table is symmetric.
-                for (&qv, &b) in acc.iter().zip(&sums[r0..r0 + TILE]) {
-                    // SAFETY: every entry of `sum_index` is < small_len ≤ row.len() (checked in `new`).
-                    unsafe { *row.get_unchecked_mut(b as usize) += qv };
-                }
-                r0 += TILE;
+            if start == s {
+                continue;
             }
-            if r0 < s {
-                let qcol = &mut q[r0..s];
-                qcol.iter_mut().for_each(|x| *x = 0.0);
-                for &(u, v) in pairs {
-                    let yv = ycol_vp[u as usize];
-                    let gcol = &g.col_as_slice(v as usize)[r0..];
-                    for (qv, &gv) in qcol.iter_mut().zip(gcol) {
-                        *qv = if FMA {
-                            gv.mul_add(yv, *qv)
-                        } else {
-                            *qv + gv * yv
-                        };
-                    }
+            let qcol = &mut q[start..s];
+            qcol.iter_mut().for_each(|x| *x = 0.0);
+            let ycol_vp = y.col_as_slice(vp); // Y(u, v') = Y(v', u)
+            for &(u, v) in pairs {
+                let yv = ycol_vp[u as usize];
+                if yv == 0.0 {
+                    continue;
                 }
-                for (&qv, &b) in qcol.iter().zip(&sums[r0..]) {
-                    // SAFETY: as above.
-                    unsafe { *row.get_unchecked_mut(b as usize) += qv };
+                let gcol = &g.col_as_slice(v as usize)[start..]; // G(u', v) for u' ≥ start
+                for (qv, &gv) in qcol.iter_mut().zip(gcol) {
+                    *qv = if FMA {
+                        gv.mul_add(yv, *qv)
+                    } else {
+                        *qv + gv * yv
+                    };
                 }
+            }
+            // Aggregate: row[sum(u', v')] += Q(u', v'); the sum table is symmetric.
+            for (&qv, &b) in qcol.iter().zip(&sums[start..]) {
+                // SAFETY: every entry of `sum_index` is < small_len ≤ row.len() (checked in `new`).
+                unsafe { *row.get_unchecked_mut(b as usize) += qv };
             }
         }
     }
@@ -570,9 +551,6 @@ impl LocalizingBlock {
         }
     }
 }
-
-/// Rows per register tile of [`LocalizingBlock::s_row`].
-const TILE: usize = 16;
 
 /// Blocks at least this large use the packed-product kernel [`LocalizingBlock::s_row_gemm`].
 const GEMM_MIN_SIZE: usize = 40;
