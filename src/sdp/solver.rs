@@ -584,9 +584,15 @@ fn with_workers_awake<R: Send>(enabled: bool, f: impl FnOnce() -> R + Send) -> R
                 }
             }
         });
-        let r = f();
-        done.store(true, Ordering::Release);
-        r
+        // Set on every exit, a panic of `f` included: the scope waits for the keeper before it returns.
+        struct Done<'a>(&'a AtomicBool);
+        impl Drop for Done<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Release);
+            }
+        }
+        let _done = Done(&done);
+        f()
     })
 }
 
@@ -1415,6 +1421,29 @@ mod tests {
             }
         }
         assert!(checked > 20);
+    }
+
+    /// The keeper of [`with_workers_awake`]: the value of `f` comes back, `f` runs on a worker (when the pool
+    /// has two threads), its parallel work is done, and a panic in `f` reaches the caller instead of leaving
+    /// the keeper spinning (the test would hang).
+    #[test]
+    fn busy_waiting_pool_returns_results_and_panics() {
+        let (sum, on_worker) = with_workers_awake(true, || {
+            let (a, b) = rayon::join(
+                || (1..=1000u64).sum::<u64>(),
+                || (1..=10u64).product::<u64>(),
+            );
+            (a + b, rayon::current_thread_index().is_some())
+        });
+        assert_eq!(sum, 500_500 + 3_628_800);
+        if rayon::current_num_threads() >= 2 {
+            assert!(on_worker, "f runs inside the pool");
+        }
+        let caught =
+            std::panic::catch_unwind(|| with_workers_awake(true, || panic!("inside the solve")));
+        assert!(caught.is_err());
+        // Disabled: f runs on the calling thread.
+        assert_eq!(with_workers_awake(false, rayon::current_thread_index), None);
     }
 
     /// Blocks up to STEP_EIGEN_MAX get the exact step −1/λ_min(L⁻¹ΔL⁻ᵀ): checked against faer's eigenvalues of
