@@ -469,12 +469,17 @@ impl LocalizingBlock {
         // Aggregate by scattering, column by column: row[sum(u', v')] += Q(u', v') for u' ≥ start(v') (every b ≥ a
         // when `lower`). Within a column the sums differ, so the additions are independent (a gather over the
         // positions of each b would chain them: one floating-point latency per addition).
+        // Without a graded order (start = 0) the sums below a are skipped explicitly, as the lower triangle
+        // asks.
         let q = &w.q_flat;
+        let from = if lower && !self.monotone { a } else { 0 };
         for (vp, sums) in self.sum_index.chunks_exact(s).enumerate() {
             let r = w.start[vp];
             for (&qv, &b) in q[vp * s + r..(vp + 1) * s].iter().zip(&sums[r..]) {
-                // SAFETY: every entry of `sum_index` is < small_len ≤ row.len() (checked in `new`).
-                unsafe { *row.get_unchecked_mut(b as usize) += qv };
+                if (b as usize) >= from {
+                    // SAFETY: every entry of `sum_index` is < small_len ≤ row.len() (checked in `new`).
+                    unsafe { *row.get_unchecked_mut(b as usize) += qv };
+                }
             }
         }
     }
