@@ -141,6 +141,10 @@ enum Command {
         /// Centrality correctors per iteration (0 = plain Mehrotra predictor–corrector).
         #[arg(long, default_value_t = SdpSettings::default().centrality_correctors)]
         correctors: usize,
+        /// Use centrality correctors only for SDPs with at least this many variables (below, an iteration is
+        /// cheap and the correctors cost more than the iterations they save).
+        #[arg(long, default_value_t = SdpSettings::default().centrality_min_vars)]
+        correctors_min_vars: usize,
         /// Stopping tolerance on the relative gap and infeasibilities (relative to 1 + |objective| and 1 + ‖data‖).
         #[arg(long, default_value_t = SdpSettings::default().tolerance)]
         tolerance: f64,
@@ -873,6 +877,7 @@ fn main() -> ExitCode {
             json,
             verbose,
             correctors,
+            correctors_min_vars,
             general,
             tolerance,
             standard_start,
@@ -881,6 +886,7 @@ fn main() -> ExitCode {
             let settings = SdpSettings {
                 verbose: *verbose,
                 centrality_correctors: *correctors,
+                centrality_min_vars: *correctors_min_vars,
                 tolerance: *tolerance,
                 busy_wait: !*no_busy_wait,
                 ..SdpSettings::default()

@@ -86,7 +86,14 @@ fn assert_reaches_published(name: &str) {
         s.status,
         s.residuals
     );
-    // NearOptimal (SDPLIB's hinf problems, which lack strict complementarity) is within 1e3 × tol.
+    // Only SDPLIB's hinf problems, which lack strict complementarity, may end NearOptimal (CSDP solves the
+    // others to its tolerance too); that status is within 1e3 × tol.
+    assert!(
+        s.status == SdpStatus::Optimal || name.starts_with("hinf"),
+        "{name}: status {:?}, residuals {:?}",
+        s.status,
+        s.residuals
+    );
     let achieved = if s.status == SdpStatus::Optimal {
         tol
     } else {

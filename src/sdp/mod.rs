@@ -324,6 +324,14 @@ pub struct SdpSettings {
     pub step_fraction: f64,
     /// Maximal number of centrality correctors per iteration (Gondzio; default 1, 0 = plain Mehrotra).
     pub centrality_correctors: usize,
+    /// Centrality correctors are used only for SDPs with at least this many variables (default 1200). Each
+    /// costs a solve with the factored Schur complement, a step-length search, and an eigendecomposition per
+    /// block; it saves iterations, and an iteration costs an assembly and a factorization of the Schur
+    /// complement, which grow like m³. With a busy-waiting worker, the correctors made the order-3
+    /// relaxations with m = 461 and m = 923 6–16% slower, and those with m = 1715 1–5% faster; on SDPLIB
+    /// (m ≤ 498) they cost time on every problem and kept control2 from reaching the tolerance
+    /// (docs/BENCHMARKS.md).
+    pub centrality_min_vars: usize,
     /// Print one line per iteration to stderr (default false).
     pub verbose: bool,
     /// Refuse problems whose estimated memory exceeds this many bytes (default 16 GiB).
@@ -342,6 +350,7 @@ impl Default for SdpSettings {
             infeasibility_tolerance: 1e-8,
             step_fraction: 0.9,
             centrality_correctors: 1,
+            centrality_min_vars: 1200,
             verbose: false,
             max_memory_bytes: 16 << 30,
             busy_wait: true,

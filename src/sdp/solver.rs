@@ -1155,7 +1155,8 @@ impl<'a> Ipm<'a> {
             // Near the optimum the correction terms grow like X⁻¹ and cost accuracy in the dual residual, so
             // correctors stop once the iterate is within CENTRALITY_CUTOFF.
             let mut corr = corr;
-            let correctors = if meas.worst() > CENTRALITY_CUTOFF {
+            let correctors = if meas.worst() > CENTRALITY_CUTOFF && m >= self.s.centrality_min_vars
+            {
                 self.s.centrality_correctors
             } else {
                 0
