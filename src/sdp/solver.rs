@@ -956,8 +956,10 @@ impl<'a> Ipm<'a> {
             }
 
             // Factor X and Y; G = X⁻¹.
-            let fx: Option<Vec<Factor>> = it.xs.iter().map(Factor::new).collect();
-            let fy: Option<Vec<Factor>> = it.ys.iter().map(Factor::new).collect();
+            // The two sides in parallel (the largest block's factorization and inverse dominate each).
+            let factor_all =
+                |m: &[BlockMatrix]| -> Option<Vec<Factor>> { m.iter().map(Factor::new).collect() };
+            let (fx, fy) = rayon::join(|| factor_all(&it.xs), || factor_all(&it.ys));
             let (Some(fx), Some(fy)) = (fx, fy) else {
                 return self.finish_best(best, SdpStatus::Stalled, iter, start);
             };
