@@ -80,16 +80,10 @@ fn assert_reaches_published(name: &str) {
     };
     let (p, s) = solve_named(name);
     let tol = SdpSettings::default().tolerance;
+    // Optimal; only SDPLIB's hinf problems, which lack strict complementarity, may end NearOptimal (CSDP
+    // solves the others to its tolerance too), a status within 1e3 × tol.
     assert!(
-        s.status.is_solved(),
-        "{name}: status {:?}, residuals {:?}",
-        s.status,
-        s.residuals
-    );
-    // Only SDPLIB's hinf problems, which lack strict complementarity, may end NearOptimal (CSDP solves the
-    // others to its tolerance too); that status is within 1e3 × tol.
-    assert!(
-        s.status == SdpStatus::Optimal || name.starts_with("hinf"),
+        s.status == SdpStatus::Optimal || (name.starts_with("hinf") && s.status.is_solved()),
         "{name}: status {:?}, residuals {:?}",
         s.status,
         s.residuals

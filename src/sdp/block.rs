@@ -438,7 +438,7 @@ impl LocalizingBlock {
             w.yu.col_as_slice_mut(j)
                 .copy_from_slice(y.col_as_slice(u as usize));
         }
-        for (vp, _) in self.sum_index.chunks_exact(s).enumerate() {
+        for vp in 0..s {
             w.start[vp] = if lower && self.monotone {
                 usize::from(self.row_start[a * s + vp])
             } else {

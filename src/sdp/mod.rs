@@ -328,7 +328,8 @@ pub struct SdpSettings {
     /// costs a solve with the factored Schur complement, a step-length search, and an eigendecomposition per
     /// block; it saves iterations, and an iteration costs an assembly and a factorization of the Schur
     /// complement, which grow like m³. With a busy-waiting worker, the correctors made the order-3
-    /// relaxations with m = 461 and m = 923 6–16% slower, and those with m = 1715 1–5% faster; on SDPLIB
+    /// relaxations with m = 461 15% slower and those with m = 923 5–6% slower, and those with m = 1715 1–4%
+    /// faster; on SDPLIB
     /// (m ≤ 498) they cost time on every problem and kept control2 from reaching the tolerance
     /// (docs/BENCHMARKS.md).
     pub centrality_min_vars: usize,

@@ -563,19 +563,17 @@ pub fn solve_from(problem: &SdpProblem, settings: &SdpSettings, x0: &[f64]) -> R
 /// in parallel) leaves the pool as it is. The keeper exits at once if it is run by `f`'s own thread (a thread
 /// waiting for stolen work may pick it up), where spinning would block `f`.
 fn with_workers_awake<R: Send>(enabled: bool, f: impl FnOnce() -> R + Send) -> R {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::atomic::{AtomicBool, Ordering};
     if !enabled || rayon::current_thread_index().is_some() || rayon::current_num_threads() < 2 {
         return f();
     }
     let done = AtomicBool::new(false);
-    let owner = AtomicUsize::new(usize::MAX);
     rayon::scope(|scope| {
-        owner.store(
-            rayon::current_thread_index().unwrap_or(usize::MAX),
-            Ordering::Release,
-        );
-        scope.spawn(|_| {
-            if rayon::current_thread_index() == Some(owner.load(Ordering::Acquire)) {
+        // The worker that runs `f` (this closure runs on a worker).
+        let owner = rayon::current_thread_index();
+        let done = &done;
+        scope.spawn(move |_| {
+            if rayon::current_thread_index() == owner {
                 return;
             }
             while !done.load(Ordering::Acquire) {
@@ -591,7 +589,7 @@ fn with_workers_awake<R: Send>(enabled: bool, f: impl FnOnce() -> R + Send) -> R
                 self.0.store(true, Ordering::Release);
             }
         }
-        let _done = Done(&done);
+        let _done = Done(done);
         f()
     })
 }
