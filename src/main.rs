@@ -178,7 +178,8 @@ struct FitOptions {
     /// The training loss.
     #[arg(long, value_enum, default_value_t = Loss::MeanInf)]
     loss: Loss,
-    /// Skip the low-rank (trace-minimization) step.
+    /// Skip the low-rank step (a second solve of the relaxation with a small trace penalty, run when the first
+    /// point is neither flat nor closed by its candidate).
     #[arg(long)]
     no_low_rank: bool,
     /// Start the SDP solver at its standard point X = ξI, Y = ηI instead of the moments of a Gaussian measure.

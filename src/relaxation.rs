@@ -198,31 +198,33 @@ impl MomentRelaxation {
         &self.roles
     }
 
-    /// The low-rank step: minimize tr M_k(y) over the same blocks with the objective held at
-    /// Σ f_α y_α ≤ `bound` (an extra diagonal block). Its solutions are the low-rank points of the
-    /// optimal face when `bound` is the optimal value plus a small slack.
-    pub fn trace_problem(&self, bound: f64) -> Result<SdpProblem> {
-        {
-            let k = self.basis.count_up_to(self.order);
-            let mut c = vec![0.0; self.basis.len()];
-            for u in 0..k {
-                let i = self.basis.index_of_product(u, u).expect("degree ≤ 2k");
-                c[i] += 1.0;
-            }
-            // bound − f(y) ≥ 0
-            let mut row: Vec<(u32, f64)> = self
-                .objective
-                .iter()
-                .enumerate()
-                .filter(|(_, v)| **v != 0.0)
-                .map(|(i, v)| (i as u32, -v))
-                .collect();
-            row.push((0, bound));
-            let mut blocks = self.sdp.blocks().to_vec();
-            blocks.push(ConstraintBlock::Diagonal(DiagonalBlock::new(vec![row])));
-            SdpProblem::new(self.sdp.num_vars(), c, blocks)?
-                .with_equalities(self.sdp.equalities().to_vec())
+    /// The low-rank step's SDP: minimize Σ f_α y_α + `weight`·tr M_k(y) over the relaxation's own blocks.
+    ///
+    /// A small weight keeps the objective within weight·(tr M_k(y*) − tr M_k(y)) of the optimum (y* any
+    /// optimal point) and, among nearly optimal points, prefers those of small trace, hence low rank: the
+    /// penalty form of minimizing tr M_k(y) with the objective held at its optimum. Unlike that form, whose
+    /// feasible set is a thin slab along the optimal face, this one has the relaxation's own feasible set, so
+    /// it is as well posed as the relaxation: 26–31 interior-point iterations on the paper's order-3 relaxations,
+    /// as many as the relaxation itself, where the constrained form took 39–65 (docs/BENCHMARKS.md).
+    pub fn low_rank_problem(&self, weight: f64) -> Result<SdpProblem> {
+        let mut c = self.objective.clone();
+        for u in 0..self.basis.count_up_to(self.order) {
+            c[self.basis.index_of_product(u, u).expect("degree ≤ 2k")] += weight;
         }
+        SdpProblem::new(self.sdp.num_vars(), c, self.sdp.blocks().to_vec())?
+            .with_equalities(self.sdp.equalities().to_vec())
+    }
+
+    /// tr M_k(y) of a full moment vector.
+    pub fn trace(&self, moments: &[f64]) -> f64 {
+        (0..self.basis.count_up_to(self.order))
+            .map(|u| moments[self.basis.index_of_product(u, u).expect("degree ≤ 2k")])
+            .sum()
+    }
+
+    /// The relaxation's objective Σ f_α y_α at a full moment vector.
+    pub fn objective_value(&self, moments: &[f64]) -> f64 {
+        self.objective.iter().zip(moments).map(|(f, y)| f * y).sum()
     }
 
     /// Full moment vector [1, y₁, …, y_m] from SDP variables.

@@ -113,6 +113,52 @@ fn example_3_4_without_low_rank_step_or_polish_still_certifies_by_flatness() {
 }
 
 #[test]
+fn the_low_rank_step_closes_the_gap_of_a_tight_relaxation_whose_point_has_maximal_rank() {
+    // Table 4's N = 250 instance ((2,1,1), width 40): its order-2 relaxation is tight, but the solver returns a
+    // point of maximal rank whose first moments lead the local refinement to a poor candidate. The low-rank
+    // step's point leads it to one whose loss meets the bound, so the fit is certified at order 2.
+    let problem = generate(&SyntheticSpec {
+        degrees: vec![2, 1, 1],
+        widths: vec![40; 5],
+        samples: 250,
+        test_samples: 0,
+        noise: 0.01,
+        seed: 1,
+    })
+    .unwrap();
+    let at_order_2 = |low_rank_step| {
+        let settings = FitSettings {
+            hierarchy: HierarchySettings {
+                max_order: Some(2),
+                low_rank_step,
+                ..HierarchySettings::default()
+            },
+            ..FitSettings::default()
+        };
+        fit(&problem, &settings, &mut |_| {}).unwrap()
+    };
+    let with = at_order_2(true);
+    let without = at_order_2(false);
+    assert_eq!(with.status, FitStatus::Certified, "{with}");
+    assert_eq!(with.order, 2);
+    assert_eq!(without.status, FitStatus::Uncertified, "{without}");
+    // The same relaxation, so the same bound; the candidates differ.
+    let (lw, lo) = (with.lower_bound.unwrap(), without.lower_bound.unwrap());
+    assert!((lw - lo).abs() <= 1e-8, "{lw} vs {lo}");
+    assert!(with.loss - lw <= 1e-6 * (1.0 + with.loss));
+    assert!(
+        without.loss > 10.0 * with.loss,
+        "{} vs {}",
+        without.loss,
+        with.loss
+    );
+    assert_eq!(
+        with.hierarchy[0].low_rank_status,
+        Some(polyact::sdp::SdpStatus::Optimal)
+    );
+}
+
+#[test]
 fn noiseless_two_layer_quadratic_network_is_recovered() {
     for seed in [1, 2] {
         let problem = generate(&SyntheticSpec {
