@@ -116,7 +116,9 @@ fn example_3_4_without_low_rank_step_or_polish_still_certifies_by_flatness() {
 fn the_low_rank_step_closes_the_gap_of_a_tight_relaxation_whose_point_has_maximal_rank() {
     // Table 4's N = 250 instance ((2,1,1), width 40): its order-2 relaxation is tight, but the solver returns a
     // point of maximal rank whose first moments lead the local refinement to a poor candidate. The low-rank
-    // step's point leads it to one whose loss meets the bound, so the fit is certified at order 2.
+    // step's point leads it to one whose loss meets the bound, so the fit is certified at order 2. Which
+    // candidate the refinement reaches depends on where in the nearly optimal set the second solve stops
+    // (docs/BENCHMARKS.md, "Whole fits"): a change to the solver's path can move this instance to order 3.
     let problem = generate(&SyntheticSpec {
         degrees: vec![2, 1, 1],
         widths: vec![40; 5],
