@@ -60,6 +60,35 @@ impl FlatTruncation {
     }
 }
 
+/// Candidate points read off the `count` leading eigenvectors of M_1(y), each scaled so that its entry for the
+/// constant monomial is 1. Eigenvectors beyond the numerical rank (eigenvalue ≤ `tol` × the largest) and those
+/// whose constant entry is below 1e-3 in magnitude are skipped.
+///
+/// For the moments of a single point z, M_1 = (1, z)(1, z)ᵀ and the one candidate is z itself. For a moment
+/// vector that is not flat (a point of maximal rank on a large optimal face, say) the first-order moments are
+/// one weighted average of what M_1 spans, and the leading eigenvectors are others; all are only starting points
+/// for the local refinement, not certified minimizers.
+pub fn eigenvector_points(
+    relax: &MomentRelaxation,
+    moments: &[f64],
+    count: usize,
+    tol: f64,
+) -> Vec<Vec<f64>> {
+    let m1 = relax.moment_matrix(moments, 1);
+    let s = m1.nrows();
+    let Ok(evd) = m1.self_adjoint_eigen(faer::Side::Lower) else {
+        return vec![];
+    };
+    let (u, lambda) = (evd.U(), evd.S().column_vector());
+    // Eigenvalues ascending: the leading ones are last.
+    let top = lambda[s - 1];
+    (0..count.min(s))
+        .map(|j| s - 1 - j)
+        .filter(|&k| lambda[k] > tol * top && u[(0, k)].abs() >= 1e-3)
+        .map(|k| (1..s).map(|i| u[(i, k)] / u[(0, k)]).collect())
+        .collect()
+}
+
 /// Recover the `r` atoms of a flat moment vector at order `t` (rank of M_t = r). Returns the points,
 /// or `None` when the numerical data do not support r real points.
 pub fn extract_points(
@@ -147,5 +176,37 @@ pub fn extract_points(
         Some(points)
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::relaxation::tests::example_3_4_pop;
+
+    fn point_moments(relax: &MomentRelaxation, z: &[f64]) -> Vec<f64> {
+        relax
+            .basis()
+            .monomials()
+            .iter()
+            .map(|m| m.evaluate(z))
+            .collect()
+    }
+
+    #[test]
+    fn the_leading_eigenvector_of_a_point_s_moments_is_that_point() {
+        let relax = MomentRelaxation::new(&example_3_4_pop(), 2, 1 << 30).unwrap();
+        let z = [0.7, -1.3, 0.4, 2.1, 0.05];
+        let points = eigenvector_points(
+            &relax,
+            &point_moments(&relax, &z),
+            3,
+            DEFAULT_RANK_TOLERANCE,
+        );
+        // M_1 has rank one: one candidate, from (1, z)/‖(1, z)‖.
+        assert_eq!(points.len(), 1);
+        for (a, b) in points[0].iter().zip(&z) {
+            assert!((a - b).abs() < 1e-10, "{:?} vs {z:?}", points[0]);
+        }
     }
 }

@@ -128,11 +128,13 @@ fn the_low_rank_step_closes_the_gap_of_a_tight_relaxation_whose_point_has_maxima
         seed: 1,
     })
     .unwrap();
+    // Candidates from the first-order moments only (the eigenvector candidates, next test, close this gap too).
     let at_order_2 = |low_rank_step| {
         let settings = FitSettings {
             hierarchy: HierarchySettings {
                 max_order: Some(2),
                 low_rank_step,
+                eigenvector_candidates: 0,
                 ..HierarchySettings::default()
             },
             ..FitSettings::default()
@@ -158,6 +160,46 @@ fn the_low_rank_step_closes_the_gap_of_a_tight_relaxation_whose_point_has_maxima
         with.hierarchy[0].low_rank_status,
         Some(polyact::sdp::SdpStatus::Optimal)
     );
+}
+
+#[test]
+fn eigenvector_candidates_close_the_gap_without_the_low_rank_step() {
+    // The same instance as above, with the low-rank step off: the first-order moments of the point of maximal
+    // rank lead the refinement to a loss of 0.14; the leading eigenvectors of M_1 lead it to the bound.
+    let problem = generate(&SyntheticSpec {
+        degrees: vec![2, 1, 1],
+        widths: vec![40; 5],
+        samples: 250,
+        test_samples: 0,
+        noise: 0.01,
+        seed: 1,
+    })
+    .unwrap();
+    let at_order_2 = |eigenvector_candidates| {
+        let settings = FitSettings {
+            hierarchy: HierarchySettings {
+                max_order: Some(2),
+                low_rank_step: false,
+                eigenvector_candidates,
+                ..HierarchySettings::default()
+            },
+            ..FitSettings::default()
+        };
+        fit(&problem, &settings, &mut |_| {}).unwrap()
+    };
+    let with = at_order_2(3);
+    let without = at_order_2(0);
+    assert_eq!(with.status, FitStatus::Certified, "{with}");
+    assert_eq!(without.status, FitStatus::Uncertified, "{without}");
+    let lower = with.lower_bound.unwrap();
+    assert!(with.loss - lower <= 1e-6 * (1.0 + with.loss));
+    assert!(
+        without.loss > 10.0 * with.loss,
+        "{} vs {}",
+        without.loss,
+        with.loss
+    );
+    assert!((with.loss - loss_value(&problem, &with.coefficients, Loss::MeanInf)).abs() < 1e-12);
 }
 
 #[test]
