@@ -46,8 +46,9 @@ pub struct HierarchySettings {
     /// and take its candidates (default true).
     pub low_rank_step: bool,
     /// When a point is not flat, also refine and evaluate the candidates read off this many leading eigenvectors
-    /// of M_1 ([`eigenvector_points`]), besides its first-order moments (default 3; 0 = none). On 65 generated
-    /// instances of Tables 1, 2, 4 and 5, six fits of Table 4 were then certified at order 2 instead of 3
+    /// of M_1 ([`eigenvector_points`]), besides its first-order moments (default 1; 0 = none). On 65 generated
+    /// instances of Tables 1, 2, 4 and 5, four fits of Table 4 were then certified at order 2 instead of 3, at
+    /// no cost in total time; with 3, six were, but the extra refinements made the 65 fits 6% slower
     /// (docs/BENCHMARKS.md).
     pub eigenvector_candidates: usize,
     /// Settings of the SDP solver.
@@ -82,7 +83,7 @@ impl Default for HierarchySettings {
             rank_tolerance: DEFAULT_RANK_TOLERANCE,
             gap_tolerance: 1e-6,
             low_rank_step: true,
-            eigenvector_candidates: 3,
+            eigenvector_candidates: 1,
             sdp: SdpSettings::default(),
             polish: Some(PolishSettings::default()),
             stop: StopRule::Certified,

@@ -187,7 +187,7 @@ fn eigenvector_candidates_close_the_gap_without_the_low_rank_step() {
         };
         fit(&problem, &settings, &mut |_| {}).unwrap()
     };
-    let with = at_order_2(3);
+    let with = at_order_2(HierarchySettings::default().eigenvector_candidates);
     let without = at_order_2(0);
     assert_eq!(with.status, FitStatus::Certified, "{with}");
     assert_eq!(without.status, FitStatus::Uncertified, "{without}");
