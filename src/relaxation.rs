@@ -208,8 +208,8 @@ impl MomentRelaxation {
     /// as many as the relaxation itself, where the constrained form took 39–65 (docs/BENCHMARKS.md).
     pub fn low_rank_problem(&self, weight: f64) -> Result<SdpProblem> {
         let mut c = self.objective.clone();
-        for u in 0..self.basis.count_up_to(self.order) {
-            c[self.basis.index_of_product(u, u).expect("degree ≤ 2k")] += weight;
+        for i in self.trace_indices() {
+            c[i] += weight;
         }
         SdpProblem::new(self.sdp.num_vars(), c, self.sdp.blocks().to_vec())?
             .with_equalities(self.sdp.equalities().to_vec())
@@ -217,9 +217,13 @@ impl MomentRelaxation {
 
     /// tr M_k(y) of a full moment vector.
     pub fn trace(&self, moments: &[f64]) -> f64 {
+        self.trace_indices().map(|i| moments[i]).sum()
+    }
+
+    /// The moments on the diagonal of M_k (those of the squares of the basis monomials of degree ≤ k).
+    fn trace_indices(&self) -> impl Iterator<Item = usize> + '_ {
         (0..self.basis.count_up_to(self.order))
-            .map(|u| moments[self.basis.index_of_product(u, u).expect("degree ≤ 2k")])
-            .sum()
+            .map(|u| self.basis.index_of_product(u, u).expect("degree ≤ 2k"))
     }
 
     /// The relaxation's objective Σ f_α y_α at a full moment vector.

@@ -329,9 +329,8 @@ pub struct SdpSettings {
     /// block; it saves iterations, and an iteration costs an assembly and a factorization of the Schur
     /// complement, which grow like m³. With a busy-waiting worker, the correctors made the order-3
     /// relaxations with m = 461 15% slower and those with m = 923 5–6% slower, and those with m = 1715 1–4%
-    /// faster; on SDPLIB
-    /// (m ≤ 498) they cost time on every problem and kept control2 from reaching the tolerance
-    /// (docs/BENCHMARKS.md).
+    /// faster; on SDPLIB (m ≤ 498) they cost time on every problem and kept control2 from reaching the
+    /// tolerance (docs/BENCHMARKS.md).
     pub centrality_min_vars: usize,
     /// Print one line per iteration to stderr (default false).
     pub verbose: bool,

@@ -71,12 +71,12 @@ const PARALLEL_BLOCKS_MIN_FLOPS: f64 = 1e6;
 /// A block of a given starting point X(x₀) is used as it is when λ_min > START_MARGIN·max(1, ‖X‖); otherwise
 /// START_SHIFT·max(1, ‖X‖) − λ_min is added to its diagonal (diagonal blocks: per entry).
 const START_MARGIN: f64 = 1e-3;
+const START_SHIFT: f64 = 1e-2;
 /// From a primal point x₀, the dual starts at Y = μ₀X⁻¹ with μ₀ = START_MU_FACTOR·(1 + |c·x₀|)/n. Iterations
 /// with factors 0.3, 1, 3, 10 (docs/BENCHMARKS.md): the 25 order-3 relaxations of Tables 1–5 took 664, 613, 619,
-/// 670 in all; the order-4 relaxation of t2_n100 took –, 42, 38, 35, and those of t5_n100 and t2_n200 39 and 39
-/// with 1, 36 and 35 with 3.
+/// 670 in all; the order-4 relaxation of t2_n100 took 42, 38, 35 with 1, 3, 10 (0.3 not measured), and those
+/// of t5_n100 and t2_n200 39 and 39 with 1, 36 and 35 with 3.
 const START_MU_FACTOR: f64 = 3.0;
-const START_SHIFT: f64 = 1e-2;
 
 /// Maximal number of conjugate-gradient refinement steps of one Newton direction.
 const MAX_REFINEMENTS: usize = 20;
