@@ -182,6 +182,10 @@ struct FitOptions {
     /// point is neither flat nor closed by its candidate).
     #[arg(long)]
     no_low_rank: bool,
+    /// Solve the low-rank step's SDP from scratch instead of from the first solve's iterate near its optimum
+    /// (the same constraints; the warm start takes a quarter of the iterations).
+    #[arg(long)]
+    low_rank_cold_start: bool,
     /// Start the SDP solver at its standard point X = ξI, Y = ηI instead of the moments of a Gaussian measure.
     #[arg(long)]
     standard_start: bool,
@@ -257,6 +261,7 @@ impl FitOptions {
                 min_order: self.order,
                 max_order: self.max_order,
                 low_rank_step: !self.no_low_rank,
+                low_rank_warm_start: !self.low_rank_cold_start,
                 gaussian_start: !self.standard_start,
                 sdp: SdpSettings {
                     verbose: self.verbose,

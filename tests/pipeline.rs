@@ -115,7 +115,11 @@ fn example_3_4_without_low_rank_step_or_polish_still_certifies_by_flatness() {
 /// Table 4's N = 250 instance ((2,1,1), width 40) fitted at order 2 only, with the low-rank step and the
 /// eigenvector candidates as given. Its order-2 relaxation is tight, but the solver returns a point of maximal rank
 /// whose first moments lead the local refinement to a poor candidate (a loss of 0.14 against a bound of 1.14e-3).
-fn table_4_n250_at_order_2(low_rank_step: bool, eigenvector_candidates: usize) -> FitReport {
+fn table_4_n250_at_order_2(
+    low_rank_step: bool,
+    low_rank_warm_start: bool,
+    eigenvector_candidates: usize,
+) -> FitReport {
     let problem = generate(&SyntheticSpec {
         degrees: vec![2, 1, 1],
         widths: vec![40; 5],
@@ -129,6 +133,7 @@ fn table_4_n250_at_order_2(low_rank_step: bool, eigenvector_candidates: usize) -
         hierarchy: HierarchySettings {
             max_order: Some(2),
             low_rank_step,
+            low_rank_warm_start,
             eigenvector_candidates,
             ..HierarchySettings::default()
         },
@@ -165,20 +170,31 @@ fn the_low_rank_step_closes_the_gap_of_a_tight_relaxation_whose_point_has_maxima
     // The low-rank step's point leads the refinement to a candidate whose loss meets the bound. Which candidate
     // the refinement reaches depends on where in the nearly optimal set the second solve stops
     // (docs/BENCHMARKS.md, "Whole fits"): a change to the solver's path can move this instance to order 3.
-    let with = table_4_n250_at_order_2(true, 0);
-    let without = table_4_n250_at_order_2(false, 0);
-    assert_closes_the_gap(&with, &without);
-    assert_eq!(
-        with.hierarchy[0].low_rank_status,
-        Some(polyact::sdp::SdpStatus::Optimal)
-    );
+    // Started from the first solve's iterate (the default) or from scratch, it reaches such a point; the warm
+    // start takes fewer iterations.
+    let without = table_4_n250_at_order_2(false, true, 0);
+    let mut iterations = vec![];
+    for warm in [true, false] {
+        let with = table_4_n250_at_order_2(true, warm, 0);
+        assert_closes_the_gap(&with, &without);
+        assert_eq!(
+            with.hierarchy[0].low_rank_status,
+            Some(polyact::sdp::SdpStatus::Optimal)
+        );
+        iterations.push(with.hierarchy[0].iterations);
+    }
+    assert!(iterations[0] < iterations[1], "warm, cold: {iterations:?}");
 }
 
 #[test]
 fn eigenvector_candidates_close_the_gap_without_the_low_rank_step() {
     // The leading eigenvector of M_1 leads the refinement to the bound, where the first-order moments do not.
-    let with = table_4_n250_at_order_2(false, HierarchySettings::default().eigenvector_candidates);
-    let without = table_4_n250_at_order_2(false, 0);
+    let with = table_4_n250_at_order_2(
+        false,
+        true,
+        HierarchySettings::default().eigenvector_candidates,
+    );
+    let without = table_4_n250_at_order_2(false, true, 0);
     assert_closes_the_gap(&with, &without);
 }
 

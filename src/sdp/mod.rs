@@ -24,7 +24,7 @@ use serde::Serialize;
 pub use block::{
     BlockMatrix, ConstraintBlock, DiagonalBlock, LocalizingBlock, ShiftTerm, SparseBlock,
 };
-pub use solver::{solve, solve_from};
+pub use solver::{WarmStart, solve, solve_from, solve_warm};
 
 use crate::error::{Error, Result};
 
@@ -340,6 +340,10 @@ pub struct SdpSettings {
     /// letting it sleep between the parallel parts of an iteration and paying ~100 µs to wake it each time.
     /// It costs the CPU time of that worker; switch it off when other work shares the machine.
     pub busy_wait: bool,
+    /// Keep a copy of the first iterate whose infeasibilities and relative gap are all at most this in
+    /// [`SdpSolution::warm_start`] (default 0: keep none), to start another solve of the same constraints with
+    /// another objective from it ([`solve_warm`]).
+    pub warm_start_gap: f64,
 }
 
 impl Default for SdpSettings {
@@ -354,6 +358,7 @@ impl Default for SdpSettings {
             verbose: false,
             max_memory_bytes: 16 << 30,
             busy_wait: true,
+            warm_start_gap: 0.0,
         }
     }
 }
@@ -381,4 +386,6 @@ pub struct SdpSolution {
     pub iterations: usize,
     /// Wall-clock seconds.
     pub seconds: f64,
+    /// The iterate kept for a warm start ([`SdpSettings::warm_start_gap`]), if asked for and reached.
+    pub warm_start: Option<WarmStart>,
 }
