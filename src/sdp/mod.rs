@@ -340,9 +340,9 @@ pub struct SdpSettings {
     /// letting it sleep between the parallel parts of an iteration and paying ~100 µs to wake it each time.
     /// It costs the CPU time of that worker; switch it off when other work shares the machine.
     pub busy_wait: bool,
-    /// Keep a copy of the first iterate whose infeasibilities and relative gap are all at most this in
-    /// [`SdpSolution::warm_start`] (default 0: keep none), to start another solve of the same constraints with
-    /// another objective from it ([`solve_warm`]).
+    /// Keep a copy of the first iterate whose infeasibilities, relative gap and complementarity (the measures of
+    /// the stopping test) are all at most this in [`SdpSolution::warm_start`] (default 0: keep none), to start
+    /// another solve of the same constraints with a nearby objective from it ([`solve_warm`]).
     pub warm_start_gap: f64,
 }
 
