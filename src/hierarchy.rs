@@ -318,15 +318,12 @@ pub fn solve_order(
 ) -> Result<OrderResult> {
     let start = Instant::now();
     let run = |p: &SdpProblem| solve_moment_sdp(relax, p, &settings.sdp, settings.gaussian_start);
-    let sol = if settings.low_rank_step && settings.low_rank_warm_start {
-        let keep = SdpSettings {
-            warm_start_gap: LOW_RANK_WARM_GAP,
-            ..settings.sdp.clone()
-        };
-        solve_moment_sdp(relax, relax.sdp(), &keep, settings.gaussian_start)?
-    } else {
-        run(relax.sdp())?
-    };
+    // The first solve keeps an iterate for the low-rank step's solve to start from.
+    let mut first = settings.sdp.clone();
+    if settings.low_rank_step && settings.low_rank_warm_start {
+        first.warm_start_gap = LOW_RANK_WARM_GAP;
+    }
+    let sol = solve_moment_sdp(relax, relax.sdp(), &first, settings.gaussian_start)?;
     let certificate = settings
         .certificates
         .then(|| Certificate::from_solution(relax, &sol));
