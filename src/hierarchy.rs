@@ -351,8 +351,10 @@ pub fn solve_order(
                 if warm.status.is_solved() {
                     warm
                 } else {
+                    // As in solve_moment_sdp's fallback: the work of the failed start is counted.
                     let mut cold = run(&low_problem)?;
                     cold.iterations += warm.iterations;
+                    cold.seconds += warm.seconds;
                     cold
                 }
             }
