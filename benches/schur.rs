@@ -7,12 +7,12 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use faer::Mat;
 use polyact::fit::DEFAULT_RADIUS;
+use polyact::model::synthetic::{SyntheticSpec, generate};
 use polyact::pop::loss::{Loss, network_pop};
-use polyact::relaxation::MomentRelaxation;
+use polyact::relax::moment::MomentRelaxation;
 use polyact::rng::Rng;
 use polyact::sdp::BlockMatrix;
 use polyact::sdp::block::{SchurMatrix, assemble_schur};
-use polyact::synthetic::{SyntheticSpec, generate};
 
 fn relaxation(degrees: &[usize], depth_widths: usize, order: usize) -> MomentRelaxation {
     let problem = generate(&SyntheticSpec {

@@ -4,10 +4,10 @@
 //! Run: `cargo bench --bench stats` (POLYACT_BENCH_SAMPLES overrides the number of samples).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use polyact::pop::loss::Loss;
+use polyact::model::Loss;
+use polyact::model::stats::StatisticsBuilder;
+use polyact::model::synthetic::{SyntheticSpec, generate};
 use polyact::rng::Rng;
-use polyact::stats::StatisticsBuilder;
-use polyact::synthetic::{SyntheticSpec, generate};
 
 fn bench(c: &mut Criterion) {
     let n: usize = std::env::var("POLYACT_BENCH_SAMPLES")

@@ -3,17 +3,17 @@
 
 use std::time::Instant;
 
-use crate::certificate::Certificate;
 use crate::error::{Error, Result};
-use crate::hierarchy::{self, HierarchyResult, HierarchySettings, OrderResult};
-use crate::local::{PolishSettings, polish};
-use crate::network::{Network, Problem, coefficient_distance};
+use crate::model::stats::SufficientStatistics;
+use crate::model::{Network, Problem, coefficient_distance};
 use crate::pop::Pop;
 use crate::pop::loss::{
     Loss, NetworkPop, loss_value, network_pop_from_stats, network_pop_with_upper_bound,
 };
+use crate::relax::certificate::Certificate;
+use crate::relax::hierarchy::{self, HierarchyResult, HierarchySettings, OrderResult};
+use crate::relax::polish::{PolishSettings, polish};
 use crate::report::{FitReport, FitStatus, OrderSummary, PopReport};
-use crate::stats::SufficientStatistics;
 
 /// Tolerance of the certificate check (residual coefficients relative to 1 + |γ|, eigenvalues relative).
 pub const CERTIFICATE_TOLERANCE: f64 = 1e-6;
@@ -321,7 +321,7 @@ pub fn solve_pop(
     let (cert, certified_lower_bound) = verified_bound(&result, pop)?;
     let status = status_of(&result);
     let mut notes = vec![];
-    if crate::certificate::find_ball(pop).is_none() {
+    if crate::relax::certificate::find_ball(pop).is_none() {
         notes.push(
             "no ball constraint R² − ‖z‖² ≥ 0: the relaxation may be ill-posed and no certified bound is \
              stated (add \"radius\" to the file or --radius)"

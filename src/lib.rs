@@ -1,34 +1,28 @@
 //! polyact: learn the coefficients of polynomial activation functions globally, with a certificate,
 //! by the Moment-SOS hierarchy.
 //!
-//! The modules follow the pipeline, and data flows one way:
-//! [`network`] (model, forward pass, symbolic mean output) → [`pop`] (polynomial problem for a loss) →
-//! [`relaxation`] (moment and localizing matrices of order k) → [`sdp`] (interior-point solver) →
-//! [`extraction`] (flat truncation, minimizers, certificate) → [`report`] (JSON, tables).
-//! [`stats`] computes the sufficient statistics of the data (one streaming pass; shards merge) from which
-//! [`pop`] builds the loss.
-//! [`hierarchy`] drives the orders k0, k0+1, … and ties the stages together.
+//! The folders follow the pipeline; a stage imports only the stages before it (docs/ARCHITECTURE.md):
+//!
+//! - [`polynomial`], [`error`], [`rng`]: the foundations every stage uses.
+//! - [`model`]: networks, problem files, data, sufficient statistics.
+//! - [`pop`]: polynomial optimization problems, their parser and file format, the network losses as POPs.
+//! - [`sdp`]: block-diagonal SDPs, SDPA files, the interior-point solver ([`sdp::ipm`]).
+//! - [`relax`]: moment relaxations, the hierarchy, extraction, candidate polish, SOS certificates.
+//! - [`report`]: the fit report (text and JSON).
+//! - [`fit`]: the entry points ([`fit::fit`], [`fit::solve_pop`]) and their settings.
+//! - [`train`]: local training (the baseline), [`experiments`]: the paper's tables, evaluation, plots.
 
-pub mod certificate;
-pub mod data;
 pub mod error;
-pub mod evaluate;
 pub mod experiments;
-pub mod extraction;
 pub mod fit;
-pub mod hierarchy;
-pub mod local;
-pub mod network;
-pub mod plot;
+pub mod model;
 pub mod polynomial;
 pub mod pop;
-pub mod relaxation;
+pub mod relax;
 pub mod report;
 pub mod rng;
 pub mod sdp;
-pub mod stats;
-pub mod synthetic;
-pub mod training;
+pub mod train;
 
 pub use error::{Error, Result};
 pub use polynomial::{Monomial, MonomialBasis, Polynomial};

@@ -7,12 +7,12 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
 use polyact::fit::{DEFAULT_RADIUS, FitSettings, fit, fit_statistics};
-use polyact::hierarchy::{HierarchySettings, OrderResult, StopRule};
-use polyact::network::{Network, Problem, example_3_4};
-use polyact::pop::loss::Loss;
+use polyact::model::Loss;
+use polyact::model::stats::SufficientStatistics;
+use polyact::model::{Network, Problem, example_3_4};
+use polyact::relax::hierarchy::{HierarchySettings, OrderResult, StopRule};
 use polyact::report::{FitReport, OrderSummary, order_header, order_line};
 use polyact::sdp::SdpSettings;
-use polyact::stats::SufficientStatistics;
 
 /// Learn polynomial activation coefficients globally, with a certificate, by the Moment-SOS hierarchy.
 #[derive(Parser)]
@@ -199,8 +199,8 @@ struct FitOptions {
     #[arg(long, default_value_t = 20)]
     starts: usize,
     /// Local method: optimizer (lm = trust-region SLP on the epigraph, adam = Adam on the subgradient).
-    #[arg(long, value_enum, default_value_t = polyact::training::Optimizer::Lm)]
-    optimizer: polyact::training::Optimizer,
+    #[arg(long, value_enum, default_value_t = polyact::train::baseline::Optimizer::Lm)]
+    optimizer: polyact::train::baseline::Optimizer,
     /// Local method: seed of the starts.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -295,7 +295,7 @@ fn solve_sdpa_file(
     let rebuilt = if general {
         None
     } else {
-        polyact::relaxation::MomentRelaxation::from_sdpa(&text, settings.max_memory_bytes)
+        polyact::relax::moment::MomentRelaxation::from_sdpa(&text, settings.max_memory_bytes)
     };
     let (problem, structure) = match &rebuilt {
         Some(r) => (
@@ -304,7 +304,7 @@ fn solve_sdpa_file(
                 "moment relaxation of order {} in {} variables (from the file's {} comment){}",
                 r.order(),
                 r.pop().nvars(),
-                polyact::relaxation::SDPA_RELAXATION_TAG,
+                polyact::relax::moment::SDPA_RELAXATION_TAG,
                 if gaussian_start {
                     ", started at the moments of a Gaussian measure"
                 } else {
@@ -318,7 +318,9 @@ fn solve_sdpa_file(
         ),
     };
     let solution = match &rebuilt {
-        Some(r) => polyact::hierarchy::solve_moment_sdp(r, &problem, settings, gaussian_start)?,
+        Some(r) => {
+            polyact::relax::hierarchy::solve_moment_sdp(r, &problem, settings, gaussian_start)?
+        }
         None => polyact::sdp::solve(&problem, settings)?,
     };
     Ok(sdpa::SdpReport::new(&name, &structure, &problem, &solution))
@@ -354,7 +356,7 @@ fn export_sdpa(data: &FitData, settings: &FitSettings, path: &std::path::Path) -
         .min_order
         .unwrap_or_else(|| pop.min_order());
     let max_bytes = settings.hierarchy.sdp.max_memory_bytes;
-    let relaxation = polyact::relaxation::MomentRelaxation::new(&pop, order, max_bytes)?;
+    let relaxation = polyact::relax::moment::MomentRelaxation::new(&pop, order, max_bytes)?;
     std::fs::write(path, relaxation.to_sdpa()).map_err(|source| polyact::Error::Io {
         path: path.display().to_string(),
         source,
@@ -363,7 +365,13 @@ fn export_sdpa(data: &FitData, settings: &FitSettings, path: &std::path::Path) -
 }
 
 fn run_local(problem: &Problem, opts: &FitOptions) -> Result<()> {
-    let rep = polyact::training::train(problem, opts.loss, opts.optimizer, opts.starts, opts.seed)?;
+    let rep = polyact::train::baseline::train(
+        problem,
+        opts.loss,
+        opts.optimizer,
+        opts.starts,
+        opts.seed,
+    )?;
     if let Some(path) = &opts.output {
         std::fs::write(path, serde_json::to_string_pretty(&rep)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -589,7 +597,7 @@ struct EvalArgs {
 }
 
 fn run_eval(args: &EvalArgs) -> Result<()> {
-    use polyact::evaluate::{evaluate, read_report_coefficients, residuals};
+    use polyact::experiments::evaluate::{evaluate, read_report_coefficients, residuals};
     let problem = Problem::load(&args.problem)?;
     let coefficients = read_report_coefficients(&args.report)?;
     let eval = evaluate(&problem, &coefficients).with_context(|| {
@@ -623,8 +631,8 @@ fn run_eval(args: &EvalArgs) -> Result<()> {
             problem.data.len(),
             eval.train.mse
         );
-        let (png, svg) = polyact::plot::residual_figure(
-            &polyact::plot::ResidualFigure {
+        let (png, svg) = polyact::experiments::plot::residual_figure(
+            &polyact::experiments::plot::ResidualFigure {
                 residuals: &r,
                 title,
             },
@@ -695,7 +703,10 @@ fn run_reduce(
     Ok(())
 }
 
-fn write_certificate(cert: Option<&polyact::certificate::Certificate>, path: &Path) -> Result<()> {
+fn write_certificate(
+    cert: Option<&polyact::relax::certificate::Certificate>,
+    path: &Path,
+) -> Result<()> {
     let cert = cert.context("no relaxation was solved, so there is no certificate to write")?;
     std::fs::write(path, cert.to_json()).with_context(|| format!("cannot write {}", path.display()))
 }
@@ -738,7 +749,7 @@ fn run_pop(path: &Path, radius: Option<f64>, opts: &FitOptions) -> Result<()> {
 }
 
 fn run_verify(problem: &Path, cert: &Path, json: bool, tol: f64) -> Result<()> {
-    let v = polyact::certificate::verify_files(problem, cert, tol)?;
+    let v = polyact::relax::certificate::verify_files(problem, cert, tol)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&v)?);
     } else {
@@ -813,7 +824,7 @@ fn main() -> ExitCode {
             noise,
             seed,
             output,
-        } => polyact::synthetic::generate(&polyact::synthetic::SyntheticSpec {
+        } => polyact::model::synthetic::generate(&polyact::model::synthetic::SyntheticSpec {
             degrees: degrees.clone(),
             widths: widths.clone(),
             samples: *samples,
@@ -836,7 +847,7 @@ fn main() -> ExitCode {
             opts,
         } => (|| -> Result<()> {
             let p = Problem::load(problem)?;
-            let c = polyact::training::compare(
+            let c = polyact::train::baseline::compare(
                 &p,
                 &opts.settings()?,
                 opts.optimizer,
@@ -844,7 +855,7 @@ fn main() -> ExitCode {
                 opts.seed,
             )?;
             if let Some(path) = plot {
-                let (png, svg) = polyact::plot::loss_histogram(
+                let (png, svg) = polyact::experiments::plot::loss_histogram(
                     &c.local_losses,
                     c.global.loss,
                     c.global.lower_bound,

@@ -9,8 +9,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::hierarchy::OrderResult;
-use crate::pop::loss::Loss;
+use crate::model::Loss;
+use crate::relax::hierarchy::OrderResult;
 use crate::sdp::SdpStatus;
 
 /// How a fit ended.
@@ -128,7 +128,7 @@ pub struct FitReport {
     pub certified_lower_bound: Option<f64>,
     /// The SOS certificate of `lower_bound` (written by `--certificate`, not part of the JSON report).
     #[serde(skip)]
-    pub certificate: Option<crate::certificate::Certificate>,
+    pub certificate: Option<crate::relax::certificate::Certificate>,
     /// One entry per order tried.
     pub hierarchy: Vec<OrderSummary>,
     /// Remarks for the user (active ball, missing certificate, …).

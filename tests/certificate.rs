@@ -1,8 +1,8 @@
 //! SOS certificates: written by the hierarchy, checked by `Certificate::verify` independently of the solver.
 
-use polyact::certificate::Certificate;
-use polyact::hierarchy::{HierarchySettings, feasible_objective, run};
 use polyact::pop::file::pop_from_json;
+use polyact::relax::certificate::Certificate;
+use polyact::relax::hierarchy::{HierarchySettings, feasible_objective, run};
 
 const THREE_MINIMA: &str = r#"{
   "variables": ["x1", "x2"],

@@ -170,8 +170,8 @@ fn csv_npy_and_json_data_give_the_same_fit() {
         .parent()
         .unwrap()
         .to_path_buf();
-    std::fs::write(dir.join("x.npy"), polyact::data::npy_bytes(&inputs)).unwrap();
-    std::fs::write(dir.join("y.npy"), polyact::data::npy_bytes(&outputs)).unwrap();
+    std::fs::write(dir.join("x.npy"), polyact::model::data::npy_bytes(&inputs)).unwrap();
+    std::fs::write(dir.join("y.npy"), polyact::model::data::npy_bytes(&outputs)).unwrap();
     let weights = r#""weights": [[[1, 0], [0, 1]], [[1, 1]]], "degrees": [2]"#;
     let json = write(
         "inline.json",

@@ -5,10 +5,10 @@ mod common;
 use common::polyact;
 use std::path::PathBuf;
 
-use polyact::evaluate::{evaluate, residuals};
+use polyact::experiments::evaluate::{evaluate, residuals};
 use polyact::experiments::{Table, format_table, run_table, to_csv, to_json};
+use polyact::model::synthetic::{SyntheticSpec, generate};
 use polyact::report::FitStatus;
-use polyact::synthetic::{SyntheticSpec, generate};
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("polyact-exp-{}-{name}", std::process::id()));
@@ -81,7 +81,7 @@ fn noise_norms_are_consistent() {
     );
 }
 
-fn write_problem_and_report(dir: &std::path::Path) -> (polyact::network::Problem, Vec<Vec<f64>>) {
+fn write_problem_and_report(dir: &std::path::Path) -> (polyact::model::Problem, Vec<Vec<f64>>) {
     let problem = generate(&SyntheticSpec {
         degrees: vec![2, 1],
         widths: vec![3, 4, 4, 2],
@@ -134,7 +134,7 @@ fn eval_mse_matches_forward_passes() {
     assert!(close(v["test"]["mse"].as_f64().unwrap(), test), "{out}");
     assert_eq!(v["train"]["samples"], 15);
     assert_eq!(v["test"]["samples"], 9);
-    let loss = polyact::pop::loss::loss_value(&problem, &c, polyact::pop::loss::Loss::MeanInf);
+    let loss = polyact::pop::loss::loss_value(&problem, &c, polyact::model::Loss::MeanInf);
     assert!(close(v["train"]["loss"].as_f64().unwrap(), loss));
     assert!(v["definition"].as_str().unwrap().contains("N·m_out"));
 

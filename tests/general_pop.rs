@@ -1,8 +1,8 @@
 //! The hierarchy on general POPs with known global minimizers (not networks).
 
-use polyact::hierarchy::{HierarchySettings, feasible_objective, run};
 use polyact::polynomial::Polynomial;
 use polyact::pop::Pop;
+use polyact::relax::hierarchy::{HierarchySettings, feasible_objective, run};
 
 fn x(n: usize, i: usize) -> Polynomial {
     Polynomial::variable(n, i)
@@ -12,7 +12,7 @@ fn c(n: usize, v: f64) -> Polynomial {
     Polynomial::constant(n, v)
 }
 
-fn solve(pop: &Pop) -> polyact::hierarchy::HierarchyResult {
+fn solve(pop: &Pop) -> polyact::relax::hierarchy::HierarchyResult {
     let oracle = |z: &[f64]| feasible_objective(pop, z);
     run(pop, &HierarchySettings::default(), &oracle, &mut |_| {}).unwrap()
 }

@@ -1,11 +1,11 @@
 //! End-to-end: network → POP → relaxation → SDP → extraction, against known answers.
 
 use polyact::fit::{FitSettings, fit};
-use polyact::hierarchy::{HierarchySettings, StopRule};
-use polyact::network::example_3_4;
+use polyact::model::example_3_4;
+use polyact::model::synthetic::{SyntheticSpec, generate};
 use polyact::pop::loss::{Loss, loss_value};
+use polyact::relax::hierarchy::{HierarchySettings, StopRule};
 use polyact::report::{FitReport, FitStatus};
-use polyact::synthetic::{SyntheticSpec, generate};
 
 fn paper_rule() -> FitSettings {
     FitSettings {
@@ -306,7 +306,7 @@ fn large_outputs_give_the_same_certified_fit() {
     }
     let mut big = problem.clone();
     big.network =
-        polyact::network::Network::new(weights, problem.network.degrees().to_vec()).unwrap();
+        polyact::model::Network::new(weights, problem.network.degrees().to_vec()).unwrap();
     for y in &mut big.data.outputs {
         y.iter_mut().for_each(|v| *v *= s);
     }
@@ -345,8 +345,8 @@ fn a_small_loss_leaves_the_epigraph_unscaled_and_certifies() {
     // certified: its bound is checked by the SOS certificate, and the unscaled ball lies inside the scaled
     // one, so the bound can only be higher.
     use polyact::fit::fit_pop;
+    use polyact::model::stats::SufficientStatistics;
     use polyact::pop::loss::network_pop_from_stats;
-    use polyact::stats::SufficientStatistics;
     let problem = generate(&SyntheticSpec {
         degrees: vec![3, 2],
         widths: vec![30; 4],

@@ -4,10 +4,10 @@
 mod common;
 
 use common::{assert_clean_failure, polyact, temp_file};
-use polyact::network::{Dataset, Problem};
+use polyact::model::stats::{SufficientStatistics, Sums};
+use polyact::model::synthetic::{SyntheticSpec, generate};
+use polyact::model::{Dataset, Problem};
 use polyact::pop::loss::{Loss, loss_value, network_pop_from_stats};
-use polyact::stats::{SufficientStatistics, Sums};
-use polyact::synthetic::{SyntheticSpec, generate};
 
 fn write(name: &str, text: &str) -> String {
     temp_file("stats", name, text)
@@ -161,8 +161,8 @@ fn cli_reduce_shards_then_fit_equals_fit_on_the_whole() {
             } else {
                 let x = dir.join(format!("x{i}.npy"));
                 let y = dir.join(format!("y{i}.npy"));
-                std::fs::write(&x, polyact::data::npy_bytes(&s.inputs)).unwrap();
-                std::fs::write(&y, polyact::data::npy_bytes(&s.outputs)).unwrap();
+                std::fs::write(&x, polyact::model::data::npy_bytes(&s.inputs)).unwrap();
+                std::fs::write(&y, polyact::model::data::npy_bytes(&s.outputs)).unwrap();
                 (
                     x.to_string_lossy().into_owned(),
                     y.to_string_lossy().into_owned(),

@@ -2,93 +2,18 @@
 //!
 //! The paper's loss ("mean-inf") is ‖(1/N) Σ_i (f(x_i; c) − y_i)‖_∞. With the mean residuals
 //! r_j(c) = f̂_j(c) − ŷ_j (polynomials in the unknown coefficients c, see
-//! [`Network::mean_output_polynomials`](crate::network::Network::mean_output_polynomials)) it is the POP in
+//! [`Network::mean_output_polynomials`](crate::model::Network::mean_output_polynomials)) it is the POP in
 //! (c, θ): minimize θ s.t. θ − r_j(c) ≥ 0 and θ + r_j(c) ≥ 0 for every output j (in that order).
 //!
 //! Every POP is built from the data's [`SufficientStatistics`] ([`network_pop_from_stats`]); [`network_pop`]
 //! computes them from a problem's data first, so fitting a problem and fitting merged shards share one path.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
-
-use crate::error::{Error, Result};
-use crate::network::{CoefficientLayout, Network, Problem};
+use crate::error::Result;
+pub use crate::model::Loss;
+use crate::model::stats::SufficientStatistics;
+use crate::model::{CoefficientLayout, Network, Problem};
 use crate::polynomial::Polynomial;
 use crate::pop::Pop;
-use crate::stats::SufficientStatistics;
-
-/// A training loss.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize, clap::ValueEnum,
-)]
-pub enum Loss {
-    /// ‖(1/N) Σ_i (f(x_i; c) − y_i)‖_∞ (the paper's loss).
-    #[default]
-    #[serde(rename = "mean-inf")]
-    #[value(name = "mean-inf")]
-    MeanInf,
-    /// (1/N) Σ_i ‖f(x_i; c) − y_i‖₂² (least squares; an unconstrained POP of degree 2·deg f).
-    #[serde(rename = "lsq")]
-    #[value(name = "lsq")]
-    Lsq,
-    /// max_i ‖f(x_i; c) − y_i‖_∞ (minimax over samples: θ ± r_ij ≥ 0 for every sample and output).
-    #[serde(rename = "max-inf")]
-    #[value(name = "max-inf")]
-    MaxInf,
-}
-
-impl Loss {
-    /// Every loss.
-    pub const ALL: &'static [Loss] = &[Loss::MeanInf, Loss::Lsq, Loss::MaxInf];
-
-    /// True when the POP is in epigraph form (a variable θ after the unknowns).
-    pub fn has_theta(self) -> bool {
-        !matches!(self, Loss::Lsq)
-    }
-
-    /// The loss's name in files and on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Loss::MeanInf => "mean-inf",
-            Loss::Lsq => "lsq",
-            Loss::MaxInf => "max-inf",
-        }
-    }
-
-    /// One-line formula for reports.
-    pub fn description(self) -> &'static str {
-        match self {
-            Loss::MeanInf => "‖(1/N) Σ_i (f(x_i; c) − y_i)‖_∞",
-            Loss::Lsq => "(1/N) Σ_i ‖f(x_i; c) − y_i‖₂²",
-            Loss::MaxInf => "max_i ‖f(x_i; c) − y_i‖_∞",
-        }
-    }
-}
-
-impl fmt::Display for Loss {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Loss {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Loss> {
-        Loss::ALL
-            .iter()
-            .copied()
-            .find(|l| l.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Loss::ALL.iter().map(|l| l.name()).collect();
-                Error::InvalidInput(format!(
-                    "unknown loss \"{s}\" (known: {})",
-                    names.join(", ")
-                ))
-            })
-    }
-}
 
 /// Bound on the scaled epigraph variable t = θ / s at c = 0 (see [`NetworkPop`]).
 const THETA_BOUND: f64 = 4.0;
@@ -282,8 +207,8 @@ pub fn loss_value(problem: &Problem, coefficients: &[Vec<f64>], loss: Loss) -> f
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::network::tests::{Lcg, random_network};
-    use crate::network::{Dataset, example_3_4};
+    use crate::model::network::tests::{Lcg, random_network};
+    use crate::model::{Dataset, example_3_4};
 
     /// Reference (former implementation): residual polynomials r_ij(c) = f_j(x_i; c) − y_ij, sample by sample.
     fn sample_residual_polynomials_reference(problem: &Problem) -> Vec<Vec<Polynomial>> {

@@ -15,16 +15,15 @@
 //! general sparse matrices, or diagonal (LP) rows. Dense Fᵢ are never formed for structured blocks.
 
 pub mod block;
+pub mod ipm;
 pub mod sdpa;
-pub(crate) mod small;
-pub mod solver;
 
 use serde::Serialize;
 
 pub use block::{
     BlockMatrix, ConstraintBlock, DiagonalBlock, LocalizingBlock, ShiftTerm, SparseBlock,
 };
-pub use solver::{WarmStart, solve, solve_from, solve_warm};
+pub use ipm::{WarmStart, solve, solve_from, solve_warm};
 
 use crate::error::{Error, Result};
 

@@ -784,7 +784,7 @@ mod tests {
     fn round_trip_of_a_moment_relaxation() {
         use crate::polynomial::Polynomial;
         use crate::pop::Pop;
-        use crate::relaxation::MomentRelaxation;
+        use crate::relax::moment::MomentRelaxation;
         let n = 2;
         let x = |i| Polynomial::variable(n, i);
         let g = &Polynomial::constant(n, 2.0) - &x(0).pow(2);

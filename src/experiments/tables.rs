@@ -1,7 +1,7 @@
 //! Reproducing the paper's Tables 1–5 (`polyact reproduce`).
 //!
 //! API: [`Table::paper`] gives the configuration of Table 1..5 (degrees, the five sizes (N, m), noise σ = 1e-2,
-//! relaxation orders up to 3); [`run_table`] generates each instance with [`crate::synthetic::generate`]
+//! relaxation orders up to 3); [`run_table`] generates each instance with [`crate::model::synthetic::generate`]
 //! (seed = `first_seed` + repetition, so `polyact generate` reproduces any instance), fits it with
 //! [`crate::fit::fit`] and measures it ([`Run`]); [`format_table`], [`to_csv`] and [`to_json`] print the
 //! result. [`paper_rows`] holds the paper's published numbers for comparison.
@@ -10,7 +10,7 @@
 //! RelErr = AbsErr / ‖ε‖₂ with ε = Y − f(X; c_true) the N × m_out noise matrix actually drawn and ‖·‖₂ its
 //! spectral norm (Frobenius norm and the per-sample RMS norm √(Σ_i ‖ε_i‖²/N) are in the CSV/JSON); Time = wall
 //! seconds of the fit (all orders); test MSE/RMSE on an independent test set of N samples (definition in
-//! [`crate::evaluate::MSE_DEFINITION`]); the order of the answer; the status (certified by flat truncation or
+//! [`crate::experiments::evaluate::MSE_DEFINITION`]); the order of the answer; the status (certified by flat truncation or
 //! by gap, at which order, or the remaining relative gap (loss − lower bound)/loss); the lower bound and loss.
 
 use std::fmt::Write as _;
@@ -19,12 +19,14 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::evaluate::{coefficient_distance, frobenius_norm, metrics, noise_matrix, spectral_norm};
+use crate::experiments::evaluate::{
+    coefficient_distance, frobenius_norm, metrics, noise_matrix, spectral_norm,
+};
 use crate::fit::{DEFAULT_RADIUS, FitSettings, fit};
-use crate::hierarchy::HierarchySettings;
+use crate::model::synthetic::{SyntheticSpec, generate};
 use crate::pop::loss::{Loss, loss_value};
+use crate::relax::hierarchy::HierarchySettings;
 use crate::report::FitStatus;
-use crate::synthetic::{SyntheticSpec, generate};
 
 /// The paper's sizes (N, m): samples and the common width of every layer.
 pub const PAPER_SIZES: [(usize, usize); 5] = [(50, 20), (100, 25), (150, 30), (200, 35), (250, 40)];
@@ -727,7 +729,7 @@ pub fn format_table(table: &Table, rows: &[Row]) -> String {
         let _ = write!(
             out,
             "\nTest MSE/RMSE on an independent test set of N samples: {}.",
-            crate::evaluate::MSE_DEFINITION
+            crate::experiments::evaluate::MSE_DEFINITION
         );
     }
     if rows.iter().any(|r| r.runs.len() > 1) {

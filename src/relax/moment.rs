@@ -460,12 +460,9 @@ pub(crate) mod tests {
 
     /// The POP of the paper's Example 3.4 (mean-inf loss), without a ball.
     pub(crate) fn example_3_4_pop() -> Pop {
-        crate::pop::loss::network_pop(
-            &crate::network::example_3_4(),
-            crate::pop::loss::Loss::MeanInf,
-        )
-        .unwrap()
-        .pop
+        crate::pop::loss::network_pop(&crate::model::example_3_4(), crate::model::Loss::MeanInf)
+            .unwrap()
+            .pop
     }
 
     #[test]

@@ -15,10 +15,10 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::local::{PolishSettings, polish};
-use crate::network::Problem;
+use crate::model::Problem;
 use crate::polynomial::Polynomial;
 use crate::pop::loss::{Loss, NetworkPop, mean_residual_polynomials, network_pop};
+use crate::relax::polish::{PolishSettings, polish};
 use crate::rng::Rng;
 
 /// A local optimizer.
@@ -159,7 +159,7 @@ fn adam(res: &[Polynomial], grads: &[Vec<Polynomial>], mut c: Vec<f64>) -> Vec<f
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synthetic::{SyntheticSpec, generate};
+    use crate::model::synthetic::{SyntheticSpec, generate};
 
     #[test]
     fn local_methods_decrease_the_loss_and_lm_converges_from_nearby() {

@@ -10,7 +10,7 @@
 //! every machine ([`Rng`] is portable).
 
 use crate::error::Result;
-use crate::network::{CoefficientLayout, Dataset, Network, Problem};
+use crate::model::{CoefficientLayout, Dataset, Network, Problem};
 use crate::rng::Rng;
 
 /// What to generate.

@@ -11,7 +11,7 @@ use faer::linalg::solvers::DenseSolveCore;
 use faer::{Mat, MatRef};
 use serde::Serialize;
 
-use crate::relaxation::MomentRelaxation;
+use crate::relax::moment::MomentRelaxation;
 use crate::rng::Rng;
 use crate::sdp::block::symmetric_eigenvalues;
 
@@ -182,7 +182,7 @@ pub fn extract_points(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::relaxation::tests::example_3_4_pop;
+    use crate::relax::moment::tests::example_3_4_pop;
 
     fn point_moments(relax: &MomentRelaxation, z: &[f64]) -> Vec<f64> {
         relax

@@ -5,7 +5,7 @@
 //! which saves a third of the iterations).
 //!
 //! Per iteration, with G = X⁻¹: the Schur complement B_ij = tr(Fᵢ G Fⱼ Y) is assembled block by block from
-//! the blocks' structure (see [`super::block`]), factored by a dense Cholesky (faer), and used twice
+//! the blocks' structure (see [`crate::sdp::block`]), factored by a dense Cholesky (faer), and used twice
 //! (predictor and corrector). Each direction is refined by conjugate gradients on the Newton equation, applied
 //! from the data and preconditioned by that factor: near the optimum B is ill-conditioned and a single solve
 //! would leave an error that pollutes the dual residual.
@@ -26,10 +26,12 @@ use faer::linalg::triangular_solve::{
 };
 use faer::{Mat, MatMut, Par, Side};
 
-use super::block::{BlockMatrix, SchurMatrix, symmetric_eigenvalues};
-use super::small::{SMALL_MAX, SmallSym};
-use super::{SdpProblem, SdpResiduals, SdpSettings, SdpSolution, SdpStatus, full_vector};
+pub(crate) mod small;
+
 use crate::error::{Error, Result};
+use crate::sdp::block::{BlockMatrix, SchurMatrix, symmetric_eigenvalues};
+use crate::sdp::{SdpProblem, SdpResiduals, SdpSettings, SdpSolution, SdpStatus, full_vector};
+use small::{SMALL_MAX, SmallSym};
 
 /// Iterations without a 10% improvement of any progress measure after which the solve is declared stalled.
 const STALL_ITERATIONS: usize = 20;
@@ -57,7 +59,7 @@ const CENTRALITY_STEP_INCREASE: f64 = 0.2;
 const PARALLEL_SCHUR_MIN: usize = 600;
 
 /// Step lengths of dense blocks up to this size are exact: a block that binds below the running minimum (one
-/// Cholesky on the stack tells) gets the smallest eigenvalue of L⁻¹ΔL⁻ᵀ (see [`super::small`]). Larger blocks
+/// Cholesky on the stack tells) gets the smallest eigenvalue of L⁻¹ΔL⁻ᵀ (see [`small`]). Larger blocks
 /// bisect. Bisection of small blocks too (1e-3, inline Cholesky) was tried: SDPLIB's control2 then ended
 /// `near_optimal` after 46 iterations instead of `optimal` after 19, and hinf1/hinf2 moved by ±50%.
 const STEP_EIGEN_MAX: usize = SMALL_MAX;
@@ -529,7 +531,7 @@ pub fn solve(problem: &SdpProblem, settings: &SdpSettings) -> Result<SdpSolution
 }
 
 /// Solve an SDP from a primal point x₀ (one value per variable), e.g. the moments of a probability measure for a
-/// moment relaxation ([`crate::relaxation::MomentRelaxation::gaussian_start`]).
+/// moment relaxation ([`crate::relax::moment::MomentRelaxation::gaussian_start`]).
 ///
 /// Each block starts at X(x₀) where that is safely positive definite (λ_min > 10⁻³‖X‖) and is otherwise shifted
 /// into the interior; the dual starts on the central path, Y₀ = μ₀ X₀⁻¹, with μ₀ = 3(1 + |c·x₀|)/n, n the total
@@ -1045,7 +1047,7 @@ impl<'a> Ipm<'a> {
             let g: Vec<BlockMatrix> = fx.iter().map(Factor::inverse).collect();
 
             let mut assemble = |b: &mut SchurMatrix| {
-                super::block::assemble_schur(&self.p.blocks, &g, &it.ys, b);
+                crate::sdp::block::assemble_schur(&self.p.blocks, &g, &it.ys, b);
             };
             let t0 = Instant::now();
             assemble(&mut schur);

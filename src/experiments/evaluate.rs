@@ -12,7 +12,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::network::{Dataset, Network, Problem};
+use crate::model::{Dataset, Network, Problem};
 
 /// The definition of MSE used everywhere in polyact, for printing next to the numbers.
 pub const MSE_DEFINITION: &str = "MSE = (1/(N·m_out)) Σ_i ‖f(x_i; c) − y_i‖₂² (mean over all N·m_out output \
@@ -125,7 +125,7 @@ pub fn check_coefficients(network: &Network, coefficients: &[Vec<f64>]) -> Resul
     Ok(())
 }
 
-pub use crate::network::coefficient_distance;
+pub use crate::model::coefficient_distance;
 
 /// Train and test metrics of `problem` at `coefficients`.
 pub fn evaluate(problem: &Problem, coefficients: &[Vec<f64>]) -> Result<Evaluation> {

@@ -44,9 +44,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::invalid;
-use crate::network::{Algebra, CoefficientLayout, Dataset, Matrix, Network, Problem};
+use crate::model::Loss;
+use crate::model::network::Algebra;
+use crate::model::{CoefficientLayout, Dataset, Matrix, Network, Problem};
 use crate::polynomial::{Monomial, Polynomial, monomial_count};
-use crate::pop::loss::Loss;
 
 /// Format tag written into every statistics file.
 pub const FORMAT: &str = "polyact-statistics/1";
@@ -197,7 +198,7 @@ impl SufficientStatistics {
         outputs: &Path,
         loss: Loss,
     ) -> Result<Self> {
-        use crate::data::RowReader;
+        use crate::model::data::RowReader;
         let mut xr = RowReader::open(inputs)?;
         let mut yr = RowReader::open(outputs)?;
         let (m0, mo) = (network.input_dim(), network.output_dim());
@@ -320,7 +321,7 @@ impl SufficientStatistics {
             || fp
                 .degrees
                 .iter()
-                .any(|&d| d == 0 || d > crate::network::MAX_DEGREE)
+                .any(|&d| d == 0 || d > crate::model::MAX_DEGREE)
         {
             invalid!(
                 "the network fingerprint is inconsistent ({})",
@@ -523,6 +524,22 @@ impl SufficientStatistics {
             }
         }
         Ok(f)
+    }
+}
+
+impl Network {
+    /// The mean output f̂_j(c) = (1/N) Σ_i f_j(x_i; c), one polynomial per output j, in the
+    /// [`num_unknowns`](CoefficientLayout::num_unknowns) unknowns of [`layout`](Self::layout).
+    ///
+    /// Exact up to rounding; computed by the streaming pass of this module (batched GEMMs on coefficient
+    /// blocks, memory independent of N). Errors when `inputs` is empty or a row has the wrong length.
+    pub fn mean_output_polynomials(&self, inputs: &[Vec<f64>]) -> Result<Vec<Polynomial>> {
+        let data = Dataset {
+            inputs: inputs.to_vec(),
+            outputs: vec![vec![0.0; self.output_dim()]; inputs.len()],
+        };
+        let stats = SufficientStatistics::from_data(self, &data, Loss::MeanInf)?;
+        stats.mean_residuals(&self.layout())
     }
 }
 

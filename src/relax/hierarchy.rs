@@ -6,14 +6,14 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::certificate::Certificate;
 use crate::error::{Error, Result};
-use crate::extraction::{
+use crate::pop::Pop;
+use crate::relax::certificate::Certificate;
+use crate::relax::extraction::{
     DEFAULT_RANK_TOLERANCE, FlatTruncation, eigenvector_points, extract_points,
 };
-use crate::local::{PolishSettings, polish};
-use crate::pop::Pop;
-use crate::relaxation::MomentRelaxation;
+use crate::relax::moment::MomentRelaxation;
+use crate::relax::polish::{PolishSettings, polish};
 use crate::sdp::{
     SdpProblem, SdpResiduals, SdpSettings, SdpSolution, SdpStatus, solve, solve_from, solve_warm,
 };
@@ -512,7 +512,7 @@ mod tests {
     /// repeated from the standard start, and the iterations of both are reported.
     #[test]
     fn moment_sdp_falls_back_to_the_standard_start() {
-        let pop = crate::relaxation::tests::example_3_4_pop().with_ball(5.0);
+        let pop = crate::relax::moment::tests::example_3_4_pop().with_ball(5.0);
         let r = MomentRelaxation::new(&pop, 2, 1 << 30).unwrap();
         let settings = SdpSettings::default();
         let gauss = solve_moment_sdp(&r, r.sdp(), &settings, true).unwrap();

@@ -9,7 +9,7 @@
 
 use faer::MatRef;
 
-use super::block::symmetric_eigenvalues;
+use crate::sdp::block::symmetric_eigenvalues;
 
 /// Largest block handled here.
 pub const SMALL_MAX: usize = 16;

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::polynomial::{Monomial, Polynomial};
 use crate::pop::Pop;
-use crate::relaxation::{BlockRole, MomentRelaxation};
+use crate::relax::moment::{BlockRole, MomentRelaxation};
 use crate::sdp::block::symmetric_eigenvalues;
 use crate::sdp::{BlockMatrix, SdpSolution};
 
@@ -403,8 +403,8 @@ pub fn verify_files(problem_path: &Path, cert_path: &Path, tol: f64) -> Result<V
         .ok()
         .is_some_and(|v| v.get("weights").is_some());
     let pop = if is_network {
-        let problem = crate::network::Problem::from_json_str(&text, &source)?;
-        let pop = crate::pop::loss::network_pop(&problem, crate::pop::loss::Loss::MeanInf)?.pop;
+        let problem = crate::model::Problem::from_json_str(&text, &source)?;
+        let pop = crate::pop::loss::network_pop(&problem, crate::model::Loss::MeanInf)?.pop;
         if cert.inequalities.len() == pop.inequalities.len() + 1 {
             let n = pop.nvars();
             let last = from_terms(
