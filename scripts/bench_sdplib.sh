@@ -2,7 +2,7 @@
 # Solve every SDPLIB problem in a directory with `polyact sdp` (release build) and compare with the published
 # optimal values of that directory's README.md.
 #
-#   scripts/bench_sdplib.sh [--csdp] [DIR]   (default DIR: ../shared/sdplib, relative to the crate root)
+#   scripts/bench_sdplib.sh [--csdp] [DIR]   (default DIR: tests/data/sdplib, relative to the crate root)
 #
 # Prints one line per problem: name, status, primal objective, published value, relative error, iterations,
 # seconds (wall clock of `polyact sdp`, process start included, as for CSDP). With --csdp, CSDP is run on the
@@ -15,7 +15,7 @@ if [[ "${1:-}" == --csdp ]]; then
     want_csdp=1
     shift
 fi
-dir="${1:-../shared/sdplib}"
+dir="${1:-tests/data/sdplib}"
 if [[ ! -d "$dir" ]]; then
     echo "no SDPLIB directory at $dir" >&2
     exit 1

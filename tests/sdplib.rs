@@ -1,4 +1,4 @@
-//! The SDP solver on SDPLIB 1.2 (the subset in ../shared/sdplib): every feasible problem must reach its
+//! The SDP solver on SDPLIB 1.2 (the subset in tests/data/sdplib): every feasible problem must reach its
 //! published optimal value, infp1 / infd1 must be reported infeasible (SDPA's convention), and every solution
 //! is checked independently with `SdpProblem::check`. Also the `polyact sdp` command and `--export-sdpa`.
 
@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 use polyact::sdp::{BlockMatrix, SdpProblem, SdpSettings, SdpSolution, SdpStatus, sdpa, solve};
 
 fn sdplib_dir() -> PathBuf {
-    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/sdplib"));
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sdplib"));
     assert!(
         dir.join("README.md").is_file(),
         "SDPLIB is missing: expected the SDPLIB 1.2 subset (the .dat-s files and README.md with the published \
-         optimal values) in {}; CI provides it",
+         optimal values) in {}; it is part of the repository",
         dir.display()
     );
     dir.to_path_buf()
@@ -32,7 +32,7 @@ enum Published {
     DualInfeasible,
 }
 
-/// The table of ../shared/sdplib/README.md: `| problem | m | n | optimal objective |`.
+/// The table of tests/data/sdplib/README.md: `| problem | m | n | optimal objective |`.
 fn published(name: &str) -> Published {
     let readme = std::fs::read_to_string(sdplib_dir().join("README.md")).unwrap();
     let row = readme
