@@ -6,6 +6,7 @@
 //! f(x; c) = W_{D+1} h_D. The constants c_{1,0} = … = c_{D−1,0} = 1 are fixed (normalization); the unknowns are
 //! c = (c_{1,1..d_1}, …, c_{D−1,1..d_{D−1}}, c_{D,0..d_D}), see [`CoefficientLayout`].
 
+use faer::{Mat, MatRef};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -17,13 +18,16 @@ use crate::polynomial::{Monomial, MonomialBasis};
 /// Largest activation degree accepted.
 pub const MAX_DEGREE: usize = 12;
 
-/// A dense row-major matrix; (de)serialized as a list of rows.
+/// A dense weight matrix W (r × c), (de)serialized as a list of rows: a thin newtype over faer's [`Mat`].
+///
+/// It holds Wᵀ as a faer column-major matrix, so that every row of W is one contiguous column slice: the
+/// statistics pass reads W row by row and multiplies batches by Wᵀ, and both then run on contiguous memory.
+/// Entries are finite and the matrix is not empty (checked on construction).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "Vec<Vec<f64>>", into = "Vec<Vec<f64>>")]
 pub struct Matrix {
-    rows: usize,
-    cols: usize,
-    data: Vec<f64>,
+    /// Wᵀ (c × r).
+    transpose: Mat<f64>,
 }
 
 impl Matrix {
@@ -34,46 +38,49 @@ impl Matrix {
 
     /// Number of rows.
     pub fn nrows(&self) -> usize {
-        self.rows
+        self.transpose.ncols()
     }
 
     /// Number of columns.
     pub fn ncols(&self) -> usize {
-        self.cols
+        self.transpose.nrows()
     }
 
     /// Entry (i, j).
     pub fn get(&self, i: usize, j: usize) -> f64 {
-        assert!(i < self.rows && j < self.cols, "matrix index out of range");
-        self.data[i * self.cols + j]
+        assert!(
+            i < self.nrows() && j < self.ncols(),
+            "matrix index out of range"
+        );
+        self.transpose[(j, i)]
     }
 
     /// Row i.
     pub fn row(&self, i: usize) -> &[f64] {
-        &self.data[i * self.cols..(i + 1) * self.cols]
+        self.transpose.col_as_slice(i)
     }
 
-    /// All entries, row-major.
-    pub fn data(&self) -> &[f64] {
-        &self.data
+    /// Wᵀ as a faer matrix (c × r): rows of W are its columns.
+    pub fn transpose(&self) -> MatRef<'_, f64> {
+        self.transpose.as_ref()
     }
 
     /// The rows as vectors.
     pub fn to_rows(&self) -> Vec<Vec<f64>> {
-        (0..self.rows).map(|i| self.row(i).to_vec()).collect()
+        (0..self.nrows()).map(|i| self.row(i).to_vec()).collect()
     }
 
     /// The product A x.
     pub fn mul_vec(&self, x: &[f64]) -> Vec<f64> {
-        assert_eq!(x.len(), self.cols, "vector has the wrong dimension");
-        (0..self.rows)
+        assert_eq!(x.len(), self.ncols(), "vector has the wrong dimension");
+        (0..self.nrows())
             .map(|i| self.row(i).iter().zip(x).map(|(a, b)| a * b).sum())
             .collect()
     }
 
     /// "r×c".
     pub fn shape_string(&self) -> String {
-        format!("{}×{}", self.rows, self.cols)
+        format!("{}×{}", self.nrows(), self.ncols())
     }
 }
 
@@ -83,7 +90,6 @@ fn matrix_from_rows(rows: &[Vec<f64>], what: &str) -> Result<Matrix> {
         invalid!("{what} is empty (it needs at least one row and one column)");
     }
     let cols = rows[0].len();
-    let mut data = Vec::with_capacity(rows.len() * cols);
     for (r, row) in rows.iter().enumerate() {
         if row.len() != cols {
             invalid!(
@@ -102,12 +108,9 @@ fn matrix_from_rows(rows: &[Vec<f64>], what: &str) -> Result<Matrix> {
                 );
             }
         }
-        data.extend_from_slice(row);
     }
     Ok(Matrix {
-        rows: rows.len(),
-        cols,
-        data,
+        transpose: Mat::from_fn(cols, rows.len(), |j, i| rows[i][j]),
     })
 }
 

@@ -77,7 +77,7 @@ impl NetworkFingerprint {
     pub fn of(network: &Network) -> Self {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
         for w in network.weights() {
-            for v in w.data() {
+            for v in (0..w.nrows()).flat_map(|i| w.row(i)) {
                 for byte in v.to_bits().to_le_bytes() {
                     h ^= byte as u64;
                     h = h.wrapping_mul(0x0000_0100_0000_01b3);
@@ -771,7 +771,8 @@ struct Kernel<'a> {
 fn gemm_wt(dst: &mut [f64], lhs: &[f64], rows: usize, w: &Matrix) {
     let (mo, mi) = (w.nrows(), w.ncols());
     let lhs = MatRef::from_row_major_slice(lhs, rows, mi);
-    let rhs = MatRef::from_row_major_slice(w.data(), mo, mi).transpose();
+    let rhs = w.transpose();
+    debug_assert_eq!((rhs.nrows(), rhs.ncols()), (mi, mo));
     let dst = MatMut::from_row_major_slice_mut(dst, rows, mo);
     faer::linalg::matmul::matmul(dst, Accum::Replace, lhs, rhs, 1.0, Par::Seq);
 }
