@@ -12,7 +12,7 @@ use polyact::pop::loss::{Loss, network_pop};
 use polyact::relax::moment::MomentRelaxation;
 use polyact::rng::Rng;
 use polyact::sdp::BlockMatrix;
-use polyact::sdp::block::{SchurMatrix, assemble_schur};
+use polyact::sdp::ipm::schur::{SchurMatrix, assemble_schur};
 
 fn relaxation(degrees: &[usize], depth_widths: usize, order: usize) -> MomentRelaxation {
     let problem = generate(&SyntheticSpec {

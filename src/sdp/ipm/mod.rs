@@ -26,11 +26,13 @@ use faer::linalg::triangular_solve::{
 };
 use faer::{Mat, MatMut, Par, Side};
 
+pub mod schur;
 pub(crate) mod small;
 
 use crate::error::{Error, Result};
-use crate::sdp::block::{BlockMatrix, SchurMatrix, symmetric_eigenvalues};
+use crate::sdp::block::{BlockMatrix, symmetric_eigenvalues};
 use crate::sdp::{SdpProblem, SdpResiduals, SdpSettings, SdpSolution, SdpStatus, full_vector};
+use schur::SchurMatrix;
 use small::{SMALL_MAX, SmallSym};
 
 /// Iterations without a 10% improvement of any progress measure after which the solve is declared stalled.
@@ -1047,7 +1049,7 @@ impl<'a> Ipm<'a> {
             let g: Vec<BlockMatrix> = fx.iter().map(Factor::inverse).collect();
 
             let mut assemble = |b: &mut SchurMatrix| {
-                crate::sdp::block::assemble_schur(&self.p.blocks, &g, &it.ys, b);
+                schur::assemble_schur(&self.p.blocks, &g, &it.ys, b);
             };
             let t0 = Instant::now();
             assemble(&mut schur);
