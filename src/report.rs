@@ -124,7 +124,7 @@ pub struct FitReport {
     /// ‖c_true − c‖₂ when the problem file has true coefficients.
     pub coefficient_error: Option<f64>,
     /// The lower bound after verifying its SOS certificate and absorbing its residuals on the ball
-    /// (see [`crate::certificate`]); `None` without a ball or when the check failed.
+    /// (see [`crate::relax::certificate`]); `None` without a ball or when the check failed.
     pub certified_lower_bound: Option<f64>,
     /// The SOS certificate of `lower_bound` (written by `--certificate`, not part of the JSON report).
     #[serde(skip)]

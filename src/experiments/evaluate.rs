@@ -3,7 +3,7 @@
 //! API: [`evaluate`] computes, for the training set and (when the problem has one) the test set, the mean
 //! squared error MSE = (1/(N·m_out)) Σ_i ‖f(x_i; c) − y_i‖² (the mean over all N·m_out output entries), its
 //! square root RMSE, and the paper's loss ‖(1/N) Σ_i (f(x_i; c) − y_i)‖_∞. [`residuals`] gives the per-sample
-//! residuals ε_i = f(x_i; c) − y_i (plotted by [`crate::plot`]); [`noise_matrix`] the noise y_i − f(x_i; c_true)
+//! residuals ε_i = f(x_i; c) − y_i (plotted by [`crate::experiments::plot`]); [`noise_matrix`] the noise y_i − f(x_i; c_true)
 //! of a synthetic problem; [`spectral_norm`] the matrix 2-norm; [`read_report_coefficients`] the
 //! `coefficients` of a fit report file.
 

@@ -1,5 +1,7 @@
-//! Networks with polynomial activations, their coefficient layout, numeric forward pass and the symbolic mean
-//! output f̂(c) = (1/N) Σ_i f(x_i; c) as polynomials in the unknown coefficients; problem files.
+//! Networks with polynomial activations: weights, their coefficient layout and the numeric forward pass. The
+//! symbolic mean output f̂(c) = (1/N) Σ_i f(x_i; c) (polynomials in the unknown coefficients) is computed by the
+//! statistics pass ([`Network::mean_output_polynomials`], in [`super::stats`]); problem files are in
+//! [`super::problem`].
 //!
 //! A network has D hidden layers and weights W_1..W_{D+1} (W_l is m_l × m_{l−1}). Hidden layer l applies
 //! p_l(t) = c_{l,0} + c_{l,1} t + … + c_{l,d_l} t^{d_l} element-wise: h_0 = x, h_l = p_l(W_l h_{l−1}),

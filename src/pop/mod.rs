@@ -1,7 +1,7 @@
 //! Polynomial optimization problems (POPs): minimize f(z) s.t. g_j(z) ≥ 0, h_k(z) = 0.
 //!
 //! The relaxation, the SDP solver and the extraction only ever see a [`Pop`]; networks are one producer of it
-//! (see [`crate::network`] for the paper's loss).
+//! (see [`crate::pop::loss`] for the paper's loss).
 
 pub mod file;
 pub mod loss;

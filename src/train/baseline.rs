@@ -5,7 +5,7 @@
 //! - `adam`: Adam (Kingma & Ba) on the loss itself with its subgradient (for the ∞-norm loss: the gradient of
 //!   the largest |r_j|), learning rate 0.05 · 0.998^t, 3000 steps — the usual first-order baseline.
 //! - `lm`: a Gauss–Newton/Levenberg–Marquardt-type method for the ∞-norm: sequential linear programming on the
-//!   epigraph min θ s.t. θ ± r_j(c) ≥ 0 with a trust region (see [`crate::local`]). Each step linearizes the
+//!   epigraph min θ s.t. θ ± r_j(c) ≥ 0 with a trust region (see [`crate::relax::polish`]). Each step linearizes the
 //!   residuals (their Jacobian, as Gauss–Newton does) and the trust region plays the role of LM's damping.
 //!
 //! Starts: the unknown coefficients drawn uniformly in [−1, 1] (seeded), θ = the loss there.
