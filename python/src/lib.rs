@@ -1,0 +1,173 @@
+//! `polyact._polyact`: the Python extension module, a thin layer over the Rust library.
+//!
+//! Arrays arrive as float64 numpy arrays (the Python wrapper in `polyact/__init__.py` converts other dtypes
+//! and layouts); every check of shapes and values is the library's own, so Python gets the CLI's messages as
+//! `ValueError`. Reports cross the boundary as the library's JSON, which the wrapper turns into a result
+//! object: one description of every field, the Rust report type.
+
+use numpy::PyReadonlyArray2;
+use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::prelude::*;
+
+use polyact::fit::{DEFAULT_RADIUS, FitSettings};
+use polyact::model::{Dataset, Loss, Network, Problem};
+use polyact::relax::hierarchy::HierarchySettings;
+
+/// The library's error as a Python exception: file errors as `OSError`, everything else as `ValueError`.
+fn to_py(e: polyact::Error) -> PyErr {
+    match e {
+        polyact::Error::Io { .. } => PyOSError::new_err(e.to_string()),
+        _ => PyValueError::new_err(e.to_string()),
+    }
+}
+
+/// Rows of a 2-D array.
+fn rows(a: &PyReadonlyArray2<'_, f64>) -> Vec<Vec<f64>> {
+    let v = a.as_array();
+    v.outer_iter().map(|r| r.to_vec()).collect()
+}
+
+/// Build the settings of a fit from the keyword arguments of `polyact.fit`.
+fn settings(
+    loss: &str,
+    order: Option<usize>,
+    max_order: Option<usize>,
+    radius: Option<f64>,
+) -> PyResult<FitSettings> {
+    let loss: Loss = loss.parse().map_err(to_py)?;
+    if let Some(r) = radius {
+        if !(r.is_finite() && r > 0.0) {
+            return Err(PyValueError::new_err(format!(
+                "radius must be a positive number, got {r}"
+            )));
+        }
+    }
+    if let (Some(lo), Some(hi)) = (order, max_order) {
+        if hi < lo {
+            return Err(PyValueError::new_err(format!(
+                "max_order ({hi}) is below order ({lo})"
+            )));
+        }
+    }
+    Ok(FitSettings {
+        loss,
+        radius,
+        hierarchy: HierarchySettings {
+            min_order: order,
+            max_order,
+            ..HierarchySettings::default()
+        },
+        ..FitSettings::default()
+    })
+}
+
+/// Fit the activation coefficients globally; returns the report as JSON (see `polyact.fit`).
+#[pyfunction]
+#[pyo3(signature = (weights, degrees, inputs, outputs, loss="mean-inf", order=None, max_order=None, radius=Some(DEFAULT_RADIUS), true_coefficients=None))]
+#[allow(clippy::too_many_arguments)]
+fn fit_json(
+    py: Python<'_>,
+    weights: Vec<PyReadonlyArray2<'_, f64>>,
+    degrees: Vec<usize>,
+    inputs: PyReadonlyArray2<'_, f64>,
+    outputs: PyReadonlyArray2<'_, f64>,
+    loss: &str,
+    order: Option<usize>,
+    max_order: Option<usize>,
+    radius: Option<f64>,
+    true_coefficients: Option<Vec<Vec<f64>>>,
+) -> PyResult<String> {
+    let settings = settings(loss, order, max_order, radius)?;
+    let network = Network::new(weights.iter().map(rows).collect(), degrees).map_err(to_py)?;
+    let data = Dataset {
+        inputs: rows(&inputs),
+        outputs: rows(&outputs),
+    };
+    let problem = Problem::new(network, data, true_coefficients, None).map_err(to_py)?;
+    let report = py
+        .detach(|| polyact::fit::fit(&problem, &settings, &mut |_| {}))
+        .map_err(to_py)?;
+    Ok(report.to_json())
+}
+
+/// Fit the problem in a problem file (the CLI's `polyact fit FILE`); returns the report as JSON.
+#[pyfunction]
+#[pyo3(signature = (path, loss="mean-inf", order=None, max_order=None, radius=Some(DEFAULT_RADIUS)))]
+fn fit_file_json(
+    py: Python<'_>,
+    path: &str,
+    loss: &str,
+    order: Option<usize>,
+    max_order: Option<usize>,
+    radius: Option<f64>,
+) -> PyResult<String> {
+    let settings = settings(loss, order, max_order, radius)?;
+    let problem = Problem::load(path).map_err(to_py)?;
+    let report = py
+        .detach(|| polyact::fit::fit(&problem, &settings, &mut |_| {}))
+        .map_err(to_py)?;
+    Ok(report.to_json())
+}
+
+/// Solve a polynomial optimization problem given as POP JSON text; returns the report as JSON.
+#[pyfunction]
+#[pyo3(signature = (text, order=None, max_order=None))]
+fn pop_json(
+    py: Python<'_>,
+    text: &str,
+    order: Option<usize>,
+    max_order: Option<usize>,
+) -> PyResult<String> {
+    let file = polyact::pop::file::pop_from_json(text, "<pop>").map_err(to_py)?;
+    let settings = HierarchySettings {
+        min_order: order,
+        max_order,
+        ..HierarchySettings::default()
+    };
+    let (report, _) = py
+        .detach(|| polyact::fit::solve_pop(&file.pop, &settings, &mut |_| {}))
+        .map_err(to_py)?;
+    Ok(report.to_json())
+}
+
+/// The forward pass f(x; c) of a network for every row of `inputs` (coefficients per layer, c_{l,0} first).
+#[pyfunction]
+fn forward<'py>(
+    py: Python<'py>,
+    weights: Vec<PyReadonlyArray2<'_, f64>>,
+    degrees: Vec<usize>,
+    coefficients: Vec<Vec<f64>>,
+    inputs: PyReadonlyArray2<'_, f64>,
+) -> PyResult<Bound<'py, numpy::PyArray2<f64>>> {
+    let network = Network::new(weights.iter().map(rows).collect(), degrees).map_err(to_py)?;
+    polyact::experiments::evaluate::check_coefficients(&network, &coefficients).map_err(to_py)?;
+    let x = rows(&inputs);
+    if let Some((i, r)) = x
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.len() != network.input_dim())
+    {
+        return Err(PyValueError::new_err(format!(
+            "inputs row {} has {} entries, the network takes {}",
+            i + 1,
+            r.len(),
+            network.input_dim()
+        )));
+    }
+    let out: Vec<Vec<f64>> = x
+        .iter()
+        .map(|xi| network.forward(&coefficients, xi))
+        .collect();
+    numpy::PyArray2::from_vec2(py, &out).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// The extension module.
+#[pymodule]
+fn _polyact(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(fit_json, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_file_json, m)?)?;
+    m.add_function(wrap_pyfunction!(pop_json, m)?)?;
+    m.add_function(wrap_pyfunction!(forward, m)?)?;
+    m.add("DEFAULT_RADIUS", DEFAULT_RADIUS)?;
+    Ok(())
+}

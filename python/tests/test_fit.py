@@ -1,0 +1,125 @@
+"""The Python package against answers computed independently: Example 3.4's known coefficients, a numpy
+forward pass, noiseless recovery, the CLI's own report on the same file, and clear errors on bad input."""
+
+import json
+import math
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import polyact
+
+# The paper's Example 3.4 (Zhang, Nie, Tang 2026): widths 4-4-4-4, degrees (2, 1), two samples; true
+# coefficients c11 = 1, c12 = -2, c20 = 1, c21 = -1 (c10 = 1 fixed).
+W = [
+    [[1, 0, -1, 1], [0, 1, 1, 1], [-1, 0, 1, -1], [-2, 1, -1, 0]],
+    [[1, -1, 0, 2], [2, 1, 1, 0], [1, 1, 1, 2], [0, 1, 1, 1]],
+    [[1, 1, 0, 1], [-2, -1, 1, 1], [1, 0, 1, 1], [-1, 0, -2, 1]],
+]
+X = [[2, 1, 0, -1], [-1, 1, 1, 1]]
+Y = [[66, -22, 106, -104], [38, 30, 46, -33]]
+TRUE = [[1.0, 1.0, -2.0], [1.0, -1.0]]
+
+
+def numpy_forward(weights, coefficients, x):
+    """f(x; c) written out in numpy, independently of the library."""
+    h = np.asarray(x, dtype=float).T
+    for w, c in zip(weights[:-1], coefficients):
+        t = np.asarray(w, dtype=float) @ h
+        h = sum(ck * t**k for k, ck in enumerate(c))
+    return (np.asarray(weights[-1], dtype=float) @ h).T
+
+
+def test_example_3_4_outputs_are_the_forward_pass_of_the_true_coefficients():
+    assert np.allclose(numpy_forward(W, TRUE, X), Y)
+    assert np.allclose(polyact.forward(W, [2, 1], TRUE, X), Y)
+
+
+def test_example_3_4_is_certified_with_its_true_coefficients():
+    r = polyact.fit(W, [2, 1], np.array(X, dtype=np.float32), Y)
+    assert r.certified, r
+    c = r.coefficients
+    assert isinstance(c[0], np.ndarray)
+    for got, want in zip(c, TRUE):
+        assert np.allclose(got, want, atol=1e-6)
+    assert abs(r.loss) < 1e-8 and r.lower_bound <= r.loss + 1e-12
+    assert isinstance(r.hierarchy, list) and r.hierarchy[0]["order"] == r.hierarchy[0]["order"]
+    d = r.to_dict()
+    assert d["status"] == r.status and json.loads(r.to_json()) == d
+
+
+def test_noiseless_network_is_recovered():
+    rng = np.random.default_rng(7)
+    widths = [5, 6, 6, 3]
+    weights = [rng.uniform(-1, 1, (widths[i + 1], widths[i])) for i in range(3)]
+    true = [[1.0, 0.5, -0.3], [0.2, -0.7]]
+    x = rng.uniform(-1, 1, (40, 5))
+    y = numpy_forward(weights, true, x)
+    # Least squares identifies the coefficients (the mean-inf loss only matches the mean output).
+    r = polyact.fit(weights, [2, 1], np.asfortranarray(x), y, loss="lsq")
+    assert r.certified, r
+    for got, want in zip(r.coefficients, true):
+        assert np.allclose(got, want, atol=1e-5)
+    # The fitted network reproduces the data (forward pass of the library against numpy's).
+    assert np.allclose(polyact.forward(weights, [2, 1], r.coefficients, x), y, atol=1e-5)
+
+
+def test_fit_file_agrees_with_the_command_line(tmp_path: Path):
+    root = Path(__file__).resolve().parents[2]
+    binary = root / "target" / "release" / "polyact"
+    if not binary.exists():
+        pytest.skip("the polyact binary is built by `cargo test --release` first (scripts/test.sh)")
+    problem = tmp_path / "ex.json"
+    subprocess.run([str(binary), "example", "--save", str(problem)], check=True)
+    cli = json.loads(
+        subprocess.run([str(binary), "fit", str(problem), "--json"], check=True, capture_output=True, text=True).stdout
+    )
+    r = polyact.fit_file(str(problem))
+    assert r.status == cli["status"] and r.order == cli["order"]
+    assert math.isclose(r.loss, cli["loss"], rel_tol=0, abs_tol=1e-12)
+    assert r.coefficients[0].tolist() == cli["coefficients"][0]
+
+
+def test_pop_six_hump_camel():
+    r = polyact.pop(
+        {
+            "objective": "4*x^2 - 2.1*x^4 + 0.3333333333333333*x^6 + x*y - 4*y^2 + 4*y^4",
+            "inequalities": ["9 - x^2", "4 - y^2"],
+        }
+    )
+    assert str(r.status).startswith("certified")
+    assert math.isclose(r.objective, -1.0316284534898774, rel_tol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(X=[[1, 2, 3]]), "input"),
+        (dict(Y=[[1, 2]] * 2), "output"),
+        (dict(X=[[math.nan, 1, 0, -1], [-1, 1, 1, 1]]), "NaN"),
+        (dict(degrees=[2]), "degree"),
+        (dict(loss="l2"), "unknown loss"),
+        (dict(X=[1, 2, 3, 4]), "2-D"),
+        (dict(X=[["a", "b", "c", "d"]] * 2), "numbers"),
+        (dict(radius=-1.0), "radius"),
+        (dict(order=1, max_order=0), "max_order"),
+    ],
+)
+def test_bad_input_raises_value_error(kwargs, message):
+    args = dict(weights=W, degrees=[2, 1], X=X, Y=Y)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        polyact.fit(args.pop("weights"), args.pop("degrees"), args.pop("X"), args.pop("Y"), **args)
+
+
+def test_missing_file_is_an_os_error(tmp_path: Path):
+    with pytest.raises(OSError, match="nothere.json"):
+        polyact.fit_file(str(tmp_path / "nothere.json"))
+
+
+def test_help_explains_every_argument():
+    doc = polyact.fit.__doc__
+    for name in ("weights", "degrees", "X", "Y", "loss", "order", "max_order", "radius", "true_coefficients"):
+        assert f"{name}:" in doc, name
