@@ -35,19 +35,19 @@ fn settings(
     radius: Option<f64>,
 ) -> PyResult<FitSettings> {
     let loss: Loss = loss.parse().map_err(to_py)?;
-    if let Some(r) = radius {
-        if !(r.is_finite() && r > 0.0) {
-            return Err(PyValueError::new_err(format!(
-                "radius must be a positive number, got {r}"
-            )));
-        }
+    if let Some(r) = radius
+        && !(r.is_finite() && r > 0.0)
+    {
+        return Err(PyValueError::new_err(format!(
+            "radius must be a positive number, got {r}"
+        )));
     }
-    if let (Some(lo), Some(hi)) = (order, max_order) {
-        if hi < lo {
-            return Err(PyValueError::new_err(format!(
-                "max_order ({hi}) is below order ({lo})"
-            )));
-        }
+    if let (Some(lo), Some(hi)) = (order, max_order)
+        && hi < lo
+    {
+        return Err(PyValueError::new_err(format!(
+            "max_order ({hi}) is below order ({lo})"
+        )));
     }
     Ok(FitSettings {
         loss,
