@@ -4,6 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --release
-python3 -m pip install --quiet --disable-pip-version-check numpy pytest
+python3 -m pip install --quiet --disable-pip-version-check numpy pytest "dask[array]" distributed
 python3 -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps ./python
 python3 -m pytest -q python/tests

@@ -8,13 +8,17 @@ they are converted to float64 (a copy only when the dtype or layout asks for one
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
 from . import _polyact
 
-__all__ = ["fit", "fit_file", "pop", "forward", "FitResult", "PopResult", "DEFAULT_RADIUS"]
+__all__ = [
+    "fit", "fit_file", "fit_statistics", "pop", "forward", "reduce", "merge",
+    "Statistics", "FitResult", "PopResult", "DEFAULT_RADIUS",
+]
 
 DEFAULT_RADIUS: float = _polyact.DEFAULT_RADIUS
 _LOSSES = ("mean-inf", "lsq", "max-inf")
@@ -194,3 +198,75 @@ def forward(weights: Sequence[Any], degrees: Sequence[int], coefficients: Sequen
     ws = [_matrix(w, f"weights[{i}]") for i, w in enumerate(weights)]
     cs = [[float(v) for v in np.asarray(c, dtype=np.float64).ravel()] for c in coefficients]
     return _polyact.forward(ws, _degrees(degrees), cs, _matrix(X, "X"))
+
+
+class Statistics:
+    """Sufficient statistics of data for a network and a loss (``polyact reduce``): fixed-size sums for
+    mean-inf and lsq, per-sample residuals for max-inf. Statistics of shards merge exactly with ``+``
+    (sums and counts add), so data split over machines are fitted with :func:`fit_statistics`."""
+
+    def __init__(self, text: str):
+        self._text = text
+        self._dict = json.loads(text)
+
+    @property
+    def loss(self) -> str:
+        """The loss the statistics are for."""
+        sums = self._dict.get("sums", {})
+        return sums.get("loss", self._dict.get("loss"))
+
+    @property
+    def samples(self) -> int:
+        """The number of samples reduced."""
+        return int(self._dict["count"])
+
+    def __add__(self, other: "Statistics") -> "Statistics":
+        return merge([self, other])
+
+    def to_json(self) -> str:
+        """The statistics file's text (the format of ``polyact reduce``)."""
+        return self._text
+
+    def save(self, path: str) -> None:
+        """Write the statistics file (usable with ``polyact fit PROBLEM --stats PATH``)."""
+        Path(path).write_text(self._text)
+
+
+def reduce(weights: Sequence[Any], degrees: Sequence[int], X: Any, Y: Any, *, loss: str = "mean-inf") -> Statistics:
+    """The sufficient statistics of the samples (X, Y) for `loss` (as ``polyact reduce``)."""
+    if loss not in _LOSSES:
+        raise ValueError(f"unknown loss {loss!r} (known: {', '.join(_LOSSES)})")
+    ws = [_matrix(w, f"weights[{i}]") for i, w in enumerate(weights)]
+    return Statistics(_polyact.reduce_json(ws, _degrees(degrees), _matrix(X, "X"), _matrix(Y, "Y"), loss))
+
+
+def merge(parts: Sequence[Statistics]) -> Statistics:
+    """Merge statistics of the same network and loss (sums and counts add)."""
+    parts = list(parts)
+    if not parts:
+        raise ValueError("merge needs at least one statistics part")
+    return Statistics(_polyact.merge_json([p.to_json() for p in parts]))
+
+
+def fit_statistics(
+    weights: Sequence[Any],
+    degrees: Sequence[int],
+    statistics: Statistics,
+    *,
+    order: Optional[int] = None,
+    max_order: Optional[int] = None,
+    radius: Optional[float] = DEFAULT_RADIUS,
+    true_coefficients: Optional[Sequence[Sequence[float]]] = None,
+) -> FitResult:
+    """Fit from (merged) statistics instead of data; the loss is the statistics' own. Arguments as in :func:`fit`."""
+    ws = [_matrix(w, f"weights[{i}]") for i, w in enumerate(weights)]
+    report = _polyact.fit_statistics_json(
+        ws,
+        _degrees(degrees),
+        statistics.to_json(),
+        _order(order, "order"),
+        _order(max_order, "max_order"),
+        None if radius is None else float(radius),
+        None if true_coefficients is None else [[float(v) for v in c] for c in true_coefficients],
+    )
+    return FitResult(json.loads(report))

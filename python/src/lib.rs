@@ -10,6 +10,7 @@ use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 
 use polyact::fit::{DEFAULT_RADIUS, FitSettings};
+use polyact::model::stats::SufficientStatistics;
 use polyact::model::{Dataset, Loss, Network, Problem};
 use polyact::relax::hierarchy::HierarchySettings;
 
@@ -78,7 +79,7 @@ fn fit_json(
     true_coefficients: Option<Vec<Vec<f64>>>,
 ) -> PyResult<String> {
     let settings = settings(loss, order, max_order, radius)?;
-    let network = Network::new(weights.iter().map(rows).collect(), degrees).map_err(to_py)?;
+    let network = network(&weights, degrees)?;
     let data = Dataset {
         inputs: rows(&inputs),
         outputs: rows(&outputs),
@@ -139,7 +140,7 @@ fn forward<'py>(
     coefficients: Vec<Vec<f64>>,
     inputs: PyReadonlyArray2<'_, f64>,
 ) -> PyResult<Bound<'py, numpy::PyArray2<f64>>> {
-    let network = Network::new(weights.iter().map(rows).collect(), degrees).map_err(to_py)?;
+    let network = network(&weights, degrees)?;
     polyact::experiments::evaluate::check_coefficients(&network, &coefficients).map_err(to_py)?;
     let x = rows(&inputs);
     if let Some((i, r)) = x
@@ -161,6 +162,82 @@ fn forward<'py>(
     numpy::PyArray2::from_vec2(py, &out).map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
+/// The network of `weights` and `degrees`.
+fn network(weights: &[PyReadonlyArray2<'_, f64>], degrees: Vec<usize>) -> PyResult<Network> {
+    Network::new(weights.iter().map(rows).collect(), degrees).map_err(to_py)
+}
+
+/// The sufficient statistics of one shard (X, Y) for a loss, as the JSON of `polyact reduce`.
+#[pyfunction]
+fn reduce_json(
+    py: Python<'_>,
+    weights: Vec<PyReadonlyArray2<'_, f64>>,
+    degrees: Vec<usize>,
+    inputs: PyReadonlyArray2<'_, f64>,
+    outputs: PyReadonlyArray2<'_, f64>,
+    loss: &str,
+) -> PyResult<String> {
+    let loss: Loss = loss.parse().map_err(to_py)?;
+    let network = network(&weights, degrees)?;
+    let data = Dataset {
+        inputs: rows(&inputs),
+        outputs: rows(&outputs),
+    };
+    let stats = py
+        .detach(|| SufficientStatistics::from_data(&network, &data, loss))
+        .map_err(to_py)?;
+    Ok(stats.to_json())
+}
+
+/// Merge statistics (JSON texts of the same network and loss): sums and counts add.
+#[pyfunction]
+fn merge_json(parts: Vec<String>) -> PyResult<String> {
+    let mut it = parts.iter().enumerate();
+    let Some((_, first)) = it.next() else {
+        return Err(PyValueError::new_err(
+            "merge needs at least one statistics part",
+        ));
+    };
+    let mut merged = SufficientStatistics::from_json_str(first, "part 1").map_err(to_py)?;
+    for (i, text) in it {
+        let part =
+            SufficientStatistics::from_json_str(text, &format!("part {}", i + 1)).map_err(to_py)?;
+        merged.merge(&part).map_err(to_py)?;
+    }
+    Ok(merged.to_json())
+}
+
+/// Fit from statistics (JSON of `reduce_json`/`merge_json`) instead of data; returns the report as JSON.
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (weights, degrees, statistics, order=None, max_order=None, radius=Some(DEFAULT_RADIUS), true_coefficients=None))]
+fn fit_statistics_json(
+    py: Python<'_>,
+    weights: Vec<PyReadonlyArray2<'_, f64>>,
+    degrees: Vec<usize>,
+    statistics: &str,
+    order: Option<usize>,
+    max_order: Option<usize>,
+    radius: Option<f64>,
+    true_coefficients: Option<Vec<Vec<f64>>>,
+) -> PyResult<String> {
+    let network = network(&weights, degrees)?;
+    let stats = SufficientStatistics::from_json_str(statistics, "statistics").map_err(to_py)?;
+    let settings = settings(stats.loss().name(), order, max_order, radius)?;
+    let report = py
+        .detach(|| {
+            polyact::fit::fit_statistics(
+                &network,
+                true_coefficients.as_deref(),
+                &stats,
+                &settings,
+                &mut |_| {},
+            )
+        })
+        .map_err(to_py)?;
+    Ok(report.to_json())
+}
+
 /// The extension module.
 #[pymodule]
 fn _polyact(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -168,6 +245,9 @@ fn _polyact(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit_file_json, m)?)?;
     m.add_function(wrap_pyfunction!(pop_json, m)?)?;
     m.add_function(wrap_pyfunction!(forward, m)?)?;
+    m.add_function(wrap_pyfunction!(reduce_json, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_json, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_statistics_json, m)?)?;
     m.add("DEFAULT_RADIUS", DEFAULT_RADIUS)?;
     Ok(())
 }
