@@ -2,8 +2,8 @@
 #
 # Debian's coinor-csdp links libblas.so.3/liblapack.so.3, which resolve to the netlib reference
 # implementation unless an optimized BLAS is installed. CSDP spends its time in BLAS (dgemm, dpotrf), and
-# with the reference BLAS it is 1.6–2.8× slower on the order-3 relaxations of the paper's tables (measured
-# 2026-11-30 on 2 cores: (2,3) N = 50 36.3 s instead of 13.5 s). The comparison is only fair against CSDP
+# with the reference BLAS it is several times slower on the order-3 relaxations of the paper's tables
+# (on 2 cores, (2,3) N = 50: 36.3 s instead of 13.5 s). The comparison is only fair against CSDP
 # with OpenBLAS (libopenblas0-pthread, which takes over libblas.so.3 through Debian's alternatives), so it is
 # installed with CSDP. Neither is needed by the tests.
 #
