@@ -363,6 +363,14 @@ pub fn loss_histogram(
     let (lo, hi) = all.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
         (a.min(v), b.max(v))
     });
+    // At least a fifth of a decade: values equal to a few digits share a bin instead of spreading over
+    // the whole axis.
+    let (lo, hi) = if hi - lo < 0.2 {
+        let mid = 0.5 * (lo + hi);
+        (mid - 0.1, mid + 0.1)
+    } else {
+        (lo, hi)
+    };
     let (lo, hi) = padded(lo, hi);
     let bins = 24usize;
     let width = (hi - lo) / bins as f64;
@@ -417,7 +425,8 @@ pub fn loss_histogram(
         // visible when they coincide, and the legend says so.
         let coincide = marks.len() == 2
             && marks.iter().all(|m| m.1 > 0.0)
-            && (marks[0].1.log10() - marks[1].1.log10()).abs() < width / 2.0;
+            && ((marks[0].1.log10() - marks[1].1.log10()).abs() < width / 2.0
+                || (marks[0].1 - marks[1].1).abs() <= 1e-6 * marks[0].1);
         for (k, (label, v, color)) in marks.iter().enumerate() {
             if *v <= 0.0 {
                 continue;
