@@ -182,17 +182,20 @@ pub fn order_header() -> String {
     )
 }
 
-/// The hierarchy table, the notes and the total time, shared by the reports' summaries.
+/// The hierarchy table, the notes and the total time, shared by the reports' summaries. The alternate form
+/// (`{:#}`) leaves the table out, for a caller that printed its lines as the orders were solved.
 fn write_tail(
     f: &mut fmt::Formatter<'_>,
     hierarchy: &[OrderSummary],
     notes: &[String],
     seconds: f64,
 ) -> fmt::Result {
-    writeln!(f, "hierarchy")?;
-    writeln!(f, "  {}", order_header())?;
-    for o in hierarchy {
-        writeln!(f, "  {}", order_line(o))?;
+    if !f.alternate() {
+        writeln!(f, "hierarchy")?;
+        writeln!(f, "  {}", order_header())?;
+        for o in hierarchy {
+            writeln!(f, "  {}", order_line(o))?;
+        }
     }
     for n in notes {
         writeln!(f, "note: {n}")?;

@@ -201,3 +201,243 @@ fn csv_npy_and_json_data_give_the_same_fit() {
     );
     assert_clean_failure(&["fit", &bad], "bad.csv: row 2 has 1 fields, expected 2");
 }
+
+#[test]
+fn unknown_keys_are_named_with_the_nearest_known_key() {
+    let typo = write(
+        "typo.json",
+        &GOOD.replace(
+            "\"outputs\": [[3], [1]]",
+            "\"outputs\": [[3], [1]], \"test_input\": [[1, 1]]",
+        ),
+    );
+    assert_clean_failure(
+        &["fit", &typo],
+        "unknown key \"test_input\" (did you mean \"test_inputs\"?)",
+    );
+    // A typo in a required key names the key, not only the missing field.
+    let typo = write("typo2.json", &GOOD.replace("\"weights\"", "\"weight\""));
+    assert_clean_failure(
+        &["fit", &typo],
+        "unknown key \"weight\" (did you mean \"weights\"?)",
+    );
+    // reduce reads only the network of the file, and checks its keys too.
+    let out = write("typo.stats.json", "");
+    assert_clean_failure(
+        &[
+            "reduce",
+            &typo,
+            "--inputs",
+            &typo,
+            "--outputs",
+            &typo,
+            "-o",
+            &out,
+        ],
+        "unknown key \"weight\"",
+    );
+    let pop = write(
+        "typo.pop.json",
+        r#"{"objective": "x^2", "inequalites": ["1 - x^2"]}"#,
+    );
+    assert_clean_failure(
+        &["pop", &pop],
+        "unknown key \"inequalites\" (did you mean \"inequalities\"?)",
+    );
+    let stats = write("typo.stats2.json", r#"{"formt": "polyact-statistics"}"#);
+    let good = write("good3.json", GOOD);
+    assert_clean_failure(
+        &["fit", &good, "--stats", &stats],
+        "unknown key \"formt\" (did you mean \"format\"?)",
+    );
+}
+
+#[test]
+fn file_errors_name_the_cause_once() {
+    let p = write("npy.json", &GOOD.replace("[[1, 0], [0, 1]]", "\"W3x.npy\""));
+    assert_clean_failure(&["fit", &p], "W3x.npy: No such file or directory");
+    let (_, _, err) = polyact(&["fit", &p]);
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+    let dir = std::env::temp_dir();
+    let (ok, _, err) = polyact(&["fit", dir.to_str().unwrap()]);
+    assert!(!ok);
+    assert_eq!(err.matches("Is a directory").count(), 1, "{err}");
+}
+
+#[test]
+fn negative_numbers_reach_the_real_checks() {
+    let out = write("neg.json", "");
+    let base = [
+        "generate",
+        "--degrees",
+        "2",
+        "--widths",
+        "2,2,1",
+        "-o",
+        &out,
+    ];
+    let with = |extra: &[&'static str]| [&base[..], extra].concat();
+    assert_clean_failure(
+        &with(&["--noise", "-0.1"]),
+        "the noise level must be a nonnegative number",
+    );
+    // clap's own message (several lines) names the value instead of taking it for an option.
+    let (ok, _, err) = polyact(&with(&["--samples", "-3"]));
+    assert!(
+        !ok && err.contains("invalid value '-3' for '--samples"),
+        "{err}"
+    );
+    let good = write("good4.json", GOOD);
+    assert_clean_failure(
+        &["fit", &good, "--max-memory-gb", "-1"],
+        "--max-memory-gb must be positive",
+    );
+}
+
+#[test]
+fn a_zero_width_is_named() {
+    let out = write("zero-width.json", "");
+    assert_clean_failure(
+        &[
+            "generate",
+            "--degrees",
+            "2,2",
+            "--widths",
+            "5,0,5,5",
+            "-o",
+            &out,
+        ],
+        "width m_1 is 0",
+    );
+}
+
+#[test]
+fn an_input_error_prints_nothing_on_stdout() {
+    let p = write("good5.json", GOOD);
+    let (ok, stdout, err) = polyact(&["fit", &p, "--radius", "-1"]);
+    assert!(
+        !ok && err.contains("radius must be a positive number"),
+        "{err}"
+    );
+    assert_eq!(stdout, "");
+    let (ok, stdout, err) = polyact(&["fit", &p, "--max-memory-gb", "1e-9"]);
+    assert!(!ok, "{err}");
+    assert_eq!(stdout, "");
+}
+
+#[test]
+fn example_prints_its_table_once_and_says_why_it_goes_on() {
+    let (ok, stdout, err) = polyact(&["example"]);
+    assert!(ok, "{err}");
+    assert_eq!(stdout.matches("ranks M_0..M_k").count(), 1, "{stdout}");
+    let row1 = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("1 "))
+        .expect("order 1 row");
+    assert!(
+        row1.contains("gap") && row1.contains("--stop flat"),
+        "{row1}"
+    );
+    let row2 = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("2 "))
+        .expect("order 2 row");
+    assert!(
+        row2.contains("flat") && !row2.contains("--stop flat"),
+        "{row2}"
+    );
+}
+
+#[test]
+fn eval_prints_the_reports_own_loss_first() {
+    let p = write("lsq.json", GOOD);
+    let r = write("lsq-report.json", "");
+    let (ok, stdout, err) = polyact(&["fit", &p, "--loss", "lsq", "--json", "-o", &r]);
+    assert!(ok, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let (ok, stdout, err) = polyact(&["eval", &p, &r, "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["fitted_loss"], "lsq");
+    // The fit computed its loss on its own path; eval recomputes it from forward passes.
+    let fitted = report["loss"].as_f64().unwrap();
+    let evaluated = v["train"]["lsq_loss"].as_f64().unwrap();
+    assert!(
+        (fitted - evaluated).abs() <= 1e-9 * (1.0 + fitted.abs()),
+        "{fitted} vs {evaluated}"
+    );
+    let (ok, stdout, _) = polyact(&["eval", &p, &r]);
+    assert!(ok);
+    let header = stdout.lines().next().unwrap();
+    let lsq = header.find("lsq (fitted)").expect(header);
+    let mean_inf = header.find("mean-inf").expect(header);
+    assert!(lsq < mean_inf, "{header}");
+    assert!(
+        stdout.contains("the loss the report was fitted with"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn verbose_counts_the_shifted_blocks_out_of_the_right_total() {
+    let p = write("verbose.json", GOOD);
+    let (ok, _, err) = polyact(&["fit", &p, "--verbose", "--max-order", "1"]);
+    assert!(ok, "{err}");
+    let mut seen = 0;
+    for line in err
+        .lines()
+        .filter(|l| l.contains("shifted into the interior"))
+    {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let of = words.iter().position(|w| *w == "of").unwrap();
+        let shifted: usize = words[of - 1].parse().unwrap();
+        let total: usize = words[of + 1].parse().unwrap();
+        assert!(shifted <= total, "{line}");
+        seen += 1;
+    }
+    assert!(seen > 0, "{err}");
+}
+
+#[test]
+fn each_subcommand_lists_only_its_own_options() {
+    let help = |cmd: &str| polyact(&[cmd, "--help"]).1;
+    let pop = help("pop");
+    for opt in [
+        "--loss",
+        "--method",
+        "--starts",
+        "--optimizer",
+        "--seed",
+        "--no-ball",
+        "--ball-retries",
+    ] {
+        assert!(!pop.contains(opt), "pop --help lists {opt}");
+    }
+    assert!(
+        pop.contains("--radius") && pop.contains("--max-order"),
+        "{pop}"
+    );
+    let compare = help("compare");
+    for opt in ["--method", "--certificate", "--export-sdpa", "--output"] {
+        assert!(!compare.contains(opt), "compare --help lists {opt}");
+    }
+    assert!(
+        compare.contains("--starts") && compare.contains("--loss"),
+        "{compare}"
+    );
+    let example = help("example");
+    for opt in ["--method", "--starts", "--optimizer", "--seed", "--stats"] {
+        assert!(!example.contains(opt), "example --help lists {opt}");
+    }
+    let fit = help("fit");
+    for opt in [
+        "--method",
+        "--starts",
+        "--loss",
+        "--stats",
+        "--certificate",
+        "--radius",
+    ] {
+        assert!(fit.contains(opt), "fit --help lacks {opt}");
+    }
+}

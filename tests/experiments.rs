@@ -3,17 +3,18 @@
 mod common;
 
 use common::polyact;
-use std::path::PathBuf;
 
 use polyact::experiments::evaluate::{evaluate, residuals};
 use polyact::experiments::{Table, format_table, run_table, to_csv, to_json};
 use polyact::model::synthetic::{SyntheticSpec, generate};
 use polyact::report::FitStatus;
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("polyact-exp-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A temporary directory, removed when the value is dropped.
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("polyact-exp-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 /// A tiny noiseless table: every instance is solved exactly and certified.
@@ -104,8 +105,9 @@ fn write_problem_and_report(dir: &std::path::Path) -> (polyact::model::Problem, 
 /// `polyact eval` computes MSE as (1/(N·m_out)) Σ ‖f(x_i; c) − y_i‖², checked against `Network::forward`.
 #[test]
 fn eval_mse_matches_forward_passes() {
-    let dir = temp_dir("eval");
-    let (problem, c) = write_problem_and_report(&dir);
+    let tmp = temp_dir("eval");
+    let dir = tmp.path();
+    let (problem, c) = write_problem_and_report(dir);
     let mse_by_hand = |inputs: &[Vec<f64>], outputs: &[Vec<f64>]| {
         let mut s = 0.0;
         let mut count = 0;
@@ -160,14 +162,14 @@ fn eval_mse_matches_forward_passes() {
     std::fs::write(&bad, r#"{"loss": 1}"#).unwrap();
     let (ok, _, err) = polyact(&["eval", p.to_str().unwrap(), bad.to_str().unwrap()]);
     assert!(!ok && err.contains("coefficients"), "{err}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// `polyact eval --plot` writes the residual figure as PNG and SVG.
 #[test]
 fn eval_plot_writes_png_and_svg() {
-    let dir = temp_dir("plot");
-    let (problem, c) = write_problem_and_report(&dir);
+    let tmp = temp_dir("plot");
+    let dir = tmp.path();
+    let (problem, c) = write_problem_and_report(dir);
     let p = dir.join("p.json");
     let r = dir.join("r.json");
     let fig = dir.join("residuals.png");
@@ -187,7 +189,6 @@ fn eval_plot_writes_png_and_svg() {
     // One marker per residual entry in the top panel, one per sample in the bottom one.
     let n_res = residuals(&problem.network, &problem.data, &c).len() * 2;
     assert!(svg.matches("<circle").count() >= n_res + problem.data.len());
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// `polyact reproduce` prints CSV and JSON that parse, and rejects bad options.

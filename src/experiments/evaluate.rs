@@ -2,7 +2,7 @@
 //!
 //! API: [`evaluate`] computes, for the training set and (when the problem has one) the test set, the mean
 //! squared error MSE = (1/(N·m_out)) Σ_i ‖f(x_i; c) − y_i‖² (the mean over all N·m_out output entries), its
-//! square root RMSE, and the paper's loss ‖(1/N) Σ_i (f(x_i; c) − y_i)‖_∞. [`residuals`] gives the per-sample
+//! square root RMSE, and every training loss (the paper's ‖(1/N) Σ_i (f(x_i; c) − y_i)‖_∞, lsq, max-inf). [`residuals`] gives the per-sample
 //! residuals ε_i = f(x_i; c) − y_i (plotted by [`crate::experiments::plot`]); [`noise_matrix`] the noise y_i − f(x_i; c_true)
 //! of a synthetic problem; [`spectral_norm`] the matrix 2-norm; [`read_report_coefficients`] the
 //! `coefficients` of a fit report file.
@@ -12,7 +12,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::model::{Dataset, Network, Problem};
+use crate::model::{Dataset, Loss, Network, Problem};
 
 /// The definition of MSE used everywhere in polyact, for printing next to the numbers.
 pub const MSE_DEFINITION: &str = "MSE = (1/(N·m_out)) Σ_i ‖f(x_i; c) − y_i‖₂² (mean over all N·m_out output \
@@ -29,8 +29,12 @@ pub struct Metrics {
     pub mse: f64,
     /// √MSE.
     pub rmse: f64,
-    /// The paper's loss ‖(1/N) Σ_i (f(x_i; c) − y_i)‖_∞ on this data set.
+    /// The paper's loss ‖(1/N) Σ_i (f(x_i; c) − y_i)‖_∞ (mean-inf) on this data set.
     pub loss: f64,
+    /// The lsq loss (1/N) Σ_i ‖f(x_i; c) − y_i‖₂² on this data set.
+    pub lsq_loss: f64,
+    /// The max-inf loss max_i ‖f(x_i; c) − y_i‖_∞ on this data set.
+    pub max_inf_loss: f64,
     /// max_i ‖f(x_i; c) − y_i‖₂.
     pub max_residual_norm: f64,
 }
@@ -46,6 +50,19 @@ pub struct Evaluation {
     pub test: Option<Metrics>,
     /// ‖c_true − c‖₂ when the problem has true coefficients.
     pub coefficient_error: Option<f64>,
+    /// The loss the coefficients were fitted with (the report's `loss_function`), when known: printed first.
+    pub fitted_loss: Option<Loss>,
+}
+
+impl Metrics {
+    /// The value of `loss` on this data set.
+    pub fn loss_of(&self, loss: Loss) -> f64 {
+        match loss {
+            Loss::MeanInf => self.loss,
+            Loss::Lsq => self.lsq_loss,
+            Loss::MaxInf => self.max_inf_loss,
+        }
+    }
 }
 
 /// Per-sample residuals ε_i = f(x_i; c) − y_i (N rows of length m_out).
@@ -72,8 +89,10 @@ pub fn metrics(network: &Network, data: &Dataset, coefficients: &[Vec<f64>]) -> 
     let mut sum_sq = 0.0;
     let mut mean = vec![0.0; m];
     let mut max_norm: f64 = 0.0;
+    let mut max_entry: f64 = 0.0;
     for ri in &r {
         let sq: f64 = ri.iter().map(|v| v * v).sum();
+        max_entry = ri.iter().fold(max_entry, |a, v| a.max(v.abs()));
         sum_sq += sq;
         max_norm = max_norm.max(sq.sqrt());
         for (a, v) in mean.iter_mut().zip(ri) {
@@ -92,6 +111,8 @@ pub fn metrics(network: &Network, data: &Dataset, coefficients: &[Vec<f64>]) -> 
         mse,
         rmse: mse.sqrt(),
         loss,
+        lsq_loss: if n == 0 { 0.0 } else { sum_sq / n as f64 },
+        max_inf_loss: max_entry,
         max_residual_norm: max_norm,
     }
 }
@@ -144,6 +165,7 @@ pub fn evaluate(problem: &Problem, coefficients: &[Vec<f64>]) -> Result<Evaluati
         train,
         test,
         coefficient_error,
+        fitted_loss: None,
     })
 }
 
@@ -154,19 +176,42 @@ impl Evaluation {
     }
 }
 
+impl Evaluation {
+    /// The losses in the order printed: the fitted loss first (when known), then the others.
+    pub fn losses_in_order(&self) -> Vec<Loss> {
+        let first = self.fitted_loss.unwrap_or(Loss::MeanInf);
+        std::iter::once(first)
+            .chain(Loss::ALL.iter().copied().filter(|&l| l != first))
+            .collect()
+    }
+}
+
 impl std::fmt::Display for Evaluation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(
+        let losses = self.losses_in_order();
+        let label = |l: Loss| match self.fitted_loss {
+            Some(x) if x == l => format!("{l} (fitted)"),
+            _ => l.to_string(),
+        };
+        write!(
             f,
-            "{:<6} {:>6} {:>6}  {:>12}  {:>12}  {:>12}  {:>14}",
-            "set", "N", "m_out", "MSE", "RMSE", "loss", "max ‖ε_i‖₂"
+            "{:<6} {:>6} {:>6}  {:>12}  {:>12}",
+            "set", "N", "m_out", "MSE", "RMSE"
         )?;
+        for &l in &losses {
+            write!(f, "  {:>16}", label(l))?;
+        }
+        writeln!(f, "  {:>14}", "max ‖ε_i‖₂")?;
         let line = |f: &mut std::fmt::Formatter<'_>, name: &str, m: &Metrics| {
-            writeln!(
+            write!(
                 f,
-                "{:<6} {:>6} {:>6}  {:>12.4e}  {:>12.4e}  {:>12.4e}  {:>14.4e}",
-                name, m.samples, m.outputs, m.mse, m.rmse, m.loss, m.max_residual_norm
-            )
+                "{:<6} {:>6} {:>6}  {:>12.4e}  {:>12.4e}",
+                name, m.samples, m.outputs, m.mse, m.rmse
+            )?;
+            for &l in &losses {
+                write!(f, "  {:>16.4e}", m.loss_of(l))?;
+            }
+            writeln!(f, "  {:>14.4e}", m.max_residual_norm)
         };
         line(f, "train", &self.train)?;
         match &self.test {
@@ -179,11 +224,16 @@ impl std::fmt::Display for Evaluation {
         if let Some(e) = self.coefficient_error {
             writeln!(f, "‖c_true − c‖₂ = {e:.4e}")?;
         }
-        writeln!(f, "{}", self.definition)?;
-        write!(
-            f,
-            "loss = ‖(1/N) Σ_i (f(x_i; c) − y_i)‖_∞ (the paper's training loss)"
-        )
+        write!(f, "{}", self.definition)?;
+        for &l in &losses {
+            let note = match self.fitted_loss {
+                Some(x) if x == l => " (the loss the report was fitted with)",
+                None if l == Loss::MeanInf => " (the paper's loss; the report names no loss)",
+                _ => "",
+            };
+            write!(f, "\n{l} = {}{note}", l.description())?;
+        }
+        Ok(())
     }
 }
 
@@ -277,16 +327,31 @@ pub fn read_report_coefficients(path: impl AsRef<Path>) -> Result<Vec<Vec<f64>>>
 
 /// [`read_report_coefficients`] from a string; `source` names it in errors.
 pub fn parse_report_coefficients(text: &str, source: &str) -> Result<Vec<Vec<f64>>> {
+    parse_report(text, source).map(|(c, _)| c)
+}
+
+/// The `coefficients` of a fit report file and the loss it was fitted with (`loss_function`, absent from a
+/// local method's report).
+pub fn read_report(path: impl AsRef<Path>) -> Result<(Vec<Vec<f64>>, Option<Loss>)> {
+    let path = path.as_ref();
+    let text = crate::error::read_text(path)?;
+    parse_report(&text, &path.display().to_string())
+}
+
+/// [`read_report`] from a string; `source` names it in errors.
+pub fn parse_report(text: &str, source: &str) -> Result<(Vec<Vec<f64>>, Option<Loss>)> {
     #[derive(serde::Deserialize)]
     struct ReportCoefficients {
         coefficients: Vec<Vec<f64>>,
+        #[serde(default)]
+        loss_function: Option<Loss>,
     }
     let r: ReportCoefficients = serde_json::from_str(text).map_err(|e| {
         Error::InvalidInput(format!(
             "{source}: not a report with a `coefficients` field (one list per hidden layer): {e}"
         ))
     })?;
-    Ok(r.coefficients)
+    Ok((r.coefficients, r.loss_function))
 }
 
 #[cfg(test)]

@@ -284,13 +284,21 @@ pub struct Run {
 }
 
 impl Run {
-    /// "flat@3", "gap@2" (certified by gap), "gap 7.3%@3" (not certified), or "failed".
+    /// "flat@3", "gap≤1e-6@2" (certified by the gap), "gap 7.3%@3" (not certified; the bound and the candidate
+    /// from order 3), "gap 0.4% (bound@3, candidate@2)" (the bound from order 3, the candidate from order 2),
+    /// or "failed".
     pub fn status_label(&self) -> String {
         match (self.status, self.certified_order) {
             (FitStatus::Certified, Some(k)) if self.flat => format!("flat@{k}"),
             (FitStatus::Certified, Some(k)) => format!("gap≤1e-6@{k}"),
             (FitStatus::Certified, None) => "certified".into(),
             (FitStatus::Uncertified, _) => match self.relative_gap {
+                Some(g) if self.order != self.last_order => format!(
+                    "gap {} (bound@{}, candidate@{})",
+                    percent(g),
+                    self.last_order,
+                    self.order
+                ),
                 Some(g) => format!("gap {}@{}", percent(g), self.last_order),
                 None => format!("uncertified@{}", self.last_order),
             },
@@ -847,5 +855,48 @@ mod tests {
         assert!((s.std - 1.0).abs() < 1e-15);
         assert_eq!(Stat::of([4.0]).std, 0.0);
         assert!(Stat::of([]).mean.is_nan());
+    }
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::*;
+
+    fn run(status: FitStatus, order: usize, last_order: usize, relative_gap: Option<f64>) -> Run {
+        Run {
+            samples: 10,
+            width: 2,
+            seed: 1,
+            abs_err: 0.0,
+            rel_err: None,
+            noise_norm: 0.0,
+            noise_frobenius: 0.0,
+            noise_sample_rms: 0.0,
+            seconds: 0.0,
+            order,
+            last_order,
+            status,
+            flat: false,
+            certified_order: None,
+            lower_bound: Some(1.0),
+            loss: 1.004,
+            gap: Some(0.004),
+            relative_gap,
+            ball_active: false,
+            loss_at_truth: 0.0,
+            train_mse: 0.0,
+            test_mse: 0.0,
+            test_rmse: 0.0,
+            coefficients: vec![],
+            true_coefficients: vec![],
+        }
+    }
+
+    #[test]
+    fn an_uncertified_label_names_the_orders_of_the_bound_and_the_candidate() {
+        let r = run(FitStatus::Uncertified, 2, 3, Some(0.004));
+        assert_eq!(r.status_label(), "gap 0.4% (bound@3, candidate@2)");
+        let r = run(FitStatus::Uncertified, 3, 3, Some(0.004));
+        assert_eq!(r.status_label(), "gap 0.4%@3");
     }
 }

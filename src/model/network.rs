@@ -909,7 +909,7 @@ pub(crate) mod tests {
         "inputs": [[0.5, 1], [2, -1]],
         "outputs": [[1], [2]],
         "true_coefficients": [[0, 1, 2]],
-        "comment": "extra fields are ignored"
+        "comment": "free text, ignored"
     }"#;
 
     fn problem_error(s: &str) -> String {

@@ -132,6 +132,18 @@ struct ProblemFile {
     test_outputs: Option<MatrixSpec>,
 }
 
+/// The keys of a problem file ("comment" is free text, ignored).
+const PROBLEM_KEYS: &[&str] = &[
+    "weights",
+    "degrees",
+    "inputs",
+    "outputs",
+    "true_coefficients",
+    "test_inputs",
+    "test_outputs",
+    "comment",
+];
+
 /// The network part of a problem file (data fields are skipped without being stored or read).
 #[derive(Deserialize)]
 struct NetworkFile {
@@ -257,6 +269,7 @@ impl Problem {
 
     /// Parse a problem file whose data-file paths are relative to `base` (the file's directory).
     pub fn from_json_in(s: &str, source: &str, base: Option<&Path>) -> Result<Problem> {
+        crate::error::check_json_keys(s, PROBLEM_KEYS, source, "a problem file")?;
         let file: ProblemFile = serde_json::from_str(s).map_err(|e| Error::Parse {
             path: source.to_string(),
             message: parse_message(s, &e),
@@ -294,6 +307,7 @@ impl Problem {
         let path = path.as_ref();
         let name = path.display().to_string();
         let s = crate::error::read_text(path)?;
+        crate::error::check_json_keys(&s, PROBLEM_KEYS, &name, "a problem file")?;
         let file: NetworkFile = serde_json::from_str(&s).map_err(|e| Error::Parse {
             path: name.clone(),
             message: parse_message(&s, &e),

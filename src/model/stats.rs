@@ -63,6 +63,7 @@ pub const MAX_BATCH: usize = 128;
 
 /// Which network the statistics belong to: degrees, widths and a hash of the exact weights.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct NetworkFingerprint {
     /// Activation degrees d_1..d_D.
     pub degrees: Vec<usize>,
@@ -388,6 +389,12 @@ impl SufficientStatistics {
 
     /// Parse and validate statistics from JSON; `source` names them in errors.
     pub fn from_json_str(s: &str, source: &str) -> Result<Self> {
+        crate::error::check_json_keys(
+            s,
+            &["format", "network", "count", "support", "sums"],
+            source,
+            "a statistics file",
+        )?;
         let st: SufficientStatistics = serde_json::from_str(s).map_err(|e| Error::Parse {
             path: source.to_string(),
             message: format!("not a valid statistics file: {e}"),

@@ -41,6 +41,9 @@ pub fn generate(spec: &SyntheticSpec) -> Result<Problem> {
             spec.widths.len()
         );
     }
+    if let Some(i) = spec.widths.iter().position(|&m| m == 0) {
+        crate::invalid!("width m_{i} is 0 (in --widths): every width must be at least 1");
+    }
     if spec.samples == 0 {
         crate::invalid!("no samples: --samples must be at least 1");
     }

@@ -50,6 +50,18 @@ pub struct PopProblem {
 
 /// Parse POP JSON text; `source` names the file in errors.
 pub fn pop_from_json(text: &str, source: &str) -> Result<PopProblem> {
+    crate::error::check_json_keys(
+        text,
+        &[
+            "variables",
+            "objective",
+            "inequalities",
+            "equalities",
+            "radius",
+        ],
+        source,
+        "a POP file",
+    )?;
     let f: PopFile = serde_json::from_str(text).map_err(|e| Error::Parse {
         path: source.into(),
         message: format!("not a POP file: {e}"),

@@ -16,11 +16,33 @@ pub fn polyact(args: &[&str]) -> (bool, String, String) {
     )
 }
 
-/// Write `text` to a file `name` in a per-process temporary directory tagged `tag`; returns its path.
+/// The test binary's temporary directory (named `polyact-TAG-…` by its first caller), removed when the
+/// process exits.
+fn process_temp_dir(tag: &str) -> &'static std::path::Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    extern "C" fn remove_dir() {
+        if let Some(d) = DIR.get() {
+            let _ = std::fs::remove_dir_all(d.path());
+        }
+    }
+    DIR.get_or_init(|| {
+        // A static is never dropped: remove the directory at exit instead (libtest ends with exit).
+        // SAFETY: registering a handler that only removes files.
+        unsafe {
+            libc::atexit(remove_dir);
+        }
+        tempfile::Builder::new()
+            .prefix(&format!("polyact-{tag}-"))
+            .tempdir()
+            .unwrap()
+    })
+    .path()
+}
+
+/// Write `text` to a file `name` in the test binary's temporary directory (tagged `tag`, removed at exit);
+/// returns its path.
 pub fn temp_file(tag: &str, name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("polyact-{tag}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let p = dir.join(name);
+    let p = process_temp_dir(tag).join(name);
     std::fs::write(&p, text).unwrap();
     p.to_string_lossy().into_owned()
 }

@@ -783,7 +783,11 @@ impl<'a> Ipm<'a> {
         if self.s.verbose {
             eprintln!(
                 "initial point: X(x₀), {shifted} of {} blocks (or diagonal entries) shifted into the interior; Y = μ₀X⁻¹, μ₀ = {mu0:.3e}",
-                self.p.blocks.len()
+                self.p
+                    .blocks
+                    .iter()
+                    .map(|b| if b.is_diagonal() { b.dim() } else { 1 })
+                    .sum::<usize>()
             );
         }
         let ys = xs

@@ -1,0 +1,156 @@
+//! Option groups shared by several subcommands; each subcommand flattens only the groups that apply to it.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::Args;
+
+use polyact::fit::{DEFAULT_RADIUS, FitSettings};
+use polyact::model::Loss;
+use polyact::relax::hierarchy::{HierarchySettings, StopRule};
+use polyact::sdp::SdpSettings;
+
+/// The relaxation hierarchy: orders, solver start, low-rank step, polish, stop rule, memory (fit, pop,
+/// compare, example).
+#[derive(Args, Clone)]
+pub struct HierarchyOptions {
+    /// First relaxation order (default: the minimal order k0 = ⌈deg/2⌉).
+    #[arg(long)]
+    pub order: Option<usize>,
+    /// Last relaxation order (default: first order + 2).
+    #[arg(long)]
+    pub max_order: Option<usize>,
+    /// Skip the low-rank step (a second solve of the relaxation with a small trace penalty, run when the first
+    /// point is neither flat nor closed by its candidate).
+    #[arg(long)]
+    pub no_low_rank: bool,
+    /// Solve the low-rank step's SDP from scratch instead of from the first solve's iterate near its optimum
+    /// (the same constraints; the warm start takes a quarter of the iterations).
+    #[arg(long)]
+    pub low_rank_cold_start: bool,
+    /// Start the SDP solver at its standard point X = ξI, Y = ηI instead of the moments of a Gaussian measure.
+    #[arg(long)]
+    pub standard_start: bool,
+    /// Skip the local refinement (polish) of candidates.
+    #[arg(long)]
+    pub no_polish: bool,
+    /// When to stop raising the order: at the first certified order (flat or gap), or only at flat
+    /// truncation (the paper's rule; default for `example`).
+    #[arg(long, value_enum)]
+    pub stop: Option<Stop>,
+    /// Print the interior-point iterations.
+    #[arg(long)]
+    pub verbose: bool,
+    /// Memory limit for one relaxation, in GB.
+    #[arg(long, default_value_t = 16.0, allow_negative_numbers = true)]
+    pub max_memory_gb: f64,
+}
+
+/// Stop rule on the command line.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Stop {
+    /// At the first order certified by flat truncation or by the gap.
+    Certified,
+    /// At the first flat order.
+    Flat,
+}
+
+impl HierarchyOptions {
+    /// The hierarchy's settings; an error names a bad option.
+    pub fn settings(&self) -> Result<HierarchySettings> {
+        if self.max_memory_gb.is_nan() || self.max_memory_gb <= 0.0 {
+            anyhow::bail!("--max-memory-gb must be positive");
+        }
+        Ok(HierarchySettings {
+            min_order: self.order,
+            max_order: self.max_order,
+            low_rank_step: !self.no_low_rank,
+            low_rank_warm_start: !self.low_rank_cold_start,
+            gaussian_start: !self.standard_start,
+            sdp: SdpSettings {
+                verbose: self.verbose,
+                max_memory_bytes: (self.max_memory_gb * 1e9) as usize,
+                ..SdpSettings::default()
+            },
+            polish: (!self.no_polish).then(Default::default),
+            stop: match self.stop {
+                Some(Stop::Flat) => StopRule::Flat,
+                Some(Stop::Certified) | None => StopRule::Certified,
+            },
+            ..HierarchySettings::default()
+        })
+    }
+}
+
+/// The ball constraint of a network fit (fit, compare, example).
+#[derive(Args, Clone)]
+pub struct BallOptions {
+    /// Radius R of the ball constraint R² − ‖z‖² ≥ 0 (default 5).
+    #[arg(long, allow_negative_numbers = true)]
+    pub radius: Option<f64>,
+    /// Drop the ball constraint (the paper's unbounded formulation; may be ill-posed at order ≥ 3).
+    #[arg(long)]
+    pub no_ball: bool,
+    /// Retries with a 4× larger radius when the ball is active at the answer.
+    #[arg(long, default_value_t = 2)]
+    pub ball_retries: usize,
+}
+
+/// The training loss (fit, compare, example).
+#[derive(Args, Clone)]
+pub struct LossOption {
+    /// The training loss.
+    #[arg(long, value_enum, default_value_t = Loss::MeanInf)]
+    pub loss: Loss,
+}
+
+/// The settings of a global network fit.
+pub fn fit_settings(
+    hierarchy: &HierarchyOptions,
+    ball: &BallOptions,
+    loss: Loss,
+) -> Result<FitSettings> {
+    Ok(FitSettings {
+        loss,
+        radius: (!ball.no_ball).then_some(ball.radius.unwrap_or(DEFAULT_RADIUS)),
+        hierarchy: hierarchy.settings()?,
+        ball_retries: ball.ball_retries,
+    })
+}
+
+/// What is printed and written after a solve (fit, pop, example).
+#[derive(Args, Clone)]
+pub struct ReportOptions {
+    /// Print the JSON report instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the JSON report to this file.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Write the SOS certificate of the lower bound to this file (check it with `polyact verify`).
+    #[arg(long, value_name = "CERT.json")]
+    pub certificate: Option<PathBuf>,
+}
+
+/// The local method's random starts (fit --method local, compare).
+#[derive(Args, Clone)]
+pub struct LocalOptions {
+    /// Local method: number of random starts.
+    #[arg(long, default_value_t = 20)]
+    pub starts: usize,
+    /// Local method: optimizer (lm = trust-region SLP on the epigraph, adam = Adam on the subgradient).
+    #[arg(long, value_enum, default_value_t = polyact::train::baseline::Optimizer::Lm)]
+    pub optimizer: polyact::train::baseline::Optimizer,
+    /// Local method: seed of the starts.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// Write the SOS certificate of a solve to `path`.
+pub fn write_certificate(
+    cert: Option<&polyact::relax::certificate::Certificate>,
+    path: &Path,
+) -> Result<()> {
+    let cert = cert.context("no relaxation was solved, so there is no certificate to write")?;
+    std::fs::write(path, cert.to_json()).with_context(|| format!("cannot write {}", path.display()))
+}
