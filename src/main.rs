@@ -10,7 +10,8 @@ use polyact::fit::{DEFAULT_RADIUS, FitSettings, fit, fit_statistics};
 use polyact::model::Loss;
 use polyact::model::stats::SufficientStatistics;
 use polyact::model::{Network, Problem, example_3_4};
-use polyact::relax::hierarchy::{HierarchySettings, OrderResult, StopRule};
+use polyact::relax::events::Event;
+use polyact::relax::hierarchy::{HierarchySettings, StopRule};
 use polyact::report::{FitReport, OrderSummary, order_header, order_line};
 use polyact::sdp::SdpSettings;
 
@@ -229,6 +230,16 @@ struct FitOptions {
     /// Write the first relaxation (order --order, default k0) in SDPA sparse format to this file.
     #[arg(long, value_name = "FILE.dat-s")]
     export_sdpa: Option<PathBuf>,
+    /// No progress on stderr (shown only when stderr is a terminal: each order's size and predicted time,
+    /// then the interior-point iterations).
+    #[arg(long, short)]
+    quiet: bool,
+    /// Wall-clock limit of the hierarchy, in seconds: an order predicted to take longer than the time left is
+    /// not started, a solve that runs past it stops, and the fit ends with the best answer so far (exit code
+    /// 0; the status and notes say what the next order would cost).
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true,
+          default_value_t = polyact::relax::hierarchy::DEFAULT_TIME_LIMIT)]
+    time_limit: f64,
 }
 
 /// Global or local fitting.
@@ -254,6 +265,9 @@ impl FitOptions {
         if self.max_memory_gb.is_nan() || self.max_memory_gb <= 0.0 {
             anyhow::bail!("--max-memory-gb must be positive");
         }
+        if self.time_limit.is_nan() || self.time_limit < 0.0 {
+            anyhow::bail!("--time-limit must be a nonnegative number of seconds");
+        }
         Ok(FitSettings {
             loss: self.loss,
             radius: (!self.no_ball).then_some(self.radius.unwrap_or(DEFAULT_RADIUS)),
@@ -273,6 +287,7 @@ impl FitOptions {
                     Some(Stop::Flat) => StopRule::Flat,
                     Some(Stop::Certified) | None => StopRule::Certified,
                 },
+                time_limit: Some(self.time_limit),
                 ..HierarchySettings::default()
             },
             ball_retries: self.ball_retries,
@@ -420,9 +435,11 @@ fn run_fit(data: &FitData, opts: &FitOptions, live: bool) -> Result<FitReport> {
     if show {
         println!("  {}", order_header());
     }
-    let mut on_order = |o: &OrderResult| {
-        if show {
-            println!("  {}", order_line(&OrderSummary::from(o)));
+    let mut progress = polyact::progress::TerminalProgress::new(opts.quiet);
+    let mut on_order = |e: &Event| {
+        progress.handle(e);
+        if let (Event::OrderDone(o), true) = (e, show) {
+            println!("  {}", order_line(&OrderSummary::from(*o)));
         }
     };
     let report = match data {
@@ -727,9 +744,11 @@ fn run_pop(path: &Path, radius: Option<f64>, opts: &FitOptions) -> Result<()> {
     if show {
         println!("  {}", order_header());
     }
-    let mut on_order = |o: &OrderResult| {
-        if show {
-            println!("  {}", order_line(&OrderSummary::from(o)));
+    let mut progress = polyact::progress::TerminalProgress::new(opts.quiet);
+    let mut on_order = |e: &Event| {
+        progress.handle(e);
+        if let (Event::OrderDone(o), true) = (e, show) {
+            println!("  {}", order_line(&OrderSummary::from(*o)));
         }
     };
     let (report, cert) = polyact::fit::solve_pop(&problem.pop, &settings, &mut on_order)?;
