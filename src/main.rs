@@ -866,12 +866,14 @@ fn main() -> ExitCode {
             opts,
         } => (|| -> Result<()> {
             let p = Problem::load(problem)?;
-            let c = polyact::train::baseline::compare(
+            let mut progress = polyact::progress::TerminalProgress::new(opts.quiet);
+            let c = polyact::train::baseline::compare_monitored(
                 &p,
                 &opts.settings()?,
                 opts.optimizer,
                 opts.starts,
                 opts.seed,
+                &mut |e| progress.handle(e),
             )?;
             if let Some(path) = plot {
                 let (png, svg) = polyact::experiments::plot::loss_histogram(
