@@ -11,7 +11,8 @@ use crate::pop::loss::{
     Loss, NetworkPop, loss_value, network_pop_from_stats, network_pop_with_upper_bound,
 };
 use crate::relax::certificate::Certificate;
-use crate::relax::hierarchy::{self, HierarchyResult, HierarchySettings, OrderResult};
+use crate::relax::events::Event;
+use crate::relax::hierarchy::{self, HierarchyResult, HierarchySettings};
 use crate::relax::polish::{PolishSettings, polish};
 use crate::report::{FitReport, FitStatus, OrderSummary, PopReport};
 
@@ -53,14 +54,15 @@ impl Default for FitSettings {
     }
 }
 
-/// Fit the activation coefficients of `problem` globally. `on_order` sees each order as it finishes.
+/// Fit the activation coefficients of `problem` globally. `on_event` sees each order's predicted cost before it
+/// starts, every interior-point iteration and each order's result ([`Event`]).
 ///
 /// When the ball is active at the answer, the fit is repeated with a four times larger radius, at most
 /// `settings.ball_retries` times; the report's notes list the radii tried.
 pub fn fit(
     problem: &Problem,
     settings: &FitSettings,
-    on_order: &mut dyn FnMut(&OrderResult),
+    on_event: &mut (dyn FnMut(&Event) + Send),
 ) -> Result<FitReport> {
     let stats = SufficientStatistics::from_problem(problem, settings.loss)?;
     let target = Target {
@@ -69,7 +71,7 @@ pub fn fit(
         stats: &stats,
         data: Some(problem),
     };
-    fit_target(&target, settings, on_order)
+    fit_target(&target, settings, on_event)
 }
 
 /// Fit from (merged) [`SufficientStatistics`] instead of data: `network` must be the network the statistics
@@ -80,7 +82,7 @@ pub fn fit_statistics(
     truth: Option<&[Vec<f64>]>,
     stats: &SufficientStatistics,
     settings: &FitSettings,
-    on_order: &mut dyn FnMut(&OrderResult),
+    on_event: &mut (dyn FnMut(&Event) + Send),
 ) -> Result<FitReport> {
     if stats.loss() != settings.loss {
         return Err(Error::InvalidInput(format!(
@@ -96,7 +98,7 @@ pub fn fit_statistics(
         stats,
         data: None,
     };
-    fit_target(&target, settings, on_order)
+    fit_target(&target, settings, on_event)
 }
 
 /// What a fit works on: the network, the statistics of its data and, when available, the data themselves
@@ -111,7 +113,7 @@ struct Target<'a> {
 fn fit_target(
     target: &Target,
     settings: &FitSettings,
-    on_order: &mut dyn FnMut(&OrderResult),
+    on_event: &mut (dyn FnMut(&Event) + Send),
 ) -> Result<FitReport> {
     let start = Instant::now();
     if let Some(r) = settings.radius.filter(|r| !(r.is_finite() && *r > 0.0)) {
@@ -122,8 +124,27 @@ fn fit_target(
     let mut radius = settings.radius;
     let mut earlier = vec![];
     loop {
-        let mut report = fit_once(target, settings, radius, on_order)?;
-        if !report.ball_active || earlier.len() >= settings.ball_retries {
+        // Retries share the time limit.
+        let mut this = settings.clone();
+        let left = settings
+            .hierarchy
+            .time_limit
+            .map(|t| (t - start.elapsed().as_secs_f64()).max(0.0));
+        this.hierarchy.time_limit = left;
+        let mut report = fit_once(target, &this, radius, on_event)?;
+        let out_of_time = report.ball_active
+            && earlier.len() < settings.ball_retries
+            && settings
+                .hierarchy
+                .time_limit
+                .is_some_and(|t| start.elapsed().as_secs_f64() >= t);
+        if out_of_time {
+            report.notes.push(format!(
+                "no retry with the radius {}: the time limit ran out",
+                4.0 * radius.unwrap_or(1.0)
+            ));
+        }
+        if !report.ball_active || earlier.len() >= settings.ball_retries || out_of_time {
             for r in earlier.iter().rev() {
                 report.notes.insert(
                     0,
@@ -146,7 +167,7 @@ fn fit_once(
     target: &Target,
     settings: &FitSettings,
     radius: Option<f64>,
-    on_order: &mut dyn FnMut(&OrderResult),
+    on_event: &mut (dyn FnMut(&Event) + Send),
 ) -> Result<FitReport> {
     let start = Instant::now();
     let npop = fit_pop(target.network, target.stats, radius)?;
@@ -167,7 +188,16 @@ fn fit_once(
         certificates: true,
         ..settings.hierarchy.clone()
     };
-    let result = hierarchy::run(&pop, &hs, &upper, on_order)?;
+    let result = hierarchy::run(&pop, &hs, &upper, on_event).map_err(|e| match e {
+        Error::TooLarge(why) if hs.min_order.is_none_or(|k| k == pop.min_order()) => {
+            Error::TooLarge(format!(
+                "{why}. For a network, the loss's degree grows with the product of the activation degrees \
+                 and its variables are their coefficients: fewer hidden layers or lower degrees fit (sparse \
+                 relaxations, for larger networks, are planned)"
+            ))
+        }
+        e => e,
+    })?;
     let (certificate, certified_lower_bound) = verified_bound(&result, &pop)?;
 
     // The answer: the certified order if any, else the order with the best candidate.
@@ -204,6 +234,13 @@ fn fit_once(
     }
     if let Some(why) = &result.stopped_early {
         notes.push(format!("stopped before the maximal order: {why}"));
+    }
+    if status == FitStatus::TimeLimit {
+        notes.push(
+            "the time limit ended the run before a relaxation was solved: the coefficients are the best \
+             candidate found so far, without a lower bound"
+                .into(),
+        );
     }
     if status == FitStatus::Uncertified {
         notes.push(
@@ -242,6 +279,8 @@ fn status_of(result: &HierarchyResult) -> FitStatus {
         FitStatus::Certified
     } else if result.lower_bound().is_some() {
         FitStatus::Uncertified
+    } else if result.time_limited {
+        FitStatus::TimeLimit
     } else {
         FitStatus::Failed
     }
@@ -299,7 +338,7 @@ fn verified_bound(
 pub fn solve_pop(
     pop: &Pop,
     settings: &HierarchySettings,
-    on_order: &mut dyn FnMut(&OrderResult),
+    on_event: &mut (dyn FnMut(&Event) + Send),
 ) -> Result<(crate::report::PopReport, Option<Certificate>)> {
     let start = Instant::now();
     let hs = HierarchySettings {
@@ -307,7 +346,7 @@ pub fn solve_pop(
         ..settings.clone()
     };
     let oracle = |z: &[f64]| hierarchy::feasible_objective(pop, z);
-    let result = hierarchy::run(pop, &hs, &oracle, on_order)?;
+    let result = hierarchy::run(pop, &hs, &oracle, on_event)?;
     let chosen = result.chosen();
     let minimizers = if chosen.flat {
         chosen.candidates.clone()

@@ -11,6 +11,7 @@
 //! - [`report`]: the fit report (text and JSON).
 //! - [`fit`]: the entry points ([`fit::fit`], [`fit::solve_pop`]) and their settings.
 //! - [`train`]: local training (the baseline), [`experiments`]: the paper's tables, evaluation, plots.
+//! - [`progress`]: the terminal rendering of a run's progress (for the CLI).
 
 pub mod error;
 pub mod experiments;
@@ -18,6 +19,7 @@ pub mod fit;
 pub mod model;
 pub mod polynomial;
 pub mod pop;
+pub mod progress;
 pub mod relax;
 pub mod report;
 pub mod rng;

@@ -23,6 +23,9 @@ pub enum FitStatus {
     Uncertified,
     /// No relaxation could be solved.
     Failed,
+    /// The time limit ended the run before any relaxation was solved; the answer is the best candidate found so
+    /// far, without a lower bound.
+    TimeLimit,
 }
 
 impl fmt::Display for FitStatus {
@@ -31,6 +34,7 @@ impl fmt::Display for FitStatus {
             FitStatus::Certified => "certified global optimum",
             FitStatus::Uncertified => "not certified (gap remains)",
             FitStatus::Failed => "failed (no relaxation solved)",
+            FitStatus::TimeLimit => "stopped by the time limit (no relaxation solved)",
         })
     }
 }

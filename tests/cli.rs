@@ -441,3 +441,31 @@ fn each_subcommand_lists_only_its_own_options() {
         assert!(fit.contains(opt), "fit --help lacks {opt}");
     }
 }
+
+/// `fit --time-limit 0` is not an error: it ends with exit code 0, the status "stopped by the time limit", and a
+/// note that names the order and what it would cost (the JSON report's status is `time_limit`). A negative
+/// limit is refused.
+#[test]
+fn a_zero_time_limit_ends_with_the_best_answer_so_far() {
+    let p = write("time-limit.json", GOOD);
+    let (ok, stdout, err) = polyact(&["fit", &p, "--time-limit", "0"]);
+    assert!(ok, "{err}");
+    assert!(
+        stdout.contains("status        stopped by the time limit (no relaxation solved)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .contains("the time limit of 0 s ran out in order 1 after 0 interior-point iterations"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("would take about"), "{stdout}");
+    let (ok, stdout, err) = polyact(&["fit", &p, "--time-limit", "0", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["status"], "time_limit");
+    assert_clean_failure(
+        &["fit", &p, "--time-limit", "-1"],
+        "--time-limit must be a nonnegative number of seconds",
+    );
+}

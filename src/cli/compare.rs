@@ -32,12 +32,14 @@ pub struct Args {
 /// Run `polyact compare`.
 pub fn run(args: &Args) -> Result<()> {
     let p = Problem::load(&args.problem)?;
-    let c = polyact::train::baseline::compare(
+    let mut progress = polyact::progress::TerminalProgress::new(args.hierarchy.quiet);
+    let c = polyact::train::baseline::compare_monitored(
         &p,
         &fit_settings(&args.hierarchy, &args.ball, args.loss.loss)?,
         args.local.optimizer,
         args.local.starts,
         args.local.seed,
+        &mut |e| progress.handle(e),
     )?;
     if let Some(path) = &args.plot {
         let (png, svg) = polyact::experiments::plot::loss_histogram(

@@ -11,7 +11,8 @@ use super::options::{
 use polyact::fit::{FitSettings, fit, fit_statistics};
 use polyact::model::stats::SufficientStatistics;
 use polyact::model::{Network, Problem};
-use polyact::relax::hierarchy::{OrderResult, StopRule};
+use polyact::relax::events::Event;
+use polyact::relax::hierarchy::StopRule;
 use polyact::report::{FitReport, OrderSummary, order_header, order_line};
 
 /// Arguments of `polyact fit`.
@@ -199,14 +200,16 @@ pub fn run_global(
     let show = !opts.report.json;
     // The table's header comes with the first order's line: an input error found before any solve prints
     // nothing on stdout.
-    let printed = std::cell::Cell::new(false);
+    let mut printed = false;
     let flat_rule = matches!(settings.hierarchy.stop, StopRule::Flat);
-    let mut on_order = |o: &OrderResult| {
-        if show {
-            if !printed.replace(true) {
+    let mut progress = polyact::progress::TerminalProgress::new(opts.hierarchy.quiet);
+    let mut on_order = |e: &Event| {
+        progress.handle(e);
+        if let (Event::OrderDone(o), true) = (e, show) {
+            if !std::mem::replace(&mut printed, true) {
                 println!("  {}", order_header());
             }
-            let summary = OrderSummary::from(o);
+            let summary = OrderSummary::from(*o);
             let why = if flat_rule && summary.certified && !summary.flat {
                 "  (certified by the gap; --stop flat asks for a flat order)"
             } else {
@@ -232,7 +235,7 @@ pub fn run_global(
     }
     if opts.report.json {
         println!("{}", report.to_json());
-    } else if printed.get() {
+    } else if printed {
         // The hierarchy table was printed line by line above.
         println!("\n{report:#}");
     } else {

@@ -44,6 +44,16 @@ pub struct HierarchyOptions {
     /// Memory limit for one relaxation, in GB.
     #[arg(long, default_value_t = 16.0, allow_negative_numbers = true)]
     pub max_memory_gb: f64,
+    /// No progress on stderr (shown only when stderr is a terminal: each order's size and predicted time,
+    /// then the interior-point iterations).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Wall-clock limit of the hierarchy, in seconds: an order predicted to take longer than the time left is
+    /// not started, a solve that runs past it stops, and the fit ends with the best answer so far (exit code
+    /// 0; the status and notes say what the next order would cost).
+    #[arg(long, value_name = "SECONDS", allow_negative_numbers = true,
+          default_value_t = polyact::relax::hierarchy::DEFAULT_TIME_LIMIT)]
+    pub time_limit: f64,
 }
 
 /// Stop rule on the command line.
@@ -61,6 +71,9 @@ impl HierarchyOptions {
         if self.max_memory_gb.is_nan() || self.max_memory_gb <= 0.0 {
             anyhow::bail!("--max-memory-gb must be positive");
         }
+        if self.time_limit.is_nan() || self.time_limit < 0.0 {
+            anyhow::bail!("--time-limit must be a nonnegative number of seconds");
+        }
         Ok(HierarchySettings {
             min_order: self.order,
             max_order: self.max_order,
@@ -77,6 +90,7 @@ impl HierarchyOptions {
                 Some(Stop::Flat) => StopRule::Flat,
                 Some(Stop::Certified) | None => StopRule::Certified,
             },
+            time_limit: Some(self.time_limit),
             ..HierarchySettings::default()
         })
     }

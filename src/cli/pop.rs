@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 
 use super::options::{HierarchyOptions, ReportOptions, write_certificate};
-use polyact::relax::hierarchy::OrderResult;
+use polyact::relax::events::Event;
 use polyact::report::{OrderSummary, order_header, order_line};
 
 /// Arguments of `polyact pop`.
@@ -40,13 +40,15 @@ pub fn run(args: &Args) -> Result<()> {
     let show = !opts.json;
     // The table's header comes with the first order's line: an input error found before any solve prints
     // nothing on stdout.
-    let printed = std::cell::Cell::new(false);
-    let mut on_order = |o: &OrderResult| {
-        if show {
-            if !printed.replace(true) {
+    let mut printed = false;
+    let mut progress = polyact::progress::TerminalProgress::new(args.hierarchy.quiet);
+    let mut on_order = |e: &Event| {
+        progress.handle(e);
+        if let (Event::OrderDone(o), true) = (e, show) {
+            if !std::mem::replace(&mut printed, true) {
                 println!("  {}", order_header());
             }
-            println!("  {}", order_line(&OrderSummary::from(o)));
+            println!("  {}", order_line(&OrderSummary::from(*o)));
         }
     };
     let (report, cert) = polyact::fit::solve_pop(&problem.pop, &settings, &mut on_order)?;
@@ -59,7 +61,7 @@ pub fn run(args: &Args) -> Result<()> {
     }
     if opts.json {
         println!("{}", report.to_json());
-    } else if printed.get() {
+    } else if printed {
         // The hierarchy table was printed line by line above.
         println!("\n{report:#}");
     } else {

@@ -181,13 +181,15 @@ impl Table {
         }
     }
 
-    /// The fit settings: ball radius, orders up to `max_order`, everything else at its default.
+    /// The fit settings: ball radius, orders up to `max_order`, no time limit (a table runs every order the
+    /// paper did), everything else at its default.
     pub fn fit_settings(&self) -> FitSettings {
         FitSettings {
             loss: self.loss,
             radius: self.radius,
             hierarchy: HierarchySettings {
                 max_order: Some(self.max_order),
+                time_limit: None,
                 ..HierarchySettings::default()
             },
             ..FitSettings::default()
@@ -303,6 +305,7 @@ impl Run {
                 None => format!("uncertified@{}", self.last_order),
             },
             (FitStatus::Failed, _) => "failed".into(),
+            (FitStatus::TimeLimit, _) => "time limit".into(),
         }
     }
 }

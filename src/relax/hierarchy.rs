@@ -2,20 +2,24 @@
 //! certified, by flat truncation or by a vanishing gap between the relaxation's lower bound and the value
 //! of a candidate point.
 
-use std::time::Instant;
+use std::ops::ControlFlow;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::pop::Pop;
 use crate::relax::certificate::Certificate;
+use crate::relax::cost::{RelaxationSize, format_seconds};
+use crate::relax::events::{Event, SolveKind};
 use crate::relax::extraction::{
     DEFAULT_RANK_TOLERANCE, FlatTruncation, eigenvector_points, extract_points,
 };
 use crate::relax::moment::MomentRelaxation;
 use crate::relax::polish::{PolishSettings, polish};
 use crate::sdp::{
-    SdpProblem, SdpResiduals, SdpSettings, SdpSolution, SdpStatus, solve, solve_from, solve_warm,
+    IterationInfo, SdpProblem, SdpResiduals, SdpSettings, SdpSolution, SdpStatus, StartPoint,
+    solve_monitored,
 };
 
 /// The low-rank step's penalty may raise the objective by at most LOW_RANK_GIVE_ABS + LOW_RANK_GIVE_REL·|θ*|
@@ -75,7 +79,17 @@ pub struct HierarchySettings {
     /// Start every SDP solve at the moments of a Gaussian measure ([`MomentRelaxation::gaussian_start`])
     /// instead of the solver's standard X = ξI, Y = ηI (default true).
     pub gaussian_start: bool,
+    /// Wall-clock seconds for the whole run (default [`DEFAULT_TIME_LIMIT`] = 300; `None`: no limit). An order
+    /// after the first whose predicted time ([`RelaxationSize::seconds`]) exceeds the time left is not started:
+    /// the run ends with the orders solved so far and [`HierarchyResult::stopped_early`] says what the next
+    /// order would cost. The solver gets the time left as its own limit, so an order that runs past it stops
+    /// there ([`SdpStatus::TimeLimit`]); the first order is always started, so a limit of 0 returns the
+    /// solver's starting point and its candidates.
+    pub time_limit: Option<f64>,
 }
+
+/// Default of [`HierarchySettings::time_limit`]: five minutes.
+pub const DEFAULT_TIME_LIMIT: f64 = 300.0;
 
 /// When the hierarchy stops raising the order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -103,6 +117,7 @@ impl Default for HierarchySettings {
             stop: StopRule::Certified,
             certificates: false,
             gaussian_start: true,
+            time_limit: Some(DEFAULT_TIME_LIMIT),
         }
     }
 }
@@ -156,8 +171,11 @@ pub struct OrderResult {
 pub struct HierarchyResult {
     /// One entry per order solved, in order.
     pub orders: Vec<OrderResult>,
-    /// Why the hierarchy stopped before the maximal order without certificate, if it did (e.g. memory).
+    /// Why the hierarchy stopped before the maximal order without certificate, if it did (memory, or the time
+    /// limit: then also what the next order would cost).
     pub stopped_early: Option<String>,
+    /// True when the time limit ended the run (an order not started, or a solve stopped by it).
+    pub time_limited: bool,
 }
 
 impl HierarchyResult {
@@ -217,13 +235,24 @@ pub fn feasible_objective(pop: &Pop, z: &[f64]) -> Option<f64> {
 
 /// Run the hierarchy on `pop`. `upper_bound` maps a candidate point to a certified upper bound on the
 /// optimal value (for a general POP: [`feasible_objective`]; for a network: the loss at the candidate's
-/// coefficients). `on_order` is called after each order (for progress output).
+/// coefficients). `on_event` sees each order's size and predicted cost before it starts, every interior-point
+/// iteration, each order's result, and why the run stops early ([`Event`]; for progress output).
 pub fn run(
     pop: &Pop,
     settings: &HierarchySettings,
     upper_bound: &dyn Fn(&[f64]) -> Option<f64>,
-    on_order: &mut dyn FnMut(&OrderResult),
+    on_event: &mut (dyn FnMut(&Event) + Send),
 ) -> Result<HierarchyResult> {
+    let started = Instant::now();
+    if let Some(t) = settings.time_limit.filter(|t| t.is_nan() || *t < 0.0) {
+        return Err(Error::InvalidInput(format!(
+            "the time limit must be a nonnegative number of seconds, got {t}"
+        )));
+    }
+    let deadline = settings
+        .time_limit
+        .map(|t| started + Duration::from_secs_f64(t.min(1e9)));
+    let remaining = || deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
     let k0 = pop.min_order();
     let first = settings.min_order.unwrap_or(k0);
     if first < k0 {
@@ -247,30 +276,95 @@ pub fn run(
         .max(1);
     let mut orders = vec![];
     let mut stopped_early = None;
+    let mut time_limited = false;
     for k in first..=last {
+        let size = RelaxationSize::new(pop, k);
+        if let Some(left) = remaining().filter(|left| !orders.is_empty() && size.seconds > *left) {
+            let why = format!(
+                "the time limit: {} would take about {} and {} of the {} limit remain \
+                 (raise the time limit to run it)",
+                size.describe_size(),
+                format_seconds(size.seconds),
+                format_seconds(left),
+                format_seconds(settings.time_limit.unwrap_or(0.0))
+            );
+            on_event(&Event::Stopped(&why));
+            stopped_early = Some(why);
+            time_limited = true;
+            break;
+        }
         let relax = match MomentRelaxation::new(pop, k, settings.sdp.max_memory_bytes) {
             Ok(r) => r,
             Err(e @ Error::TooLarge(_)) if !orders.is_empty() => {
-                stopped_early = Some(e.to_string());
+                let why = e.to_string();
+                on_event(&Event::Stopped(&why));
+                stopped_early = Some(why);
                 break;
             }
             Err(e) => return Err(e),
         };
-        let res = solve_order(&relax, d, settings, upper_bound)?;
-        on_order(&res);
+        on_event(&Event::OrderStart {
+            size: &size,
+            remaining_seconds: remaining(),
+        });
+        let res = solve_order_monitored(&relax, d, settings, upper_bound, deadline, on_event)?;
+        on_event(&Event::OrderDone(&res));
         let done = match settings.stop {
             StopRule::Certified => res.certified,
             StopRule::Flat => res.certified && res.flat,
         };
+        let timed_out =
+            res.status == SdpStatus::TimeLimit || res.low_rank_status == Some(SdpStatus::TimeLimit);
+        let iterations = res.iterations;
         orders.push(res);
         if done {
+            break;
+        }
+        if timed_out {
+            let why = format!(
+                "the time limit of {} ran out in order {k} after {iterations} interior-point iterations; \
+                 {} would take about {} (raise the time limit to finish it)",
+                format_seconds(settings.time_limit.unwrap_or(0.0)),
+                size.describe_size(),
+                format_seconds(size.seconds),
+            );
+            on_event(&Event::Stopped(&why));
+            stopped_early = Some(why);
+            time_limited = true;
             break;
         }
     }
     Ok(HierarchyResult {
         orders,
         stopped_early,
+        time_limited,
     })
+}
+
+/// The solver's settings with the time left before `deadline` as its time limit (the smaller of that and its
+/// own).
+fn until(settings: &SdpSettings, deadline: Option<Instant>) -> SdpSettings {
+    let left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
+    let time_limit = match (settings.time_limit, left) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    SdpSettings {
+        time_limit,
+        ..settings.clone()
+    }
+}
+
+/// A monitor that passes every iteration on as an [`Event::Iteration`].
+fn forward<'a>(
+    order: usize,
+    solve: SolveKind,
+    on_event: &'a mut (dyn FnMut(&Event) + Send),
+) -> impl FnMut(&IterationInfo) -> ControlFlow<()> + Send + 'a {
+    move |info| {
+        on_event(&Event::Iteration { order, solve, info });
+        ControlFlow::Continue(())
+    }
 }
 
 /// Solve an SDP over the moments of `relax` (its own, or one with the same variables such as
@@ -285,17 +379,47 @@ pub fn solve_moment_sdp(
     settings: &SdpSettings,
     gaussian_start: bool,
 ) -> Result<SdpSolution> {
+    solve_moment_sdp_monitored(relax, problem, settings, gaussian_start, None, &mut |_| {
+        ControlFlow::Continue(())
+    })
+}
+
+/// [`solve_moment_sdp`] with a monitor ([`solve_monitored`]) and a deadline: each solve's time limit is the
+/// time left (the fallback solve is not tried after a solve stopped by the time limit).
+pub fn solve_moment_sdp_monitored(
+    relax: &MomentRelaxation,
+    problem: &SdpProblem,
+    settings: &SdpSettings,
+    gaussian_start: bool,
+    deadline: Option<Instant>,
+    monitor: &mut (dyn FnMut(&IterationInfo) -> ControlFlow<()> + Send),
+) -> Result<SdpSolution> {
     let x0 = gaussian_start
         .then(|| relax.gaussian_start())
         .filter(|x0| x0.iter().all(|v| v.is_finite()));
     let Some(x0) = x0 else {
-        return solve(problem, settings);
+        return solve_monitored(
+            problem,
+            &until(settings, deadline),
+            StartPoint::Standard,
+            monitor,
+        );
     };
-    let first = solve_from(problem, settings, &x0)?;
+    let first = solve_monitored(
+        problem,
+        &until(settings, deadline),
+        StartPoint::Primal(&x0),
+        monitor,
+    )?;
     if !matches!(first.status, SdpStatus::Stalled | SdpStatus::IterationLimit) {
         return Ok(first);
     }
-    let mut second = solve(problem, settings)?;
+    let mut second = solve_monitored(
+        problem,
+        &until(settings, deadline),
+        StartPoint::Standard,
+        monitor,
+    )?;
     second.iterations += first.iterations;
     second.seconds += first.seconds;
     Ok(if second.status.is_solved() {
@@ -316,14 +440,34 @@ pub fn solve_order(
     settings: &HierarchySettings,
     upper_bound: &dyn Fn(&[f64]) -> Option<f64>,
 ) -> Result<OrderResult> {
+    solve_order_monitored(relax, d, settings, upper_bound, None, &mut |_| {})
+}
+
+/// [`solve_order`] with every interior-point iteration passed to `on_event`, and the solves limited to the
+/// time left before `deadline`.
+pub fn solve_order_monitored(
+    relax: &MomentRelaxation,
+    d: usize,
+    settings: &HierarchySettings,
+    upper_bound: &dyn Fn(&[f64]) -> Option<f64>,
+    deadline: Option<Instant>,
+    on_event: &mut (dyn FnMut(&Event) + Send),
+) -> Result<OrderResult> {
     let start = Instant::now();
-    let run = |p: &SdpProblem| solve_moment_sdp(relax, p, &settings.sdp, settings.gaussian_start);
+    let k = relax.order();
     // The first solve keeps an iterate for the low-rank step's solve to start from.
     let mut first = settings.sdp.clone();
     if settings.low_rank_step && settings.low_rank_warm_start {
         first.warm_start_gap = LOW_RANK_WARM_GAP;
     }
-    let sol = solve_moment_sdp(relax, relax.sdp(), &first, settings.gaussian_start)?;
+    let sol = solve_moment_sdp_monitored(
+        relax,
+        relax.sdp(),
+        &first,
+        settings.gaussian_start,
+        deadline,
+        &mut forward(k, SolveKind::Relaxation, &mut *on_event),
+    )?;
     let certificate = settings
         .certificates
         .then(|| Certificate::from_solution(relax, &sol));
@@ -347,18 +491,24 @@ pub fn solve_order(
         // From the first solve's kept iterate, the same constraints: a cold solve only if that one fails.
         let low = match &sol.warm_start {
             Some(kept) => {
-                let warm = solve_warm(&low_problem, &settings.sdp, kept)?;
-                if warm.status.is_solved() {
+                let warm = solve_monitored(
+                    &low_problem,
+                    &until(&settings.sdp, deadline),
+                    StartPoint::Warm(kept),
+                    &mut forward(k, SolveKind::LowRank, &mut *on_event),
+                )?;
+                if warm.status.is_solved() || warm.status == SdpStatus::TimeLimit {
                     warm
                 } else {
                     // As in solve_moment_sdp's fallback: the work of the failed start is counted.
-                    let mut cold = run(&low_problem)?;
+                    let mut cold =
+                        cold_low_rank(relax, &low_problem, settings, deadline, on_event)?;
                     cold.iterations += warm.iterations;
                     cold.seconds += warm.seconds;
                     cold
                 }
             }
-            None => run(&low_problem)?,
+            None => cold_low_rank(relax, &low_problem, settings, deadline, on_event)?,
         };
         iterations += low.iterations;
         low_rank_status = Some(low.status);
@@ -426,6 +576,24 @@ pub fn solve_order(
         seconds: start.elapsed().as_secs_f64(),
         certificate,
     })
+}
+
+/// The low-rank step's solve from the start of [`solve_moment_sdp`].
+fn cold_low_rank(
+    relax: &MomentRelaxation,
+    problem: &SdpProblem,
+    settings: &HierarchySettings,
+    deadline: Option<Instant>,
+    on_event: &mut (dyn FnMut(&Event) + Send),
+) -> Result<SdpSolution> {
+    solve_moment_sdp_monitored(
+        relax,
+        problem,
+        &settings.sdp,
+        settings.gaussian_start,
+        deadline,
+        &mut forward(relax.order(), SolveKind::LowRank, on_event),
+    )
 }
 
 /// Candidate minimizers read off one moment vector: extracted points when flat, else the first-order
@@ -507,6 +675,7 @@ impl Candidates {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sdp::solve_from;
 
     /// Both starts reach the same certified bound; a Gaussian-start solve that runs out of iterations is
     /// repeated from the standard start, and the iterations of both are reported.

@@ -9,9 +9,10 @@
 use faer::Mat;
 
 use crate::error::{Error, Result};
-use crate::polynomial::{Monomial, MonomialBasis, Polynomial, monomial_count};
+use crate::polynomial::{Monomial, MonomialBasis, Polynomial};
 use crate::pop::Pop;
 use crate::pop::file::{pop_from_json, pop_to_json};
+use crate::relax::cost::{format_bytes, format_count};
 use crate::sdp::sdpa::write_sdpa;
 use crate::sdp::{ConstraintBlock, DiagonalBlock, LocalizingBlock, SdpProblem, ShiftTerm};
 
@@ -40,31 +41,28 @@ pub struct MomentRelaxation {
     objective: Vec<f64>,
 }
 
-/// Size of a relaxation, computed before anything is allocated.
-#[derive(Clone, Copy, Debug)]
-pub struct RelaxationSize {
-    /// Number of moments of degree ≤ 2k (SDP variables + 1).
-    pub moments: usize,
-    /// Side of the moment matrix M_k.
-    pub moment_matrix: usize,
-    /// Estimated bytes for the interior-point method (dominated by the dense Schur complement).
-    pub bytes: usize,
-}
+pub use crate::relax::cost::RelaxationSize;
 
-impl RelaxationSize {
-    /// Size of the order-k relaxation of a problem in `nvars` variables.
-    pub fn of(nvars: usize, order: usize) -> RelaxationSize {
-        let moments = monomial_count(nvars, 2 * order);
-        let moment_matrix = monomial_count(nvars, order);
-        let bytes = moments
-            .saturating_mul(moments)
-            .saturating_mul(8)
-            .saturating_add(moment_matrix.saturating_pow(2).saturating_mul(8 * 12));
-        RelaxationSize {
-            moments,
-            moment_matrix,
-            bytes,
-        }
+/// Why an order does not fit: its true size, and at the minimal order that no order of the dense relaxation
+/// can fit (a lower order does not exist).
+fn too_large(size: &RelaxationSize, k0: usize, max_bytes: usize) -> String {
+    let s = format_count(size.moment_matrix);
+    let what = format!(
+        "the order-{} relaxation in {} variables has {} moments and a {s}×{s} moment matrix; it needs about {} \
+         (limit {})",
+        size.order,
+        size.nvars,
+        format_count(size.moments),
+        format_bytes(size.bytes),
+        format_bytes(max_bytes as f64)
+    );
+    if size.order > k0 {
+        format!("{what}: lower the order")
+    } else {
+        format!(
+            "the dense moment relaxation of this problem cannot fit: {what}, and {k0} is its minimal order \
+             (⌈degree/2⌉), so no lower order exists; only a problem of lower degree or with fewer variables fits"
+        )
     }
 }
 
@@ -79,17 +77,9 @@ impl MomentRelaxation {
                 "relaxation order {order} is below the minimal order {k0} of this problem"
             )));
         }
-        let size = RelaxationSize::of(n, order);
-        if size.bytes > max_bytes || size.moments > u32::MAX as usize {
-            return Err(Error::TooLarge(format!(
-                "the order-{order} relaxation in {n} variables has {} moments and a {}×{} moment matrix; \
-                 it needs about {:.1} GB (limit {:.1} GB): lower the order",
-                size.moments,
-                size.moment_matrix,
-                size.moment_matrix,
-                size.bytes as f64 / 1e9,
-                max_bytes as f64 / 1e9
-            )));
+        let size = RelaxationSize::new(pop, order);
+        if size.bytes > max_bytes as f64 || size.moments > u32::MAX as f64 {
+            return Err(Error::TooLarge(too_large(&size, k0, max_bytes)));
         }
         let basis = MonomialBasis::new(n, 2 * order);
         let m = basis.len();

@@ -23,7 +23,7 @@ use serde::Serialize;
 pub use block::{
     BlockMatrix, ConstraintBlock, DiagonalBlock, LocalizingBlock, ShiftTerm, SparseBlock,
 };
-pub use ipm::{WarmStart, solve, solve_from, solve_warm};
+pub use ipm::{StartPoint, WarmStart, solve, solve_from, solve_monitored, solve_warm};
 
 use crate::error::{Error, Result};
 
@@ -289,6 +289,10 @@ pub enum SdpStatus {
     Stalled,
     /// The iteration limit was reached.
     IterationLimit,
+    /// The time limit ([`SdpSettings::time_limit`]) was reached; the best iterate found is returned.
+    TimeLimit,
+    /// The monitor of [`solve_monitored`] asked the solve to stop; the iterate it was shown is returned.
+    Interrupted,
 }
 
 impl SdpStatus {
@@ -343,6 +347,9 @@ pub struct SdpSettings {
     /// the stopping test) are all at most this in [`SdpSolution::warm_start`] (default 0: keep none), to start
     /// another solve of the same constraints with a nearby objective from it ([`solve_warm`]).
     pub warm_start_gap: f64,
+    /// Wall-clock seconds after which the solve stops with [`SdpStatus::TimeLimit`] and its best iterate
+    /// (default `None`: no limit). Checked once per iteration, so a solve overruns it by at most one iteration.
+    pub time_limit: Option<f64>,
 }
 
 impl Default for SdpSettings {
@@ -358,8 +365,31 @@ impl Default for SdpSettings {
             max_memory_bytes: 16 << 30,
             busy_wait: true,
             warm_start_gap: 0.0,
+            time_limit: None,
         }
     }
+}
+
+/// What the interior-point method shows its monitor ([`solve_monitored`]) at each iterate, before it decides
+/// whether to stop there. The measures are those of the stopping test and of [`SdpResiduals`].
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct IterationInfo {
+    /// Iteration number (0 = the starting point).
+    pub iteration: usize,
+    /// c₀ + c·x.
+    pub primal_objective: f64,
+    /// c₀ − ⟨C₀, Y⟩.
+    pub dual_objective: f64,
+    /// |primal − dual| / (1 + |primal| + |dual|).
+    pub relative_gap: f64,
+    /// ⟨X, Y⟩ / (1 + |primal| + |dual|).
+    pub complementarity: f64,
+    /// ‖X(x) − X‖_F / (1 + ‖C₀‖_F) (with the equality residual, when there are equalities).
+    pub primal_infeasibility: f64,
+    /// ‖c − A(Y)‖₂ / (1 + ‖c‖₂).
+    pub dual_infeasibility: f64,
+    /// Seconds since the solve started.
+    pub seconds: f64,
 }
 
 /// The result of a solve: status, primal and dual solutions, residuals.

@@ -236,7 +236,19 @@ pub fn compare(
     starts: usize,
     seed: u64,
 ) -> Result<Comparison> {
-    let global = crate::fit::fit(problem, settings, &mut |_| {})?;
+    compare_monitored(problem, settings, optimizer, starts, seed, &mut |_| {})
+}
+
+/// [`compare`], with the global fit's events passed to `on_event` (as [`crate::fit::fit`] does).
+pub fn compare_monitored(
+    problem: &Problem,
+    settings: &crate::fit::FitSettings,
+    optimizer: Optimizer,
+    starts: usize,
+    seed: u64,
+    on_event: &mut (dyn FnMut(&crate::relax::events::Event) + Send),
+) -> Result<Comparison> {
+    let global = crate::fit::fit(problem, settings, on_event)?;
     let local = train(problem, settings.loss, optimizer, starts, seed)?;
     let target = global.loss;
     let reached_global = local

@@ -17,6 +17,7 @@
 //! τ = −⟨C₀, Y⟩ > 0 (primal), or a large x with c·x < 0 along which Σ xᵢFᵢ ⪰ 0 (dual); while the iterate
 //! diverges along one, this counts as progress for the stall test.
 
+use std::ops::ControlFlow;
 use std::time::Instant;
 
 use faer::linalg::cholesky::llt::factor::{LltRegularization, cholesky_in_place};
@@ -31,7 +32,9 @@ pub(crate) mod small;
 
 use crate::error::{Error, Result};
 use crate::sdp::block::{BlockMatrix, symmetric_eigenvalues};
-use crate::sdp::{SdpProblem, SdpResiduals, SdpSettings, SdpSolution, SdpStatus, full_vector};
+use crate::sdp::{
+    IterationInfo, SdpProblem, SdpResiduals, SdpSettings, SdpSolution, SdpStatus, full_vector,
+};
 use schur::SchurMatrix;
 use small::{SMALL_MAX, SmallSym};
 
@@ -526,10 +529,9 @@ impl Measures {
 /// CSDP do). Never panics on numerical trouble: the status says how the solve ended, and the best iterate found
 /// is returned. Errors only when the problem would not fit in `settings.max_memory_bytes`.
 pub fn solve(problem: &SdpProblem, settings: &SdpSettings) -> Result<SdpSolution> {
-    check_memory(problem, settings)?;
-    Ok(with_workers_awake(settings.busy_wait, || {
-        Ipm::new(problem, settings).run(Start::Standard)
-    }))
+    solve_monitored(problem, settings, StartPoint::Standard, &mut |_| {
+        ControlFlow::Continue(())
+    })
 }
 
 /// Solve an SDP from a primal point x₀ (one value per variable), e.g. the moments of a probability measure for a
@@ -541,23 +543,9 @@ pub fn solve(problem: &SdpProblem, settings: &SdpSettings) -> Result<SdpSolution
 /// the iterations at order 4 and is neutral at orders 2 and 3). Errors on a wrong length or a value
 /// that is not finite; otherwise as [`solve`].
 pub fn solve_from(problem: &SdpProblem, settings: &SdpSettings, x0: &[f64]) -> Result<SdpSolution> {
-    if x0.len() != problem.num_vars() {
-        return Err(Error::InvalidInput(format!(
-            "the starting point has {} values, the SDP has {} variables",
-            x0.len(),
-            problem.num_vars()
-        )));
-    }
-    if let Some(i) = x0.iter().position(|v| !v.is_finite()) {
-        return Err(Error::InvalidInput(format!(
-            "value {} of the starting point is not finite",
-            i + 1
-        )));
-    }
-    check_memory(problem, settings)?;
-    Ok(with_workers_awake(settings.busy_wait, || {
-        Ipm::new(problem, settings).run(Start::Primal(x0))
-    }))
+    solve_monitored(problem, settings, StartPoint::Primal(x0), &mut |_| {
+        ControlFlow::Continue(())
+    })
 }
 
 /// Solve an SDP from an iterate kept by an earlier solve of the same constraints ([`SdpSettings::warm_start_gap`]),
@@ -572,25 +560,81 @@ pub fn solve_warm(
     settings: &SdpSettings,
     start: &WarmStart,
 ) -> Result<SdpSolution> {
-    let it = &start.iterate;
-    let fits = |m: &[BlockMatrix]| {
-        m.len() == problem.blocks.len()
-            && m.iter().zip(&problem.blocks).all(|(b, p)| {
-                b.dim() == p.dim() && matches!(b, BlockMatrix::Diagonal(_)) == p.is_diagonal()
-            })
+    solve_monitored(problem, settings, StartPoint::Warm(start), &mut |_| {
+        ControlFlow::Continue(())
+    })
+}
+
+/// Where a solve starts: the three starts of [`solve`], [`solve_from`] and [`solve_warm`].
+#[derive(Clone, Copy, Debug)]
+pub enum StartPoint<'a> {
+    /// X = ξI, Y = ηI ([`solve`]).
+    Standard,
+    /// X(x₀), Y = μ₀X⁻¹ ([`solve_from`]).
+    Primal(&'a [f64]),
+    /// An iterate kept by an earlier solve of the same constraints ([`solve_warm`]).
+    Warm(&'a WarmStart),
+}
+
+/// Solve an SDP from `start` (errors as [`solve_from`] and [`solve_warm`] for their starts), showing
+/// `monitor` every iterate ([`IterationInfo`], the starting point included) before the solver decides
+/// whether to stop there. When the monitor returns [`ControlFlow::Break`], the solve ends with
+/// [`SdpStatus::Interrupted`] and the iterate the monitor was shown, unless that iterate is optimal or
+/// certifies infeasibility (then that status). The monitor runs on the solver's thread (a rayon worker),
+/// hence `Send`; it may watch a flag set elsewhere (a signal handler, a user interface).
+pub fn solve_monitored(
+    problem: &SdpProblem,
+    settings: &SdpSettings,
+    start: StartPoint,
+    monitor: &mut (dyn FnMut(&IterationInfo) -> ControlFlow<()> + Send),
+) -> Result<SdpSolution> {
+    let from = match start {
+        StartPoint::Standard => Start::Standard,
+        StartPoint::Primal(x0) => {
+            if x0.len() != problem.num_vars() {
+                return Err(Error::InvalidInput(format!(
+                    "the starting point has {} values, the SDP has {} variables",
+                    x0.len(),
+                    problem.num_vars()
+                )));
+            }
+            if let Some(i) = x0.iter().position(|v| !v.is_finite()) {
+                return Err(Error::InvalidInput(format!(
+                    "value {} of the starting point is not finite",
+                    i + 1
+                )));
+            }
+            Start::Primal(x0)
+        }
+        StartPoint::Warm(start) => {
+            let it = &start.iterate;
+            let fits = |m: &[BlockMatrix]| {
+                m.len() == problem.blocks.len()
+                    && m.iter().zip(&problem.blocks).all(|(b, p)| {
+                        b.dim() == p.dim()
+                            && matches!(b, BlockMatrix::Diagonal(_)) == p.is_diagonal()
+                    })
+            };
+            if it.x.len() != problem.num_vars()
+                || it.w.len() != problem.equalities.len()
+                || !fits(&it.xs)
+                || !fits(&it.ys)
+            {
+                return Err(Error::InvalidInput(
+                    "the warm start was kept from an SDP of another shape".into(),
+                ));
+            }
+            Start::Iterate(it)
+        }
     };
-    if it.x.len() != problem.num_vars()
-        || it.w.len() != problem.equalities.len()
-        || !fits(&it.xs)
-        || !fits(&it.ys)
-    {
-        return Err(Error::InvalidInput(
-            "the warm start was kept from an SDP of another shape".into(),
-        ));
+    if let Some(t) = settings.time_limit.filter(|t| t.is_nan() || *t < 0.0) {
+        return Err(Error::InvalidInput(format!(
+            "the time limit must be a nonnegative number of seconds, got {t}"
+        )));
     }
     check_memory(problem, settings)?;
     Ok(with_workers_awake(settings.busy_wait, || {
-        Ipm::new(problem, settings).run(Start::Iterate(it))
+        Ipm::new(problem, settings).run(from, monitor)
     }))
 }
 
@@ -949,14 +993,23 @@ impl<'a> Ipm<'a> {
     }
 
     /// The solve, with the iterate kept for a warm start attached ([`SdpSettings::warm_start_gap`]).
-    fn run(&self, start: Start) -> SdpSolution {
+    fn run(
+        &self,
+        start: Start,
+        monitor: &mut (dyn FnMut(&IterationInfo) -> ControlFlow<()> + Send),
+    ) -> SdpSolution {
         let mut kept = None;
-        let mut solution = self.iterate(start, &mut kept);
+        let mut solution = self.iterate(start, &mut kept, monitor);
         solution.warm_start = kept;
         solution
     }
 
-    fn iterate(&self, from: Start, kept: &mut Option<WarmStart>) -> SdpSolution {
+    fn iterate(
+        &self,
+        from: Start,
+        kept: &mut Option<WarmStart>,
+        monitor: &mut (dyn FnMut(&IterationInfo) -> ControlFlow<()> + Send),
+    ) -> SdpSolution {
         let _sequential = SequentialFaer::new();
         let start = Instant::now();
         let m = self.p.num_vars;
@@ -999,6 +1052,17 @@ impl<'a> Ipm<'a> {
                     meas.pobj, meas.dobj, meas.pinf, meas.dinf, meas.gap, mu_now
                 );
             }
+            let interrupted = monitor(&IterationInfo {
+                iteration: iter,
+                primal_objective: meas.pobj,
+                dual_objective: meas.dobj,
+                relative_gap: meas.gap,
+                complementarity: meas.compl,
+                primal_infeasibility: meas.pinf,
+                dual_infeasibility: meas.dinf,
+                seconds: start.elapsed().as_secs_f64(),
+            })
+            .is_break();
             // Progress: a 10% decrease, below the best seen so far, of the infeasibility, the gap, μ, or of the
             // measures of the infeasibility certificates (the iterate diverging along a certificate is progress).
             let (cert_p, cert_d) = self.certificate_measures(&it, &aty);
@@ -1032,8 +1096,18 @@ impl<'a> Ipm<'a> {
             if let Some(status) = self.infeasibility(&it, &aty) {
                 return self.solution(it, meas, status, iter, start);
             }
+            if interrupted {
+                return self.solution(it, meas, SdpStatus::Interrupted, iter, start);
+            }
             if iter == self.s.max_iterations {
                 break;
+            }
+            if self
+                .s
+                .time_limit
+                .is_some_and(|t| start.elapsed().as_secs_f64() >= t)
+            {
+                return self.finish_best(best, SdpStatus::TimeLimit, iter, start);
             }
             let near_optimal = best_worst.min(meas.worst()) <= 1e3 * tol;
             if stall >= STALL_ITERATIONS

@@ -1,0 +1,115 @@
+"""PyTorch: polynomial activation modules, and their coefficients fitted globally with the weights frozen.
+
+``PolyActivation(degree)`` applies p(t) = c_0 + c_1 t + ... + c_d t^d element-wise, with c a parameter.
+``fit_activations(model, X, Y)`` takes an ``nn.Sequential`` of ``nn.Linear`` and ``PolyActivation`` layers
+(Linear, Poly, Linear, Poly, ..., Linear), fits every activation's coefficients globally for the data with the
+Linear weights frozen (the Moment-SOS hierarchy of the library, with its certificate), writes them into the
+modules and returns the :class:`polyact.FitResult`.
+
+Biases: the first Linear's bias is exact (a constant input feature), the last Linear's bias is exact (it is
+subtracted from the targets). Biases of the inner Linear layers (networks with two or more activations) are not
+supported by the library's network model yet: a nonzero one raises ValueError.
+The normalization of the method: every activation but the last has c_0 = 1 (a constant of an inner activation
+can be moved into the next layer's bias, which is not modelled); a module whose c_0 differs from 1 is fitted
+with c_0 = 1 and overwritten.
+"""
+
+from __future__ import annotations
+
+from typing import Any, List, Optional
+
+import numpy as np
+import torch
+from torch import nn
+
+import polyact
+
+
+class PolyActivation(nn.Module):
+    """p(t) = c_0 + c_1 t + ... + c_d t^d element-wise; ``coefficients`` (length d + 1) is a parameter."""
+
+    def __init__(self, degree: int, coefficients: Optional[Any] = None):
+        super().__init__()
+        if int(degree) != degree or degree < 1:
+            raise ValueError(f"degree must be a positive integer, got {degree!r}")
+        self.degree = int(degree)
+        if coefficients is None:
+            c = torch.zeros(self.degree + 1, dtype=torch.float64)
+            c[0], c[1] = 1.0, 1.0
+        else:
+            c = torch.as_tensor(coefficients, dtype=torch.float64).flatten()
+            if c.numel() != self.degree + 1:
+                raise ValueError(f"a degree-{self.degree} activation has {self.degree + 1} coefficients, got {c.numel()}")
+        self.coefficients = nn.Parameter(c)
+
+    def forward(self, t: torch.Tensor) -> torch.Tensor:
+        c = self.coefficients.to(t.dtype)
+        out = torch.zeros_like(t) + c[self.degree]
+        for k in range(self.degree - 1, -1, -1):  # Horner
+            out = out * t + c[k]
+        return out
+
+    def extra_repr(self) -> str:
+        return f"degree={self.degree}"
+
+
+def _layers(model: nn.Module):
+    if not isinstance(model, nn.Sequential):
+        raise ValueError(f"fit_activations takes an nn.Sequential of nn.Linear and PolyActivation layers, got {type(model).__name__}")
+    layers = list(model)
+    for i, m in enumerate(layers):
+        want = nn.Linear if i % 2 == 0 else PolyActivation
+        if not isinstance(m, want):
+            raise ValueError(
+                f"layer {i} is {type(m).__name__}: fit_activations needs Linear, PolyActivation, ..., Linear "
+                f"alternating (got {[type(x).__name__ for x in layers]})"
+            )
+    if len(layers) < 3 or len(layers) % 2 == 0:
+        raise ValueError(
+            f"the model must be Linear, PolyActivation, ..., Linear with at least one activation, got {len(layers)} layers"
+        )
+    return layers[0::2], layers[1::2]
+
+
+def _numpy(t: Any, name: str) -> np.ndarray:
+    if isinstance(t, torch.Tensor):
+        t = t.detach().cpu().to(torch.float64).numpy()
+    a = np.asarray(t, dtype=np.float64)
+    if a.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (samples × features), got shape {a.shape}")
+    return a
+
+
+def fit_activations(model: nn.Module, X: Any, Y: Any, *, loss: str = "lsq", **kwargs: Any) -> "polyact.FitResult":
+    """Fit the coefficients of every PolyActivation of `model` globally for (X, Y), weights frozen.
+
+    Args:
+        model: nn.Sequential(Linear, PolyActivation, Linear, ..., PolyActivation, Linear).
+        X, Y: tensors or arrays (N × in_features, N × out_features).
+        loss: "lsq" (mean squared error, the default here), "mean-inf" or "max-inf".
+        kwargs: passed to :func:`polyact.fit` (order, max_order, radius).
+
+    Returns:
+        The FitResult; the coefficients are also written into the modules (c_0 first).
+    """
+    linears, acts = _layers(model)
+    x = _numpy(X, "X")
+    y = _numpy(Y, "Y")
+    weights: List[np.ndarray] = [lin.weight.detach().cpu().to(torch.float64).numpy().copy() for lin in linears]
+    bias = [None if lin.bias is None else lin.bias.detach().cpu().to(torch.float64).numpy() for lin in linears]
+    for l in range(1, len(linears) - 1):
+        if bias[l] is not None and np.any(bias[l] != 0):
+            raise ValueError(
+                f"Linear layer {l + 1} (between two activations) has a nonzero bias: inner biases are not "
+                "supported by polyact's network model yet (first and last layers' biases are)"
+            )
+    if bias[0] is not None and np.any(bias[0] != 0):
+        weights[0] = np.hstack([weights[0], bias[0][:, None]])
+        x = np.hstack([x, np.ones((x.shape[0], 1))])
+    if bias[-1] is not None:
+        y = y - bias[-1][None, :]
+    result = polyact.fit(weights, [a.degree for a in acts], x, y, loss=loss, **kwargs)
+    with torch.no_grad():
+        for a, c in zip(acts, result.coefficients):
+            a.coefficients.copy_(torch.as_tensor(c, dtype=a.coefficients.dtype))
+    return result
