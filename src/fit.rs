@@ -255,8 +255,9 @@ fn status_of(result: &HierarchyResult) -> FitStatus {
 ///
 /// For the epigraph losses the scale s of θ = s·t comes from an upper bound on the optimal loss: the loss at
 /// the point found by local refinement ([`polish`]) from c = 0 on the POP scaled by the outputs alone (with
-/// the ball, if any). See [`NetworkPop`] for the rule; a loss below 1 there leaves the POP unscaled, which
-/// keeps the ball from being wider in θ than it needs to be (a wider ball weakens the bound). The
+/// the ball, if any). See [`NetworkPop`] for the rule; a small loss there gives a small s (at least 1% of the
+/// loss at c = 0), which keeps the ball from being wider in θ than it needs to be (a wider ball weakens the
+/// bound). The
 /// refinement is cheap next to the relaxations (Table 5's N = 150 instance: 16 ms for mean-inf, 1.6 s
 /// of a 103 s fit for max-inf, whose POP has 2·N·m_out constraints).
 pub fn fit_pop(

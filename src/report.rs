@@ -23,7 +23,7 @@ use crate::sdp::SdpStatus;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FitStatus {
-    /// Global optimality certified (flat truncation, or loss − lower bound within tolerance).
+    /// Global optimality certified (flat truncation, or a relative gap within tolerance).
     Certified,
     /// A lower bound and a candidate were found, but the gap between them remains.
     Uncertified,

@@ -426,6 +426,52 @@ mod tests {
     }
 
     #[test]
+    fn other_units_give_the_same_constraints_and_a_scaled_objective() {
+        // Outputs and W_{D+1} times a factor: the same t ∓ r/s constraints, s and the objective times it.
+        let problem = random_problem(&[3, 4, 2], &[2], 9, 51);
+        for loss in [Loss::MeanInf, Loss::MaxInf] {
+            let unit = network_pop(&problem, loss).unwrap();
+            for factor in [1e-7, 3e5] {
+                let mut w: Vec<Vec<Vec<f64>>> = problem
+                    .network
+                    .weights()
+                    .iter()
+                    .map(|m| m.to_rows())
+                    .collect();
+                w.last_mut()
+                    .unwrap()
+                    .iter_mut()
+                    .flatten()
+                    .for_each(|v| *v *= factor);
+                let network = Network::new(w, problem.network.degrees().to_vec()).unwrap();
+                let outputs = problem
+                    .data
+                    .outputs
+                    .iter()
+                    .map(|y| y.iter().map(|v| v * factor).collect());
+                let data = Dataset {
+                    inputs: problem.data.inputs.clone(),
+                    outputs: outputs.collect(),
+                };
+                let scaled =
+                    network_pop(&Problem::new(network, data, None, None).unwrap(), loss).unwrap();
+                let s = scaled.theta_scale / factor;
+                assert!(
+                    (s - unit.theta_scale).abs() <= 1e-12 * s,
+                    "{s} vs {}",
+                    unit.theta_scale
+                );
+                let obj = scaled.pop.objective.scale(1.0 / factor);
+                assert!((&obj - &unit.pop.objective).max_abs_coefficient() <= 1e-12 * s);
+                for (a, b) in scaled.pop.inequalities.iter().zip(&unit.pop.inequalities) {
+                    let d = (a - b).max_abs_coefficient();
+                    assert!(d <= 1e-12 * b.max_abs_coefficient(), "{d}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn symbolic_losses_equal_numeric_losses() {
         // lsq's polynomial (built from its Gram matrix) and max-inf's epigraph agree with forward passes.
         for (widths, degrees, seed) in [
