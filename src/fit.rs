@@ -210,6 +210,8 @@ fn fit_once(
     let loss = loss_of(&z);
     let lower_bound = result.lower_bound();
     let gap = lower_bound.map(|lb| loss - lb);
+    let relative_gap =
+        lower_bound.map(|lb| hierarchy::relative_gap(loss, lb, result.objective_scale));
     let status = status_of(&result);
     let norm = z.iter().map(|v| v * v).sum::<f64>().sqrt();
     let ball_active = radius.is_some_and(|r| norm >= 0.999 * r);
@@ -258,6 +260,7 @@ fn fit_once(
         loss,
         lower_bound,
         gap,
+        relative_gap,
         radius,
         ball_active,
         order: chosen.order,
@@ -291,8 +294,9 @@ fn status_of(result: &HierarchyResult) -> FitStatus {
 ///
 /// For the epigraph losses the scale s of θ = s·t comes from an upper bound on the optimal loss: the loss at
 /// the point found by local refinement ([`polish`]) from c = 0 on the POP scaled by the outputs alone (with
-/// the ball, if any). See [`NetworkPop`] for the rule; a loss below 1 there leaves the POP unscaled, which
-/// keeps the ball from being wider in θ than it needs to be (a wider ball weakens the bound). The
+/// the ball, if any). See [`NetworkPop`] for the rule; a small loss there gives a small s (at least 1% of the
+/// loss at c = 0), which keeps the ball from being wider in θ than it needs to be (a wider ball weakens the
+/// bound). The
 /// refinement is cheap next to the relaxations (Table 5's N = 150 instance: 16 ms for mean-inf, 1.6 s
 /// of a 103 s fit for max-inf, whose POP has 2·N·m_out constraints).
 pub fn fit_pop(
@@ -301,7 +305,7 @@ pub fn fit_pop(
     radius: Option<f64>,
 ) -> Result<NetworkPop> {
     let by_outputs = network_pop_from_stats(network, stats)?;
-    if !by_outputs.loss.has_theta() || by_outputs.theta_scale == 1.0 {
+    if !by_outputs.loss.has_theta() {
         return Ok(by_outputs);
     }
     let nu = by_outputs.layout.num_unknowns();
@@ -311,6 +315,8 @@ pub fn fit_pop(
         None => by_outputs.pop.clone(),
     };
     // At c = 0 with θ = M (the loss there) the point is feasible; inside the ball when t = M/s ≤ 4 < R.
+    // The refinement sees the objective divided by its scale, as the hierarchy's does.
+    let pop = pop.with_objective_scaled(1.0 / pop.objective_scale());
     let start = by_outputs.point(&zero, by_outputs.loss_at(&zero));
     let refined = polish(&pop, &start, &PolishSettings::default());
     let upper = by_outputs.loss_at(&refined.point[..nu]);
@@ -379,6 +385,10 @@ pub fn solve_pop(
             lower_bound,
             certified_lower_bound,
             gap: chosen.upper_bound.zip(lower_bound).map(|(u, l)| u - l),
+            relative_gap: chosen
+                .upper_bound
+                .zip(lower_bound)
+                .map(|(u, l)| hierarchy::relative_gap(u, l, result.objective_scale)),
             order: chosen.order,
             flat: chosen.flat,
             rank: chosen.rank,

@@ -2,8 +2,14 @@
 //!
 //! JSON field names are a file format other tools read: `status`, `coefficients` (one list per hidden layer,
 //! c_{l,0} first), `loss` (the loss at the returned coefficients: an upper bound), `lower_bound` (the
-//! relaxation value), `gap`, `radius`, `ball_active`, `order`, `flat`, `rank`, `hierarchy` (one entry per
-//! order: `order`, `bound`, `ranks`, `flat`, `iterations`, `seconds`), `seconds`.
+//! relaxation value), `gap`, `relative_gap`, `radius`, `ball_active`, `order`, `flat`, `rank`, `hierarchy`
+//! (one entry per order: `order`, `bound`, `ranks`, `flat`, `iterations`, `seconds`, `relative_gap`),
+//! `seconds`.
+//!
+//! `relative_gap` is (upper − lower) / max(|upper|, |lower|, σ) with the floor σ the scale of the POP's
+//! objective, its largest coefficient magnitude ([`Pop::objective_scale`](crate::Pop::objective_scale); for
+//! a network's epigraph loss the scale s of θ, see [`NetworkPop`](crate::pop::loss::NetworkPop)): the same
+//! number in every unit of the objective, and the measure the gap test certifies with.
 
 use std::fmt;
 
@@ -17,7 +23,7 @@ use crate::sdp::SdpStatus;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FitStatus {
-    /// Global optimality certified (flat truncation, or loss − lower bound within tolerance).
+    /// Global optimality certified (flat truncation, or a relative gap within tolerance).
     Certified,
     /// A lower bound and a candidate were found, but the gap between them remains.
     Uncertified,
@@ -60,8 +66,10 @@ pub struct OrderSummary {
     pub sdp_status: SdpStatus,
     /// SDP status of the low-rank step, when it ran.
     pub low_rank_status: Option<SdpStatus>,
-    /// Relative duality gap and infeasibilities of the relaxation's solve.
-    pub relative_gap: f64,
+    /// (upper_bound − bound) / max(|upper_bound|, |bound|, objective scale) (see the module's notes).
+    pub relative_gap: Option<f64>,
+    /// Relative duality gap of the relaxation's SDP solve.
+    pub sdp_relative_gap: f64,
     /// Primal infeasibility of the relaxation's solve.
     pub primal_infeasibility: f64,
     /// Dual infeasibility of the relaxation's solve.
@@ -84,7 +92,8 @@ impl From<&OrderResult> for OrderSummary {
             moments: o.moments,
             sdp_status: o.status,
             low_rank_status: o.low_rank_status,
-            relative_gap: o.residuals.relative_gap,
+            relative_gap: o.relative_gap,
+            sdp_relative_gap: o.residuals.relative_gap,
             primal_infeasibility: o.residuals.primal_infeasibility,
             dual_infeasibility: o.residuals.dual_infeasibility,
             upper_bound: o.upper_bound,
@@ -115,6 +124,8 @@ pub struct FitReport {
     pub lower_bound: Option<f64>,
     /// loss − lower_bound.
     pub gap: Option<f64>,
+    /// gap / max(loss, |lower_bound|, objective scale) (see the module's notes).
+    pub relative_gap: Option<f64>,
     /// Radius of the ball constraint (null: none).
     pub radius: Option<f64>,
     /// The ball constraint is active at the answer.
@@ -226,7 +237,12 @@ impl fmt::Display for FitReport {
             fmt_opt(self.lower_bound),
             self.order
         )?;
-        writeln!(f, "gap           {}", fmt_opt(self.gap))?;
+        writeln!(
+            f,
+            "gap           {}   (relative {})",
+            fmt_opt(self.gap),
+            fmt_opt(self.relative_gap)
+        )?;
         if let Some(b) = self.loss_before_polish.filter(|b| *b != self.loss) {
             writeln!(f, "polish        loss {b:.6e} before the local refinement")?;
         }
@@ -292,6 +308,8 @@ pub struct PopReport {
     pub certified_lower_bound: Option<f64>,
     /// objective − lower_bound.
     pub gap: Option<f64>,
+    /// gap / max(|objective|, |lower_bound|, objective scale) (see the module's notes).
+    pub relative_gap: Option<f64>,
     /// Order of the answer.
     pub order: usize,
     /// Flat truncation held there.
@@ -333,7 +351,12 @@ impl fmt::Display for PopReport {
                 "certified     {c:.6e}   (after checking its SOS certificate, within the ball)"
             )?;
         }
-        writeln!(f, "gap           {}", fmt_opt(self.gap))?;
+        writeln!(
+            f,
+            "gap           {}   (relative {})",
+            fmt_opt(self.gap),
+            fmt_opt(self.relative_gap)
+        )?;
         writeln!(
             f,
             "flat          {}{}",

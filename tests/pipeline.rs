@@ -338,12 +338,12 @@ fn large_outputs_give_the_same_certified_fit() {
 }
 
 #[test]
-fn a_small_loss_leaves_the_epigraph_unscaled_and_certifies() {
+fn a_small_loss_narrows_the_epigraph_scale_and_certifies() {
     // Table 5's N = 150 instance: outputs up to M ≈ 25, so scaling θ by the outputs alone (s = M/4 ≈ 6)
     // widens the ball ‖c‖² + (θ/s)² ≤ R² in θ, and its order-3 bound left a 0.3% gap. `fit_pop` takes the
-    // scale from the loss at a locally refined point instead (≈ 1e-3, so s = 1), and the same fit is then
-    // certified: its bound is checked by the SOS certificate, and the unscaled ball lies inside the scaled
-    // one, so the bound can only be higher.
+    // scale from the loss U at a point locally refined from c = 0 instead (s = max(M/100, U) ≈ 0.3), and the
+    // same fit is then certified: its bound is checked by the SOS certificate, and the narrower ball lies
+    // inside the wider one, so the bound can only be higher.
     use polyact::fit::fit_pop;
     use polyact::model::stats::SufficientStatistics;
     use polyact::pop::loss::network_pop_from_stats;
@@ -360,7 +360,14 @@ fn a_small_loss_leaves_the_epigraph_unscaled_and_certifies() {
     let by_outputs = network_pop_from_stats(&problem.network, &stats).unwrap();
     assert!(by_outputs.theta_scale > 4.0, "{}", by_outputs.theta_scale);
     let chosen = fit_pop(&problem.network, &stats, Some(5.0)).unwrap();
-    assert_eq!(chosen.theta_scale, 1.0);
+    // s = max(M/100, min(M/4, U)): at least the floor M/100 (a 25th of M/4), well below M/4.
+    assert!(
+        chosen.theta_scale >= by_outputs.theta_scale / 25.0 * (1.0 - 1e-12)
+            && chosen.theta_scale < by_outputs.theta_scale / 10.0,
+        "{} vs {}",
+        chosen.theta_scale,
+        by_outputs.theta_scale
+    );
 
     let report = fit(&problem, &FitSettings::default(), &mut |_| {}).unwrap();
     assert_eq!(report.status, FitStatus::Certified, "{report}");

@@ -267,7 +267,7 @@ pub struct Run {
     pub loss: f64,
     /// loss − lower bound.
     pub gap: Option<f64>,
-    /// (loss − lower bound) / loss, when the loss is positive.
+    /// (loss − lower bound) / max(loss, |lower bound|, objective scale) ([`FitReport::relative_gap`]).
     pub relative_gap: Option<f64>,
     /// The ball constraint is active at the answer.
     pub ball_active: bool,
@@ -361,10 +361,7 @@ pub fn run_instance(table: &Table, spec: &SyntheticSpec) -> Result<Run> {
         lower_bound: report.lower_bound,
         loss: report.loss,
         gap: report.gap,
-        relative_gap: report
-            .gap
-            .filter(|_| report.loss > 0.0)
-            .map(|g| g / report.loss),
+        relative_gap: report.relative_gap,
         ball_active: report.ball_active,
         loss_at_truth: loss_value(&problem, &truth, table.loss),
         train_mse: train.mse,

@@ -18,15 +18,20 @@ use crate::pop::Pop;
 /// Bound on the scaled epigraph variable t = θ / s at c = 0 (see [`NetworkPop`]).
 const THETA_BOUND: f64 = 4.0;
 
+/// The epigraph scale s is at least THETA_FLOOR·M, M the loss at c = 0 (see [`NetworkPop`]).
+const THETA_FLOOR: f64 = 1e-2;
+
 /// A network's loss as a POP in the variables (unknown coefficients…, t) with t = θ / s.
 ///
-/// The epigraph variable is scaled by s = max(1, min(M / 4, U)), where M = max |r(0)| is the largest
+/// The epigraph variable is scaled by s = max(M / 100, min(M / 4, U)), where M = max |r(0)| is the largest
 /// |output| entering the residuals (the loss at c = 0, so θ* ≤ M) and U an optional upper bound on θ* (the
-/// loss at some candidate, see [`network_pop_with_upper_bound`]); the objective is s·t, still the loss. So
-/// t* ≤ 4 (t* ≤ 1 from U) lies inside the default ball (R = 5): large outputs would otherwise put θ outside
-/// the ball R² − ‖z‖² ≥ 0 and spread the moments over many orders of magnitude. Outputs up to 4 (the
-/// paper's setting), or a loss below 1 at the candidate, give s = 1: the POP is then unscaled — a scale
-/// larger than needed enlarges the ball in θ and weakens the relaxation's bound.
+/// loss at some candidate, see [`network_pop_with_upper_bound`]); the objective is s·t, still the loss, and
+/// the constraints are t ∓ r(c)/s ≥ 0 (θ ∓ r(c) ≥ 0 divided by s). So t* ≤ 4 (t* ≤ 1 from U) lies inside
+/// the default ball (R = 5), and a scale no larger than needed keeps the ball narrow in θ (a wider ball
+/// weakens the relaxation's bound); the floor M / 100 keeps t and the constraints well scaled when the loss
+/// is near 0. Every term of s is proportional to the outputs: the same problem in other units (outputs and
+/// W_{D+1} times a factor) gives the same constraints and the same t, and an objective times that factor.
+/// (M = 0, outputs all zero, takes M from the residuals' largest coefficient instead, or 1.)
 #[derive(Clone, Debug)]
 pub struct NetworkPop {
     /// The POP; variables are the unknowns of `layout` followed by "theta" (= θ / `theta_scale`).
@@ -72,16 +77,18 @@ impl NetworkPop {
     }
 
     /// The loss at the unknowns, from the POP's polynomials (no data needed): the objective for lsq, the largest
-    /// |r| over the epigraph's residuals (θ − r at θ = 0 is −r) otherwise.
+    /// |r| over the epigraph's residuals (t − r/s at t = 0 is −r/s) otherwise.
     pub fn loss_at(&self, unknowns: &[f64]) -> f64 {
         let z = self.point(unknowns, 0.0);
         if self.loss.has_theta() {
-            self.pop
-                .inequalities
-                .iter()
-                .step_by(2)
-                .map(|g| g.evaluate(&z).abs())
-                .fold(0.0, f64::max)
+            self.theta_scale
+                * self
+                    .pop
+                    .inequalities
+                    .iter()
+                    .step_by(2)
+                    .map(|g| g.evaluate(&z).abs())
+                    .fold(0.0, f64::max)
         } else {
             self.pop.objective_at(&z)
         }
@@ -137,25 +144,36 @@ pub fn network_pop_with_upper_bound(
                 _ => stats.sample_residuals(&layout)?,
             };
             // At c = 0 the network outputs 0, so r(0) = −y and the loss there is M = max |r(0)| ≥ θ*.
-            // s = max(1, M / 4) keeps t* = θ*/s ≤ 4, inside the default ball (R = 5); s = max(1, U) keeps
-            // t* ≤ 1, and is smaller (a tighter ball in θ) when the candidate's loss U is below M / 4.
+            // s = M / 4 keeps t* = θ*/s ≤ 4, inside the default ball (R = 5); s = U keeps t* ≤ 1, and is
+            // smaller (a tighter ball in θ) when the candidate's loss U is below M / 4.
             let zero = vec![0.0; nu];
-            let at_zero = residuals
+            let mut m = residuals
                 .iter()
-                .map(|r| r.evaluate(&zero).abs() / THETA_BOUND)
-                .fold(1.0, f64::max);
+                .map(|r| r.evaluate(&zero).abs())
+                .fold(0.0, f64::max);
+            if m == 0.0 {
+                m = residuals
+                    .iter()
+                    .map(Polynomial::max_abs_coefficient)
+                    .fold(0.0, f64::max);
+            }
+            if !(m > 0.0 && m.is_finite()) {
+                m = 1.0;
+            }
+            let at_zero = m / THETA_BOUND;
             theta_scale = upper
                 .filter(|u| u.is_finite() && *u >= 0.0)
-                .map_or(at_zero, |u| at_zero.min(u.max(1.0)));
-            // θ = s·t
-            let theta = Polynomial::variable(n, nu).scale(theta_scale);
+                .map_or(at_zero, |u| at_zero.min(u))
+                .max(THETA_FLOOR * m);
+            // θ = s·t; the constraints (θ ∓ r)/s = t ∓ r/s.
+            let t = Polynomial::variable(n, nu);
             let mut inequalities = Vec::with_capacity(2 * residuals.len());
             for r in residuals {
-                let r = r.embed(n, &map);
-                inequalities.push(&theta - &r);
-                inequalities.push(&theta + &r);
+                let r = r.embed(n, &map).scale(1.0 / theta_scale);
+                inequalities.push(&t - &r);
+                inequalities.push(&t + &r);
             }
-            Pop::new(names, theta.clone(), inequalities, vec![])?
+            Pop::new(names, t.scale(theta_scale), inequalities, vec![])?
         }
         Loss::Lsq => Pop::new(names, stats.least_squares(&layout)?, vec![], vec![])?,
     };
@@ -315,8 +333,8 @@ mod tests {
             let nu = mx.layout.num_unknowns();
             let map: Vec<usize> = (0..nu).collect();
             for (g, r) in mx.pop.inequalities.chunks(2).zip(&reference) {
-                // g[1] − g[0] = 2 r.
-                let r2 = (&g[1] - &g[0]).scale(0.5);
+                // g[1] − g[0] = 2 r / s.
+                let r2 = (&g[1] - &g[0]).scale(0.5 * mx.theta_scale);
                 close(&r2, &r.embed(nu + 1, &map));
             }
         }
@@ -375,8 +393,11 @@ mod tests {
         let np = network_pop(&p, Loss::MeanInf).unwrap();
         assert_eq!(np.pop.variable_names, ["c11", "c12", "c20", "c21", "theta"]);
         assert_eq!(np.pop.inequalities.len(), 8);
-        // The objective is θ = s·t, with s = max(1, max |ŷ_j| / 4).
-        assert!(np.theta_scale >= 1.0);
+        // The objective is θ = s·t, with s = max |ŷ_j| / 4 (no upper bound given).
+        let mean =
+            |j: usize| p.data.outputs.iter().map(|y| y[j]).sum::<f64>() / p.data.len() as f64;
+        let m = (0..4).map(|j| mean(j).abs()).fold(0.0, f64::max);
+        assert!((np.theta_scale - m / 4.0).abs() <= 1e-12 * m);
         assert_eq!(
             np.pop.objective,
             Polynomial::variable(5, 4).scale(np.theta_scale)
@@ -392,14 +413,61 @@ mod tests {
         for g in &np.pop.inequalities {
             assert!(g.evaluate(&z).abs() < 1e-12);
         }
-        // θ − r_j and θ + r_j, output by output, with θ = s·t.
+        // (θ − r_j)/s and (θ + r_j)/s, output by output, with θ = s·t.
         let r = mean_residual_polynomials(&p).unwrap();
         let zz = [0.3, -0.7, 1.1, 0.4, 2.0];
-        let theta = 2.0 * np.theta_scale;
+        let s = np.theta_scale;
+        let theta = 2.0 * s;
         for (j, rj) in r.iter().enumerate() {
             let v = rj.evaluate(&zz[..4]);
-            assert!((np.pop.inequalities[2 * j].evaluate(&zz) - (theta - v)).abs() < 1e-12);
-            assert!((np.pop.inequalities[2 * j + 1].evaluate(&zz) - (theta + v)).abs() < 1e-12);
+            assert!((s * np.pop.inequalities[2 * j].evaluate(&zz) - (theta - v)).abs() < 1e-12);
+            assert!((s * np.pop.inequalities[2 * j + 1].evaluate(&zz) - (theta + v)).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn other_units_give_the_same_constraints_and_a_scaled_objective() {
+        // Outputs and W_{D+1} times a factor: the same t ∓ r/s constraints, s and the objective times it.
+        let problem = random_problem(&[3, 4, 2], &[2], 9, 51);
+        for loss in [Loss::MeanInf, Loss::MaxInf] {
+            let unit = network_pop(&problem, loss).unwrap();
+            for factor in [1e-7, 3e5] {
+                let mut w: Vec<Vec<Vec<f64>>> = problem
+                    .network
+                    .weights()
+                    .iter()
+                    .map(|m| m.to_rows())
+                    .collect();
+                w.last_mut()
+                    .unwrap()
+                    .iter_mut()
+                    .flatten()
+                    .for_each(|v| *v *= factor);
+                let network = Network::new(w, problem.network.degrees().to_vec()).unwrap();
+                let outputs = problem
+                    .data
+                    .outputs
+                    .iter()
+                    .map(|y| y.iter().map(|v| v * factor).collect());
+                let data = Dataset {
+                    inputs: problem.data.inputs.clone(),
+                    outputs: outputs.collect(),
+                };
+                let scaled =
+                    network_pop(&Problem::new(network, data, None, None).unwrap(), loss).unwrap();
+                let s = scaled.theta_scale / factor;
+                assert!(
+                    (s - unit.theta_scale).abs() <= 1e-12 * s,
+                    "{s} vs {}",
+                    unit.theta_scale
+                );
+                let obj = scaled.pop.objective.scale(1.0 / factor);
+                assert!((&obj - &unit.pop.objective).max_abs_coefficient() <= 1e-12 * s);
+                for (a, b) in scaled.pop.inequalities.iter().zip(&unit.pop.inequalities) {
+                    let d = (a - b).max_abs_coefficient();
+                    assert!(d <= 1e-12 * b.max_abs_coefficient(), "{d}");
+                }
+            }
         }
     }
 
@@ -454,7 +522,7 @@ mod tests {
                 let full = np.layout.full_coefficients(&u);
                 let theta = loss_value(&problem, &full, Loss::MeanInf);
                 let z = np.point(&u, theta);
-                assert_eq!(np.pop.objective_at(&z), theta);
+                assert!((np.pop.objective_at(&z) - theta).abs() <= 1e-15 * theta);
                 let scale = 1.0 + theta;
                 assert!(np.pop.violation(&z).max() <= 1e-9 * scale);
                 let active = np

@@ -112,6 +112,21 @@ impl Pop {
         }
     }
 
+    /// The scale of the objective: its largest coefficient magnitude (1 for the zero objective). The
+    /// hierarchy divides the objective by it, so that none of its decisions depends on the objective's units;
+    /// it is also the floor of every relative gap (see [`relative_gap`](crate::relax::hierarchy::relative_gap)).
+    pub fn objective_scale(&self) -> f64 {
+        let s = self.objective.max_abs_coefficient();
+        if s > 0.0 && s.is_finite() { s } else { 1.0 }
+    }
+
+    /// The same problem with its objective multiplied by `factor` (the constraints unchanged).
+    pub fn with_objective_scaled(&self, factor: f64) -> Pop {
+        let mut p = self.clone();
+        p.objective = p.objective.scale(factor);
+        p
+    }
+
     /// The same problem with the ball constraint R² − ‖z‖² ≥ 0 appended.
     pub fn with_ball(&self, radius: f64) -> Pop {
         let n = self.nvars();

@@ -23,7 +23,8 @@ use crate::sdp::{
 };
 
 /// The low-rank step's penalty may raise the objective by at most LOW_RANK_GIVE_ABS + LOW_RANK_GIVE_REL·|θ*|
-/// above the optimum θ*. With a hundredth or a tenth of that, Table 4's N = 250 instance (order 2 tight, the
+/// above the optimum θ*, in the units of the objective divided by its scale ([`Pop::objective_scale`]), as
+/// every decision of [`run`] is. With a hundredth or a tenth of that, Table 4's N = 250 instance (order 2 tight, the
 /// solver's point of maximal rank) was certified only at order 3; with this, at order 2, as with the
 /// objective-held form it replaced (docs/BENCHMARKS.md).
 const LOW_RANK_GIVE_ABS: f64 = 1e-5;
@@ -36,8 +37,8 @@ const LOW_RANK_GIVE_REL: f64 = 1e-3;
 /// keeps it (docs/BENCHMARKS.md).
 const LOW_RANK_WARM_GAP: f64 = 1e-5;
 
-/// A flat point certifies when its extracted candidate's loss is within FLAT_GAP_TOLERANCE·(1 + |loss|) of the
-/// bound (a loose check that guards against a flat but inaccurate moment matrix); the low-rank step's point
+/// A flat point certifies when its extracted candidate's loss is within FLAT_GAP_TOLERANCE of the bound in
+/// [`relative_gap`] (a loose check that guards against a flat but inaccurate moment matrix); the low-rank step's point
 /// counts as flat only when its own objective is that close to the bound.
 const FLAT_GAP_TOLERANCE: f64 = 1e-4;
 
@@ -50,8 +51,8 @@ pub struct HierarchySettings {
     pub max_order: Option<usize>,
     /// Relative eigenvalue threshold of the numerical rank (default 1e-6).
     pub rank_tolerance: f64,
-    /// A candidate certifies global optimality when upper − lower ≤ gap_tolerance · (1 + |upper|)
-    /// (default 1e-6).
+    /// A candidate certifies global optimality when its [`relative_gap`] to the bound, (upper − lower) /
+    /// max(|upper|, |lower|, objective scale), is at most gap_tolerance (default 1e-6).
     pub gap_tolerance: f64,
     /// After a solve that is neither flat nor closed by its candidate, solve the relaxation again with a
     /// small trace penalty ([`MomentRelaxation::low_rank_problem`]) to find a nearly optimal point of low rank,
@@ -155,6 +156,8 @@ pub struct OrderResult {
     pub best_candidate: Option<usize>,
     /// upper_bound − lower_bound.
     pub gap: Option<f64>,
+    /// gap / max(|upper_bound|, |lower_bound|, the objective's scale): see [`relative_gap`].
+    pub relative_gap: Option<f64>,
     /// Global optimality is certified at this order (flat, or gap within tolerance).
     pub certified: bool,
     /// Interior-point iterations (both solves).
@@ -176,6 +179,8 @@ pub struct HierarchyResult {
     pub stopped_early: Option<String>,
     /// True when the time limit ended the run (an order not started, or a solve stopped by it).
     pub time_limited: bool,
+    /// The objective's scale ([`Pop::objective_scale`]): the floor of every relative gap.
+    pub objective_scale: f64,
 }
 
 impl HierarchyResult {
@@ -227,6 +232,13 @@ impl HierarchyResult {
     }
 }
 
+/// The relative gap (upper − lower) / max(|upper|, |lower|, floor), floor > 0 the objective's scale
+/// ([`Pop::objective_scale`]: its largest coefficient magnitude; for a network's epigraph POP the scale s of
+/// θ, see [`NetworkPop`](crate::pop::loss::NetworkPop)). It is the same in every unit of the objective.
+pub fn relative_gap(upper: f64, lower: f64, floor: f64) -> f64 {
+    (upper - lower) / upper.abs().max(lower.abs()).max(floor)
+}
+
 /// Objective value of a candidate when it is feasible (violation ≤ 1e-7 · scale), else `None`.
 pub fn feasible_objective(pop: &Pop, z: &[f64]) -> Option<f64> {
     let scale = 1.0 + z.iter().fold(0.0f64, |a, b| a.max(b.abs()));
@@ -237,6 +249,11 @@ pub fn feasible_objective(pop: &Pop, z: &[f64]) -> Option<f64> {
 /// optimal value (for a general POP: [`feasible_objective`]; for a network: the loss at the candidate's
 /// coefficients). `on_event` sees each order's size and predicted cost before it starts, every interior-point
 /// iteration, each order's result, and why the run stops early ([`Event`]; for progress output).
+///
+/// The relaxations are built for the objective divided by its scale σ ([`Pop::objective_scale`]), and the
+/// oracle's values are divided by σ too: every decision (the SDP solver's stopping tests, the low-rank step,
+/// refinement, flat truncation, the gap test) sees the same numbers whatever the objective's units, and the
+/// results (bounds, values, gaps, certificates) are multiplied back by σ.
 pub fn run(
     pop: &Pop,
     settings: &HierarchySettings,
@@ -274,6 +291,9 @@ pub fn run(
         .max()
         .unwrap_or(1)
         .max(1);
+    let scale = pop.objective_scale();
+    let normalized = pop.with_objective_scaled(1.0 / scale);
+    let oracle = |z: &[f64]| upper_bound(z).map(|v| v / scale);
     let mut orders = vec![];
     let mut stopped_early = None;
     let mut time_limited = false;
@@ -293,7 +313,7 @@ pub fn run(
             time_limited = true;
             break;
         }
-        let relax = match MomentRelaxation::new(pop, k, settings.sdp.max_memory_bytes) {
+        let relax = match MomentRelaxation::new(&normalized, k, settings.sdp.max_memory_bytes) {
             Ok(r) => r,
             Err(e @ Error::TooLarge(_)) if !orders.is_empty() => {
                 let why = e.to_string();
@@ -307,7 +327,8 @@ pub fn run(
             size: &size,
             remaining_seconds: remaining(),
         });
-        let res = solve_order_monitored(&relax, d, settings, upper_bound, deadline, on_event)?;
+        let mut res = solve_order_monitored(&relax, d, settings, &oracle, deadline, on_event)?;
+        res.unscale(scale, pop);
         on_event(&Event::OrderDone(&res));
         let done = match settings.stop {
             StopRule::Certified => res.certified,
@@ -338,6 +359,7 @@ pub fn run(
         orders,
         stopped_early,
         time_limited,
+        objective_scale: scale,
     })
 }
 
@@ -474,8 +496,9 @@ pub fn solve_order_monitored(
     let mut iterations = sol.iterations;
     let solved = sol.status.is_solved();
     let lower = sol.dual_objective;
+    // Relative to the values, with floor 1: the objective's scale once `run` has divided it out.
     let gap_ok = |u: Option<f64>| {
-        solved && u.is_some_and(|u| u - lower <= settings.gap_tolerance * (1.0 + u.abs()))
+        solved && u.is_some_and(|u| relative_gap(u, lower, 1.0) <= settings.gap_tolerance)
     };
 
     // Candidates from the relaxation's moments; when they do not certify, from the low-rank step's too.
@@ -518,7 +541,7 @@ pub fn solve_order_monitored(
             // Flat truncation at the low-rank point says something about the bound only if the point is
             // optimal, to the tolerance with which a flat point certifies. Otherwise its atoms are candidates
             // like any others, and it is not reported as flat.
-            if relax.objective_value(&moments) - lower > FLAT_GAP_TOLERANCE * (1.0 + lower.abs()) {
+            if relative_gap(relax.objective_value(&moments), lower, 1.0) > FLAT_GAP_TOLERANCE {
                 other.flat.flat_order = None;
             }
             other.evaluate(relax, settings, upper_bound);
@@ -553,7 +576,7 @@ pub fn solve_order_monitored(
     let flat_ok = flat.is_flat()
         && extracted
         && values.iter().all(Option::is_some)
-        && matches!((gap, upper), (Some(g), Some(u)) if g <= FLAT_GAP_TOLERANCE * (1.0 + u.abs()));
+        && matches!(upper, Some(u) if solved && relative_gap(u, lower, 1.0) <= FLAT_GAP_TOLERANCE);
     let gap_ok = gap_ok(upper);
     Ok(OrderResult {
         order: relax.order(),
@@ -571,6 +594,9 @@ pub fn solve_order_monitored(
         upper_bound_before_polish,
         best_candidate,
         gap,
+        relative_gap: upper
+            .filter(|_| solved)
+            .map(|u| relative_gap(u, lower, 1.0)),
         certified: solved && (flat_ok || gap_ok),
         iterations,
         seconds: start.elapsed().as_secs_f64(),
@@ -594,6 +620,40 @@ fn cold_low_rank(
         deadline,
         &mut forward(relax.order(), SolveKind::LowRank, on_event),
     )
+}
+
+impl OrderResult {
+    /// Multiply the values of a result computed for the objective divided by `scale` back by `scale`
+    /// (`pop`: the problem with its own objective, whose terms the certificate then states). Relative gaps,
+    /// points and ranks do not change.
+    fn unscale(&mut self, scale: f64, pop: &Pop) {
+        self.lower_bound *= scale;
+        self.primal_objective *= scale;
+        for v in [
+            &mut self.upper_bound,
+            &mut self.upper_bound_before_polish,
+            &mut self.gap,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            *v *= scale;
+        }
+        if let Some(c) = &mut self.certificate {
+            c.lower_bound *= scale;
+            c.objective = pop
+                .objective
+                .terms()
+                .map(|(m, v)| (m.0.clone(), v))
+                .collect();
+            for m in &mut c.multipliers {
+                m.gram.iter_mut().flatten().for_each(|v| *v *= scale);
+            }
+            for t in c.equality_multipliers.iter_mut().flatten() {
+                t.1 *= scale;
+            }
+        }
+    }
 }
 
 /// Candidate minimizers read off one moment vector: extracted points when flat, else the first-order
