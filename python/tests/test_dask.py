@@ -49,8 +49,12 @@ def test_cluster_fit_equals_in_memory_fit(client, loss):
     in_memory = polyact.fit(weights, degrees, x, y, loss=loss)
     assert from_cluster.status == in_memory.status and from_cluster.order == in_memory.order
     assert np.isclose(from_cluster.loss, in_memory.loss, rtol=1e-9, atol=1e-12)
-    for a, b in zip(from_cluster.coefficients, in_memory.coefficients):
-        assert np.allclose(a, b, rtol=1e-7, atol=1e-9)
+    assert np.isclose(from_cluster.lower_bound, in_memory.lower_bound, rtol=1e-6, atol=1e-12)
+    if loss == "lsq":
+        # The least-squares minimizer is unique here; the mean-inf one is not (the mean output has fewer
+        # equations than unknowns), so only its loss and bound are compared.
+        for a, b in zip(from_cluster.coefficients, in_memory.coefficients):
+            assert np.allclose(a, b, rtol=1e-7, atol=1e-9)
 
 
 def test_merge_is_exact_up_to_summation_order():
