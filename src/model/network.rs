@@ -412,7 +412,7 @@ impl Network {
     }
 }
 
-/// The former per-sample implementation of the mean output, kept as an independent reference for tests.
+/// A per-sample implementation of the mean output, an independent reference for tests.
 #[cfg(test)]
 impl Network {
     /// Reference implementation (sample by sample, O(N) memory) of the mean output f̂_j(c), one polynomial per
@@ -710,7 +710,7 @@ pub(crate) mod tests {
         let polys = net.mean_output_polynomials(&inputs).unwrap();
         let layout = net.layout();
         assert_eq!(polys.len(), net.output_dim());
-        // The streaming (batched) pass reproduces the former per-sample computation to rounding.
+        // The streaming (batched) pass reproduces the per-sample reference computation to rounding.
         for (p, r) in polys
             .iter()
             .zip(net.mean_output_polynomials_reference(&inputs))

@@ -228,7 +228,7 @@ mod tests {
     use crate::model::network::tests::{Lcg, random_network};
     use crate::model::{Dataset, example_3_4};
 
-    /// Reference (former implementation): residual polynomials r_ij(c) = f_j(x_i; c) − y_ij, sample by sample.
+    /// Reference (per-sample implementation): residual polynomials r_ij(c) = f_j(x_i; c) − y_ij, sample by sample.
     fn sample_residual_polynomials_reference(problem: &Problem) -> Vec<Vec<Polynomial>> {
         problem
             .data
@@ -251,7 +251,7 @@ mod tests {
             .collect()
     }
 
-    /// Reference (former implementation): the lsq polynomial through the Gram matrix of the per-sample residual
+    /// Reference (per-sample implementation): the lsq polynomial through the Gram matrix of the per-sample residual
     /// coefficient vectors over the union of their monomials.
     fn least_squares_polynomial_reference(problem: &Problem) -> Polynomial {
         let res = sample_residual_polynomials_reference(problem);
@@ -305,7 +305,7 @@ mod tests {
     }
 
     #[test]
-    fn statistics_reproduce_the_former_per_sample_polynomials() {
+    fn statistics_reproduce_the_per_sample_reference_polynomials() {
         for (widths, degrees, n, seed) in [
             (&[3usize, 4, 2][..], &[2usize][..], 9usize, 31u64),
             (&[3, 3, 4, 2], &[2, 3], 300, 32),

@@ -25,8 +25,7 @@ use crate::sdp::{
 /// The low-rank step's penalty may raise the objective by at most LOW_RANK_GIVE_ABS + LOW_RANK_GIVE_REL·|θ*|
 /// above the optimum θ*, in the units of the objective divided by its scale ([`Pop::objective_scale`]), as
 /// every decision of [`run`] is. With a hundredth or a tenth of that, Table 4's N = 250 instance (order 2 tight, the
-/// solver's point of maximal rank) was certified only at order 3; with this, at order 2, as with the
-/// objective-held form it replaced (docs/BENCHMARKS.md).
+/// solver's point of maximal rank) is certified only at order 3; with this, at order 2.
 const LOW_RANK_GIVE_ABS: f64 = 1e-5;
 const LOW_RANK_GIVE_REL: f64 = 1e-3;
 

@@ -65,8 +65,8 @@ const PARALLEL_SCHUR_MIN: usize = 600;
 
 /// Step lengths of dense blocks up to this size are exact: a block that binds below the running minimum (one
 /// Cholesky on the stack tells) gets the smallest eigenvalue of L⁻¹ΔL⁻ᵀ (see [`small`]). Larger blocks
-/// bisect. Bisection of small blocks too (1e-3, inline Cholesky) was tried: SDPLIB's control2 then ended
-/// `near_optimal` after 46 iterations instead of `optimal` after 19, and hinf1/hinf2 moved by ±50%.
+/// bisect. Bisecting small blocks too (1e-3, inline Cholesky) makes SDPLIB's control2 end `near_optimal` after
+/// 46 iterations instead of `optimal` after 19, and moves hinf1/hinf2 by ±50%.
 const STEP_EIGEN_MAX: usize = SMALL_MAX;
 /// Step lengths found by bisection are capped here: beyond a full step only "≥ 1" matters.
 const STEP_CAP: f64 = 2.0;
