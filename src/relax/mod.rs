@@ -10,5 +10,6 @@ pub mod extraction;
 pub mod hierarchy;
 pub mod moment;
 pub mod polish;
+pub mod verified;
 
 pub use moment::MomentRelaxation;
