@@ -258,6 +258,10 @@ impl RowReader {
             } => {
                 let take = max_rows.min(*rows_left);
                 let (m, size) = (*cols, *size);
+                if take == 0 || m == 0 {
+                    // Nothing left, or an empty (0, 0) array: no bytes to read, no chunks to cut.
+                    return Ok(self.rows - start_rows);
+                }
                 buf.resize(take * m * size, 0);
                 self.source.read_exact(buf).map_err(|e| Error::Parse {
                     path: self.path.clone(),
