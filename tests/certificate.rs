@@ -114,3 +114,91 @@ fn certificates_with_equality_multipliers_verify() {
     bad.equality_multipliers[0][0].1 += 1e-2;
     assert!(!bad.verify(&pop, 1e-6).unwrap().accepted());
 }
+
+/// f = (x + 1)² on the ball |x| ≤ 2 (minimum 0 at x = −1), with the claimed bound γ = 2⁻⁵⁰ ≈ 8.9e-16 and
+/// σ₀ = [1, x]·[[1 − 2⁻⁵⁰, 1], [1, 1]]·[1, x]ᵀ: the identity f − γ = σ₀ holds exactly, but the Gram matrix
+/// has determinant −2⁻⁵⁰ (smallest eigenvalue ≈ −4.4e-16): it is PSD only up to 1e-15.
+#[test]
+fn a_gram_matrix_psd_only_up_to_1e_15_is_handled_conservatively() {
+    let pop = pop_from_json(
+        r#"{"variables": ["x"], "objective": "x^2 + 2*x + 1", "inequalities": ["4 - x^2"]}"#,
+        "sq.json",
+    )
+    .unwrap()
+    .pop;
+    let a = 1.0 - 2f64.powi(-50);
+    let gamma = 1.0 - a;
+    assert_eq!(gamma, 2f64.powi(-50));
+    let cert = Certificate {
+        variables: vec!["x".into()],
+        order: 1,
+        lower_bound: gamma,
+        objective: vec![(vec![2], 1.0), (vec![1], 2.0), (vec![0], 1.0)],
+        inequalities: vec![vec![(vec![0], 4.0), (vec![2], -1.0)]],
+        multipliers: vec![
+            polyact::relax::certificate::SosMultiplier {
+                constraint: None,
+                basis: vec![vec![0], vec![1]],
+                gram: vec![vec![a, 1.0], vec![1.0, 1.0]],
+            },
+            polyact::relax::certificate::SosMultiplier {
+                constraint: Some(0),
+                basis: vec![vec![0]],
+                gram: vec![vec![0.0]],
+            },
+        ],
+        equalities: vec![],
+        equality_multipliers: vec![],
+    };
+    let v = cert.verify(&pop, 1e-6).unwrap();
+    // The residual is exactly zero (the identity is exact in binary64).
+    assert_eq!(v.max_residual, 0.0);
+    // σ₀'s proved eigenvalue bound is below the true λ_min = (tr − √(tr² + 4·2⁻⁵⁰))/2 < −2⁻⁵¹.
+    let mu = v.gram_lower_bounds[0].unwrap();
+    assert!(mu < -(2f64.powi(-51)), "{mu}");
+    // Either rejected or a bound below γ and below the true minimum 0; never γ as is.
+    if v.accepted() {
+        let b = v.certified_lower_bound.unwrap();
+        assert!(b < gamma && b <= 0.0, "{b}");
+        // It absorbs |μ|·max ‖(1, x)‖² on the ball = |μ|·(1 + 4), and no more than ten times that.
+        assert!(b >= gamma - 10.0 * 5.0 * mu.abs(), "{b}");
+    }
+    // The same certificate with an exactly PSD Gram matrix (γ = 0, [[1, 1], [1, 1]]) certifies 0 up to the
+    // rounding of the proof only (a few 1e-15).
+    let mut exact = cert.clone();
+    exact.lower_bound = 0.0;
+    exact.multipliers[0].gram = vec![vec![1.0, 1.0], vec![1.0, 1.0]];
+    let v = exact.verify(&pop, 1e-6).unwrap();
+    assert!(v.accepted(), "{:?}", v.problems);
+    let b = v.certified_lower_bound.unwrap();
+    assert!((-1e-13..=0.0).contains(&b), "{b}");
+}
+
+#[test]
+fn a_perturbed_certificate_loses_at_least_the_perturbations_effect() {
+    let (pop, cert) = certificate_for(THREE_MINIMA);
+    let v = cert.verify(&pop, 1e-6).unwrap();
+    assert!(v.accepted(), "{:?}", v.problems);
+    let bound = v.certified_lower_bound.unwrap();
+    let r = v.radius.unwrap();
+    // Add δ to S₁₁ of σ₀: the residual's coefficient at z^{2u₁} moves by −δ, so on the ball the bound must
+    // drop by at least (δ − 2·max|r_α|)·R^{2|u₁|} (its old coefficient could at most cancel part of δ).
+    let delta = 1e-7;
+    let mut bad = cert.clone();
+    bad.multipliers[0].gram[1][1] += delta;
+    let d1: i32 = bad.multipliers[0].basis[1].iter().map(|&e| e as i32).sum();
+    let effect = (delta - 2.0 * v.max_residual) * r.powi(2 * d1);
+    assert!(effect > 0.5 * delta * r.powi(2 * d1));
+    let vb = bad.verify(&pop, 1e-6).unwrap();
+    assert!(vb.accepted(), "{:?}", vb.problems);
+    let drop = bound - vb.certified_lower_bound.unwrap();
+    assert!(
+        drop >= effect * (1.0 - 1e-9),
+        "drop {drop:e}, effect {effect:e}"
+    );
+    // Claiming a higher bound by ε cannot raise the certified bound by more than the old constant residual.
+    let mut greedy = cert.clone();
+    greedy.lower_bound += 1e-7;
+    let vg = greedy.verify(&pop, 1e-6).unwrap();
+    assert!(vg.certified_lower_bound.unwrap() <= bound + 2.0 * v.max_residual);
+}

@@ -44,6 +44,9 @@ pub fn parse_npy(bytes: &[u8], path: &Path) -> Result<Vec<Vec<f64>>> {
     .read_all()
 }
 
+/// Longest NPY header accepted (NumPy writes a few hundred bytes; it reads at most 10 000 by default).
+const MAX_NPY_HEADER: usize = 1 << 16;
+
 /// File type of a data file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -255,6 +258,10 @@ impl RowReader {
             } => {
                 let take = max_rows.min(*rows_left);
                 let (m, size) = (*cols, *size);
+                if take == 0 || m == 0 {
+                    // Nothing left, or an empty (0, 0) array: no bytes to read, no chunks to cut.
+                    return Ok(self.rows - start_rows);
+                }
                 buf.resize(take * m * size, 0);
                 self.source.read_exact(buf).map_err(|e| Error::Parse {
                     path: self.path.clone(),
@@ -337,6 +344,12 @@ fn read_npy_header(
         }
         v => return Err(bad(path, format!("unsupported NPY version {v}"))),
     };
+    if hlen > MAX_NPY_HEADER {
+        return Err(bad(
+            path,
+            format!("NPY header length {hlen} is more than {MAX_NPY_HEADER} bytes"),
+        ));
+    }
     let mut hbytes = vec![0u8; hlen];
     source
         .read_exact(&mut hbytes)
@@ -376,7 +389,8 @@ fn read_npy_header(
     let shape_text = field("shape")?;
     let close = shape_text
         .find(')')
-        .ok_or_else(|| bad(path, "malformed NPY shape".into()))?;
+        .filter(|_| shape_text.starts_with('('))
+        .ok_or_else(|| bad(path, "malformed NPY shape (expected a tuple)".into()))?;
     let dims: Vec<usize> = shape_text[1..close]
         .split(',')
         .map(str::trim)
@@ -396,6 +410,9 @@ fn read_npy_header(
             ));
         }
     };
+    if m == 0 && n > 0 {
+        return Err(bad(path, format!("shape ({n}, 0): rows without columns")));
+    }
     Ok((n, m, size, start + hlen))
 }
 

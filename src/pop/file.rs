@@ -1,7 +1,7 @@
 //! POP files (JSON) for `polyact pop` and `polyact verify`:
 //!
 //! ```text
-//! { "variables": ["x1", "x2"],                 // optional: default = names in order of appearance
+//! { "variables": ["x1", "x2"],                 // optional: default = the names used, in natural order
 //!   "objective": "-(x1 - 1)^2 - (x1 - x2)^2",  // a polynomial in the syntax of [`super::parse`] ...
 //!   "inequalities": ["1 - (x1 - 1)^2", ...],   // g_j ≥ 0 (optional)
 //!   "equalities": ["x1^2 + x2^2 - 1"],         // h_k = 0 (optional)
@@ -10,13 +10,16 @@
 //!
 //! Each polynomial may instead be a list of terms `[[exponents...], coefficient]` (exponents in the order of
 //! `variables`, which is then required).
+//!
+//! Without `"variables"`, the variables are the names used, sorted by name and then numeric index
+//! ([`natural_order`](super::parse::natural_order): `x`, `x1`, `x2`, …, `x10`, `y`); with it, its order is kept.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::Pop;
-use super::parse::{parse_polynomial, variable_names};
+use super::parse::{parse_polynomial, sort_natural, variable_names};
 use crate::error::{Error, Result};
 use crate::polynomial::{Monomial, Polynomial};
 
@@ -90,6 +93,7 @@ pub fn pop_from_json(text: &str, source: &str) -> Result<PopProblem> {
                     }
                 }
             }
+            sort_natural(&mut names);
             names
         }
     };
@@ -206,7 +210,17 @@ mod tests {
     #[test]
     fn infers_variables_and_reports_errors() {
         let p = pop_from_json(r#"{"objective": "b + a^2"}"#, "p.json").unwrap();
-        assert_eq!(p.pop.variable_names, vec!["b", "a"]);
+        assert_eq!(p.pop.variable_names, vec!["a", "b"]);
+        // Natural order without "variables": x1 … x10 by index, not by first appearance; with it, as given.
+        let rosen = r#"{"objective": "100*(x2 - x1^2)^2 + (1 - x1)^2 + 100*(x10 - x2^2)^2 + (1 - x3)^2 + x4"}"#;
+        let p = pop_from_json(rosen, "r.json").unwrap();
+        assert_eq!(p.pop.variable_names, vec!["x1", "x2", "x3", "x4", "x10"]);
+        // z = (x1, x2, x3, x4, x10) = (1, 2, 3, 4, 5): 100·(2 − 1)² + 0 + 100·(5 − 4)² + 4 + 4.
+        assert_eq!(p.pop.objective_at(&[1.0, 2.0, 3.0, 4.0, 5.0]), 208.0);
+        let given = r#"{"variables": ["x2", "x1"], "objective": "x1 - 2*x2"}"#;
+        let p = pop_from_json(given, "g.json").unwrap();
+        assert_eq!(p.pop.variable_names, vec!["x2", "x1"]);
+        assert_eq!(p.pop.objective_at(&[1.0, 5.0]), 3.0);
         for (text, needle) in [
             (r#"{"objective": "x +"}"#, "objective"),
             (

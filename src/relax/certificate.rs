@@ -4,19 +4,28 @@
 //! A certificate of order k states f − γ = σ₀ + Σⱼ σⱼ gⱼ (+ Σ_k λ_k h_k for equalities, λ_k any polynomials) with σⱼ(z) = vⱼ(z)ᵀ Qⱼ vⱼ(z), vⱼ the monomials of
 //! degree ≤ k − ⌈deg gⱼ/2⌉, and Qⱼ ⪰ 0 (the Gram matrices, from the SDP's dual Y). If the identity and the
 //! PSD-ness held exactly, f ≥ γ on K = {gⱼ ≥ 0}. In floating point neither holds exactly, so
-//! [`Certificate::verify`]:
-//! 1. recomputes the residual polynomial r = f − γ − Σⱼ σⱼ gⱼ coefficient by coefficient;
-//! 2. computes each Gram matrix's smallest eigenvalue; a certificate whose residual or negative eigenvalues
-//!    exceed the tolerances is rejected, naming the offending coefficient or multiplier;
-//! 3. states a bound that absorbs the errors: with Qⱼ = Qⱼ⁺ + Eⱼ (Qⱼ⁺ the PSD part), f − γ = Σ σⱼ⁺ gⱼ + r⁺ with
-//!    r⁺ = r + Σ (vᵀ Eⱼ v) gⱼ, so on K ∩ {‖z‖ ≤ R}: f(z) ≥ γ − Σ_α |r⁺_α| R^{|α|}.
-//!    R is read off a ball constraint R² − ‖z‖² ≥ 0 among the inequalities; without one no bound is stated
-//!    (the residual is shown instead).
+//! [`Certificate::verify`] proves a bound in exact arithmetic (the standard of verified SDP bounds:
+//! Jansson–Chaykin–Keil, VSDP):
+//! 1. the residual r = f − γ − Σ_k λ_k h_k − Σⱼ vⱼᵀSⱼvⱼ gⱼ is computed coefficient by coefficient in interval
+//!    arithmetic (directed rounding, [`super::verified`]), so each exact |r_α| is bounded above;
+//!    Sⱼ = fl((Qⱼ + Qⱼᵀ)/2) is the exactly symmetric Gram matrix the theorem is about;
+//! 2. each Sⱼ gets a proved μⱼ ≤ λ_min(Sⱼ): floating-point Cholesky of Sⱼ − cI runs to completion, and Rump's
+//!    a-priori bound on its backward error (γ_{n+1}/(1 − γ_{n+1})·tr, plus underflow) gives μⱼ;
+//! 3. on K ∩ {‖z‖ ≤ R}, with |z^α| ≤ R^{|α|}, σⱼ = vᵀ(Sⱼ − μⱼI)v + μⱼ‖v‖² and Sⱼ − μⱼI ⪰ 0:
+//!    f(z) ≥ γ − Σ_α |r_α| R^{|α|} − Σ_{μⱼ<0} |μⱼ|·Σᵢ R^{2|uᵢ|}·Σ_β |g_{j,β}| R^{|β|}, every operation of that
+//!    sum rounded towards the safe side. R is read off a ball constraint c₀ − Σ qᵢzᵢ² ≥ 0 among the
+//!    inequalities (R = √(c₀/min qᵢ) rounded up); without one no bound is stated (the residual is shown).
 //!
-//! What the bound guarantees: every point of K (within the ball) has objective ≥ the certified bound, up to the
-//! rounding of the verification's own f64 arithmetic (relative 1e-15 per operation, far below the residuals).
-//! What it does not: it says nothing outside the ball, and nothing about whether the bound is tight.
+//! What the bound guarantees: every point of K (which lies in the ball) has objective ≥ the certified bound,
+//! as a theorem of exact arithmetic about the POP whose coefficients are exactly the f64 values polyact holds
+//! for it: for a POP file whose polynomials are sums of monomials (or term lists), the numbers in the file
+//! as parsed to the nearest double; an expression such as `0.1*(x + 0.3)^2` is first expanded in f64, and a
+//! network problem's loss polynomial is formed from its data in f64 (those roundings are not bounded). It
+//! assumes IEEE binary64 arithmetic with round-to-nearest. It says nothing outside the ball, nor whether the
+//! bound is tight. The tolerances only decide acceptance (a residual or a negative eigenvalue too large to be
+//! a rounding effect rejects the certificate); the bound holds whatever they are.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -25,6 +34,9 @@ use crate::error::{Error, Result};
 use crate::polynomial::{Monomial, Polynomial};
 use crate::pop::Pop;
 use crate::relax::moment::{BlockRole, MomentRelaxation};
+use crate::relax::verified::{
+    Interval, add_up, div_up, min_eigenvalue_lower_bound, mul_up, pow_up, sqrt_up, sub_down,
+};
 use crate::sdp::block::symmetric_eigenvalues;
 use crate::sdp::{BlockMatrix, SdpSolution};
 
@@ -96,15 +108,21 @@ pub type Terms2 = Vec<Terms>;
 pub struct Verification {
     /// The claimed γ.
     pub claimed_bound: f64,
-    /// Largest |r_α| of the residual r = f − γ − Σ σⱼ gⱼ.
+    /// An upper bound on the largest |r_α| of the residual r = f − γ − Σ σⱼ gⱼ (exact arithmetic).
     pub max_residual: f64,
     /// The monomial (exponents) of that largest residual coefficient.
     pub max_residual_at: Vec<u16>,
-    /// Smallest eigenvalue of each Gram matrix (σ₀ first), relative to its largest.
+    /// Smallest eigenvalue of each Gram matrix (σ₀ first), relative to its largest (computed in floating
+    /// point: informative, not part of the proof).
     pub min_eigenvalues: Vec<f64>,
+    /// A proved lower bound μⱼ ≤ λ_min(Sⱼ) of each Gram matrix (σ₀ first; absolute), from a shifted
+    /// floating-point Cholesky factorization with Rump's error bound; `None` when none could be proved.
+    pub gram_lower_bounds: Vec<Option<f64>>,
     /// Radius of the ball constraint found among the inequalities, if any.
     pub radius: Option<f64>,
-    /// γ − Σ |r⁺_α| R^{|α|}: a lower bound on f over K ∩ ball, if a ball was found.
+    /// A proved lower bound on f over K (which lies in the ball), if a ball was found and every Gram matrix
+    /// has a proved eigenvalue bound: γ − Σ_α |r_α| R^{|α|} − Σⱼ max(0, −μⱼ)·Σᵢ R^{2|uᵢ|}·Σ_β |g_{j,β}| R^{|β|},
+    /// every operation rounded towards the safe side.
     pub certified_lower_bound: Option<f64>,
     /// Problems found (empty when the certificate is accepted).
     pub problems: Vec<String>,
@@ -253,15 +271,47 @@ impl Certificate {
             }
         }
         let mut problems = vec![];
-        let mut residual = f.clone();
-        // λ_k h_k vanishes on K: it enters the identity but not the bound.
-        for (t, h) in self.equality_multipliers.iter().zip(&pop.equalities) {
-            let lambda = from_terms(n, t, "equality multiplier")?;
-            residual.add_scaled(&lambda.product(h), -1.0);
+        // r = f − γ − Σ λ_k h_k − Σⱼ vᵀSⱼv gⱼ, each coefficient enclosed in an interval of exact values.
+        let mut residual: HashMap<Vec<u16>, Interval> = HashMap::new();
+        for (m, c) in pop.objective.terms() {
+            residual
+                .entry(m.0.clone())
+                .or_insert(Interval::point(0.0))
+                .add(c);
         }
-        residual.add_term(Monomial::one(n), -self.lower_bound);
-        let mut correction = Polynomial::zero(n);
+        residual
+            .entry(vec![0; n])
+            .or_insert(Interval::point(0.0))
+            .add(-self.lower_bound);
+        // λ_k h_k vanishes on K: it enters the identity but not the bound.
+        for (k, (t, h)) in self
+            .equality_multipliers
+            .iter()
+            .zip(&pop.equalities)
+            .enumerate()
+        {
+            for (e, c) in t {
+                if e.len() != n || !c.is_finite() {
+                    return Err(Error::InvalidInput(format!(
+                        "the multiplier of equality {}: a term has {} exponents (expected {n}) or a coefficient that is not finite",
+                        k + 1,
+                        e.len()
+                    )));
+                }
+                for (m, d) in h.terms() {
+                    residual
+                        .entry(add_exponents(e, &m.0))
+                        .or_insert(Interval::point(0.0))
+                        .sub_product(*c, d);
+                }
+            }
+        }
+        let radius = find_ball(pop);
         let mut min_eigenvalues = vec![];
+        let mut gram_lower_bounds = vec![];
+        // Σⱼ |μⱼ|·max_ball ‖vⱼ‖²·max_ball |gⱼ| over the multipliers with a negative bound μⱼ on λ_min(Sⱼ).
+        let mut eigen_slack = 0.0f64;
+        let mut unproved = false;
         for (idx, mult) in self.multipliers.iter().enumerate() {
             let name = match mult.constraint {
                 None => "σ₀".to_string(),
@@ -287,24 +337,34 @@ impl Certificate {
                     "{name}: a basis monomial has the wrong length"
                 )));
             }
-            let q = faer::Mat::from_fn(s, s, |i, j| mult.gram[i][j]);
-            if (0..s).any(|i| (0..s).any(|j| !q[(i, j)].is_finite())) {
+            let q = &mult.gram;
+            if q.iter().flatten().any(|v| !v.is_finite()) {
                 return Err(Error::InvalidInput(format!(
                     "{name}: the Gram matrix is not finite"
                 )));
             }
             let asym = (0..s)
                 .flat_map(|i| (0..s).map(move |j| (i, j)))
-                .map(|(i, j)| (q[(i, j)] - q[(j, i)]).abs())
+                .map(|(i, j)| (q[i][j] - q[j][i]).abs())
                 .fold(0.0, f64::max);
-            let scale = (0..s).map(|i| q[(i, i)].abs()).fold(0.0, f64::max);
+            let scale = (0..s).map(|i| q[i][i].abs()).fold(0.0, f64::max);
             if asym > 1e-12 * (1.0 + scale) {
                 problems.push(format!(
                     "{name}: the Gram matrix is not symmetric ({asym:.2e})"
                 ));
             }
-            let sym = faer::Mat::from_fn(s, s, |i, j| 0.5 * (q[(i, j)] + q[(j, i)]));
-            let eig = symmetric_eigenvalues(sym.as_ref());
+            // The certificate's matrix is S = fl((Q + Qᵀ)/2), exactly symmetric; the theorem is about S.
+            let sym: Vec<f64> = (0..s * s)
+                .map(|k| {
+                    let (i, j) = (k / s, k % s);
+                    if i == j {
+                        q[i][i]
+                    } else {
+                        0.5 * (q[i][j] + q[j][i])
+                    }
+                })
+                .collect();
+            let eig = symmetric_eigenvalues(faer::MatRef::from_row_major_slice(&sym, s, s));
             let lmax = eig.iter().fold(0.0f64, |a, b| a.max(b.abs()));
             let lmin = eig.first().copied().unwrap_or(0.0);
             let rel = if lmax > 0.0 { lmin / lmax } else { 0.0 };
@@ -314,60 +374,70 @@ impl Certificate {
                     "{name}: the Gram matrix is indefinite (smallest eigenvalue {lmin:.3e}, {rel:.2e} of the largest)"
                 ));
             }
-            // σ = Σ Q_uv z^{u+v}; r −= σ g. Negative part E = Q − Q⁺ (from the eigendecomposition) goes to r⁺.
-            let mut sigma = Polynomial::zero(n);
-            for (i, u) in mult.basis.iter().enumerate() {
-                for (j, v) in mult.basis.iter().enumerate() {
-                    let e: Vec<u16> = u.iter().zip(v).map(|(a, b)| a + b).collect();
-                    sigma.add_term(Monomial(e), sym[(i, j)]);
+            let mu = min_eigenvalue_lower_bound(&sym, s, lmin, lmax);
+            gram_lower_bounds.push(mu);
+            match (mu, radius) {
+                (None, _) => {
+                    unproved = true;
+                    problems.push(format!(
+                        "{name}: the Gram matrix cannot be proved positive semidefinite (no shifted Cholesky factorization runs)"
+                    ));
                 }
+                (Some(mu), Some(r)) if mu < 0.0 => {
+                    // σ = vᵀ(S − μI)v + μ‖v‖² with S − μI ⪰ 0: on the ball σ·g ≥ −|μ|·Σᵢ R^{2|uᵢ|}·max |g|.
+                    let v2 = mult.basis.iter().fold(0.0f64, |a, u| {
+                        add_up(a, pow_up(r, 2 * u.iter().map(|&x| x as u32).sum::<u32>()))
+                    });
+                    let gmax = g.terms().fold(0.0f64, |a, (m, c)| {
+                        add_up(a, mul_up(c.abs(), pow_up(r, m.degree())))
+                    });
+                    eigen_slack = add_up(eigen_slack, mul_up(mul_up(-mu, v2), gmax));
+                }
+                _ => {}
             }
-            residual.add_scaled(&sigma.product(&g), -1.0);
-            if lmin < 0.0 {
-                let evd = sym
-                    .self_adjoint_eigen(faer::Side::Lower)
-                    .map_err(|_| Error::Numerical(format!("{name}: eigendecomposition failed")))?;
-                let (uu, ss) = (evd.U(), evd.S().column_vector());
-                let mut neg = Polynomial::zero(n);
-                for (kk, &lam) in ss.iter().enumerate() {
-                    if lam >= 0.0 {
+            // r −= Σ S_ab z^{u_a+u_b} · g.
+            for (a, u) in mult.basis.iter().enumerate() {
+                for (b, v) in mult.basis.iter().enumerate() {
+                    let sab = sym[a * s + b];
+                    if sab == 0.0 {
                         continue;
                     }
-                    // lam · (Σ_i U_ik v_i)²
-                    let mut w = Polynomial::zero(n);
-                    for (i, u) in mult.basis.iter().enumerate() {
-                        w.add_term(Monomial(u.clone()), uu[(i, kk)]);
+                    let uv = add_exponents(u, v);
+                    for (m, c) in g.terms() {
+                        residual
+                            .entry(add_exponents(&uv, &m.0))
+                            .or_insert(Interval::point(0.0))
+                            .sub_product(sab, c);
                     }
-                    neg.add_scaled(&w.product(&w), lam);
                 }
-                correction.add_scaled(&neg.product(&g), 1.0);
             }
         }
         let (max_residual, max_residual_at) = residual
-            .terms()
-            .map(|(m, c)| (c.abs(), m.0.clone()))
-            .fold((0.0, vec![0; n]), |a, b| if b.0 > a.0 { b } else { a });
-        if max_residual > tol * (1.0 + self.lower_bound.abs()) {
+            .iter()
+            .map(|(m, c)| (c.magnitude(), m.clone()))
+            .fold((0.0, vec![0; n]), |a, b| {
+                if b.0 > a.0 || b.0.is_nan() { b } else { a }
+            });
+        if max_residual.is_nan() || max_residual > tol * (1.0 + self.lower_bound.abs()) {
             problems.push(format!(
                 "the identity f − γ = Σ σⱼ gⱼ fails: residual {max_residual:.3e} at the monomial {}",
                 Monomial(max_residual_at.clone()).display_with(&self.variables)
             ));
         }
-        let radius = find_ball(pop);
-        let certified_lower_bound = radius.map(|r| {
-            let mut rplus = residual.clone();
-            rplus.add_scaled(&correction, 1.0);
-            let slack: f64 = rplus
-                .terms()
-                .map(|(m, c)| c.abs() * r.powi(m.degree() as i32))
-                .sum();
-            self.lower_bound - slack
+        let certified_lower_bound = radius.filter(|_| !unproved).map(|r| {
+            let slack = residual.iter().fold(0.0f64, |a, (m, c)| {
+                let d = m.iter().map(|&x| x as u32).sum::<u32>();
+                add_up(a, mul_up(c.magnitude(), pow_up(r, d)))
+            });
+            let b = sub_down(self.lower_bound, add_up(slack, eigen_slack));
+            if b.is_nan() { f64::NEG_INFINITY } else { b }
         });
         Ok(Verification {
             claimed_bound: self.lower_bound,
             max_residual,
             max_residual_at,
             min_eigenvalues,
+            gram_lower_bounds,
             radius,
             certified_lower_bound,
             problems,
@@ -375,7 +445,13 @@ impl Certificate {
     }
 }
 
-/// R when one of the inequalities is R² − ‖z‖² (up to a positive factor).
+fn add_exponents(a: &[u16], b: &[u16]) -> Vec<u16> {
+    a.iter().zip(b).map(|(x, y)| x.saturating_add(*y)).collect()
+}
+
+/// R when one of the inequalities is R² − ‖z‖² (up to a positive factor): with g = c₀ − Σᵢ qᵢ zᵢ² (qᵢ > 0
+/// equal to 1e-15 relative), g ≥ 0 implies ‖z‖² ≤ c₀ / minᵢ qᵢ, and R is that square root rounded up, so
+/// the ball of radius R contains {g ≥ 0} in exact arithmetic.
 pub fn find_ball(pop: &Pop) -> Option<f64> {
     let n = pop.nvars();
     pop.inequalities.iter().find_map(|g| {
@@ -383,12 +459,17 @@ pub fn find_ball(pop: &Pop) -> Option<f64> {
         if c0 <= 0.0 || g.len() != n + 1 {
             return None;
         }
-        let q = g.coefficient(&Monomial::variable(n, 0).times(&Monomial::variable(n, 0)));
-        let all = (0..n).all(|i| {
-            let m = Monomial::variable(n, i).times(&Monomial::variable(n, i));
-            (g.coefficient(&m) - q).abs() <= 1e-15 * q.abs()
-        });
-        (q < 0.0 && all).then(|| (c0 / -q).sqrt())
+        let square = |i: usize| Monomial::variable(n, i).times(&Monomial::variable(n, i));
+        let q = g.coefficient(&square(0));
+        let all = (0..n).all(|i| (g.coefficient(&square(i)) - q).abs() <= 1e-15 * q.abs());
+        if !(q < 0.0 && all) {
+            return None;
+        }
+        let qmin = (0..n)
+            .map(|i| -g.coefficient(&square(i)))
+            .fold(f64::INFINITY, f64::min);
+        let r = sqrt_up(div_up(c0, qmin));
+        r.is_finite().then_some(r)
     })
 }
 

@@ -13,5 +13,6 @@ pub mod extraction;
 pub mod hierarchy;
 pub mod moment;
 pub mod polish;
+pub mod verified;
 
 pub use moment::MomentRelaxation;
