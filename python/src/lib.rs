@@ -28,6 +28,14 @@ fn rows(a: &PyReadonlyArray2<'_, f64>) -> Vec<Vec<f64>> {
     v.outer_iter().map(|r| r.to_vec()).collect()
 }
 
+/// The samples (X, Y) as a dataset (shapes are checked by the library).
+fn dataset(inputs: &PyReadonlyArray2<'_, f64>, outputs: &PyReadonlyArray2<'_, f64>) -> Dataset {
+    Dataset {
+        inputs: rows(inputs),
+        outputs: rows(outputs),
+    }
+}
+
 /// Build the settings of a fit from the keyword arguments of `polyact.fit`.
 fn settings(
     loss: &str,
@@ -80,10 +88,7 @@ fn fit_json(
 ) -> PyResult<String> {
     let settings = settings(loss, order, max_order, radius)?;
     let network = network(&weights, degrees)?;
-    let data = Dataset {
-        inputs: rows(&inputs),
-        outputs: rows(&outputs),
-    };
+    let data = dataset(&inputs, &outputs);
     let problem = Problem::new(network, data, true_coefficients, None).map_err(to_py)?;
     let report = py
         .detach(|| polyact::fit::fit(&problem, &settings, &mut |_| {}))
@@ -179,10 +184,7 @@ fn reduce_json(
 ) -> PyResult<String> {
     let loss: Loss = loss.parse().map_err(to_py)?;
     let network = network(&weights, degrees)?;
-    let data = Dataset {
-        inputs: rows(&inputs),
-        outputs: rows(&outputs),
-    };
+    let data = dataset(&inputs, &outputs);
     let stats = py
         .detach(|| SufficientStatistics::from_data(&network, &data, loss))
         .map_err(to_py)?;
