@@ -210,8 +210,8 @@ fn fit_once(
     let loss = loss_of(&z);
     let lower_bound = result.lower_bound();
     let gap = lower_bound.map(|lb| loss - lb);
-    let relative_gap =
-        lower_bound.map(|lb| hierarchy::relative_gap(loss, lb, result.objective_scale));
+    let relative_gap = lower_bound
+        .map(|lb| hierarchy::relative_gap(loss, lb, hierarchy::GAP_FLOOR * result.objective_scale));
     let status = status_of(&result);
     let norm = z.iter().map(|v| v * v).sum::<f64>().sqrt();
     let ball_active = radius.is_some_and(|r| norm >= 0.999 * r);
@@ -385,10 +385,9 @@ pub fn solve_pop(
             lower_bound,
             certified_lower_bound,
             gap: chosen.upper_bound.zip(lower_bound).map(|(u, l)| u - l),
-            relative_gap: chosen
-                .upper_bound
-                .zip(lower_bound)
-                .map(|(u, l)| hierarchy::relative_gap(u, l, result.objective_scale)),
+            relative_gap: chosen.upper_bound.zip(lower_bound).map(|(u, l)| {
+                hierarchy::relative_gap(u, l, hierarchy::GAP_FLOOR * result.objective_scale)
+            }),
             order: chosen.order,
             flat: chosen.flat,
             rank: chosen.rank,
