@@ -11,7 +11,7 @@
 //! spectral norm (Frobenius norm and the per-sample RMS norm √(Σ_i ‖ε_i‖²/N) are in the CSV/JSON); Time = wall
 //! seconds of the fit (all orders); test MSE/RMSE on an independent test set of N samples (definition in
 //! [`crate::experiments::evaluate::MSE_DEFINITION`]); the order of the answer; the status (certified by flat truncation or
-//! by gap, at which order, or the remaining relative gap (loss − lower bound)/max(loss, |lower bound|, s)); the lower bound and loss.
+//! by gap, at which order, or the remaining relative gap (loss − lower bound)/max(loss, |lower bound|, 0.01·s)); the lower bound and loss.
 
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -727,7 +727,7 @@ pub fn format_table(table: &Table, rows: &[Row]) -> String {
         "\nAbsErr = ‖c_true − c_pred‖₂.  RelErr = AbsErr/‖ε‖₂, ε = Y − f(X; c_true) the N×m noise matrix drawn, \
          ‖·‖₂ its spectral norm.\nTime = wall seconds of the fit (all orders).  order = order of the answer.\n\
          status: flat@k = certified by flat truncation at order k; gap≤1e-6@k = certified by the gap \
-         ((loss − lower bound)/max(loss, |lower bound|, s) ≤ 1e-6, s the objective's scale); gap x%@k = not \
+         ((loss − lower bound)/max(loss, |lower bound|, 0.01·s) ≤ 1e-6, s the objective's scale); gap x%@k = not \
          certified, that relative gap after order k (bound@k, candidate@j: the candidate came from order j).\nlower bound = relaxation value; loss = the {} loss \
          {} at the returned coefficients.",
         table.loss,
