@@ -17,10 +17,11 @@ from . import _polyact
 
 __all__ = [
     "fit", "fit_file", "fit_statistics", "pop", "forward", "reduce", "merge",
-    "Statistics", "FitResult", "PopResult", "DEFAULT_RADIUS",
+    "Statistics", "FitResult", "PopResult", "DEFAULT_RADIUS", "DEFAULT_TIME_LIMIT",
 ]
 
 DEFAULT_RADIUS: float = _polyact.DEFAULT_RADIUS
+DEFAULT_TIME_LIMIT: float = _polyact.DEFAULT_TIME_LIMIT
 _LOSSES = ("mean-inf", "lsq", "max-inf")
 
 
@@ -119,6 +120,7 @@ def fit(
     max_order: Optional[int] = None,
     radius: Optional[float] = DEFAULT_RADIUS,
     true_coefficients: Optional[Sequence[Sequence[float]]] = None,
+    time_limit: Optional[float] = DEFAULT_TIME_LIMIT,
 ) -> FitResult:
     """Fit the activation coefficients of a network globally, with a certificate.
 
@@ -135,6 +137,9 @@ def fit(
         max_order: last relaxation order (default: first order + 2).
         radius: radius of the ball constraint on the unknowns (None: no ball).
         true_coefficients: known coefficients per layer, for the report's coefficient error.
+        time_limit: wall-clock seconds for the whole hierarchy (default 300; None: no limit). An order
+            predicted to take longer than the time left is not started, and the result's status and notes
+            say what it would cost.
 
     Returns:
         FitResult with the report's fields as attributes.
@@ -158,6 +163,7 @@ def fit(
         _order(max_order, "max_order"),
         None if radius is None else float(radius),
         None if true_coefficients is None else [[float(v) for v in c] for c in true_coefficients],
+        None if time_limit is None else float(time_limit),
     )
     return FitResult(json.loads(report))
 
@@ -169,6 +175,7 @@ def fit_file(
     order: Optional[int] = None,
     max_order: Optional[int] = None,
     radius: Optional[float] = DEFAULT_RADIUS,
+    time_limit: Optional[float] = DEFAULT_TIME_LIMIT,
 ) -> FitResult:
     """Fit the problem in a polyact problem file (as ``polyact fit PATH``); arguments as in :func:`fit`."""
     if loss not in _LOSSES:
@@ -176,6 +183,7 @@ def fit_file(
     report = _polyact.fit_file_json(
         str(path), loss, _order(order, "order"), _order(max_order, "max_order"),
         None if radius is None else float(radius),
+        None if time_limit is None else float(time_limit),
     )
     return FitResult(json.loads(report))
 
@@ -257,6 +265,7 @@ def fit_statistics(
     max_order: Optional[int] = None,
     radius: Optional[float] = DEFAULT_RADIUS,
     true_coefficients: Optional[Sequence[Sequence[float]]] = None,
+    time_limit: Optional[float] = DEFAULT_TIME_LIMIT,
 ) -> FitResult:
     """Fit from (merged) statistics instead of data; the loss is the statistics' own. Arguments as in :func:`fit`."""
     ws = [_matrix(w, f"weights[{i}]") for i, w in enumerate(weights)]
@@ -268,5 +277,6 @@ def fit_statistics(
         _order(max_order, "max_order"),
         None if radius is None else float(radius),
         None if true_coefficients is None else [[float(v) for v in c] for c in true_coefficients],
+        None if time_limit is None else float(time_limit),
     )
     return FitResult(json.loads(report))

@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 use polyact::fit::{DEFAULT_RADIUS, FitSettings};
 use polyact::model::stats::SufficientStatistics;
 use polyact::model::{Dataset, Loss, Network, Problem};
-use polyact::relax::hierarchy::HierarchySettings;
+use polyact::relax::hierarchy::{DEFAULT_TIME_LIMIT, HierarchySettings};
 
 /// The library's error as a Python exception: file errors as `OSError`, everything else as `ValueError`.
 fn to_py(e: polyact::Error) -> PyErr {
@@ -42,8 +42,16 @@ fn settings(
     order: Option<usize>,
     max_order: Option<usize>,
     radius: Option<f64>,
+    time_limit: Option<f64>,
 ) -> PyResult<FitSettings> {
     let loss: Loss = loss.parse().map_err(to_py)?;
+    if let Some(t) = time_limit
+        && (t.is_nan() || t < 0.0)
+    {
+        return Err(PyValueError::new_err(format!(
+            "time_limit must be a nonnegative number of seconds (or None), got {t}"
+        )));
+    }
     if let Some(r) = radius
         && !(r.is_finite() && r > 0.0)
     {
@@ -64,6 +72,7 @@ fn settings(
         hierarchy: HierarchySettings {
             min_order: order,
             max_order,
+            time_limit,
             ..HierarchySettings::default()
         },
         ..FitSettings::default()
@@ -72,7 +81,7 @@ fn settings(
 
 /// Fit the activation coefficients globally; returns the report as JSON (see `polyact.fit`).
 #[pyfunction]
-#[pyo3(signature = (weights, degrees, inputs, outputs, loss="mean-inf", order=None, max_order=None, radius=Some(DEFAULT_RADIUS), true_coefficients=None))]
+#[pyo3(signature = (weights, degrees, inputs, outputs, loss="mean-inf", order=None, max_order=None, radius=Some(DEFAULT_RADIUS), true_coefficients=None, time_limit=Some(DEFAULT_TIME_LIMIT)))]
 #[allow(clippy::too_many_arguments)]
 fn fit_json(
     py: Python<'_>,
@@ -85,8 +94,9 @@ fn fit_json(
     max_order: Option<usize>,
     radius: Option<f64>,
     true_coefficients: Option<Vec<Vec<f64>>>,
+    time_limit: Option<f64>,
 ) -> PyResult<String> {
-    let settings = settings(loss, order, max_order, radius)?;
+    let settings = settings(loss, order, max_order, radius, time_limit)?;
     let network = network(&weights, degrees)?;
     let data = dataset(&inputs, &outputs);
     let problem = Problem::new(network, data, true_coefficients, None).map_err(to_py)?;
@@ -98,7 +108,7 @@ fn fit_json(
 
 /// Fit the problem in a problem file (the CLI's `polyact fit FILE`); returns the report as JSON.
 #[pyfunction]
-#[pyo3(signature = (path, loss="mean-inf", order=None, max_order=None, radius=Some(DEFAULT_RADIUS)))]
+#[pyo3(signature = (path, loss="mean-inf", order=None, max_order=None, radius=Some(DEFAULT_RADIUS), time_limit=Some(DEFAULT_TIME_LIMIT)))]
 fn fit_file_json(
     py: Python<'_>,
     path: &str,
@@ -106,8 +116,9 @@ fn fit_file_json(
     order: Option<usize>,
     max_order: Option<usize>,
     radius: Option<f64>,
+    time_limit: Option<f64>,
 ) -> PyResult<String> {
-    let settings = settings(loss, order, max_order, radius)?;
+    let settings = settings(loss, order, max_order, radius, time_limit)?;
     let problem = Problem::load(path).map_err(to_py)?;
     let report = py
         .detach(|| polyact::fit::fit(&problem, &settings, &mut |_| {}))
@@ -212,7 +223,7 @@ fn merge_json(parts: Vec<String>) -> PyResult<String> {
 /// Fit from statistics (JSON of `reduce_json`/`merge_json`) instead of data; returns the report as JSON.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-#[pyo3(signature = (weights, degrees, statistics, order=None, max_order=None, radius=Some(DEFAULT_RADIUS), true_coefficients=None))]
+#[pyo3(signature = (weights, degrees, statistics, order=None, max_order=None, radius=Some(DEFAULT_RADIUS), true_coefficients=None, time_limit=Some(DEFAULT_TIME_LIMIT)))]
 fn fit_statistics_json(
     py: Python<'_>,
     weights: Vec<PyReadonlyArray2<'_, f64>>,
@@ -222,10 +233,11 @@ fn fit_statistics_json(
     max_order: Option<usize>,
     radius: Option<f64>,
     true_coefficients: Option<Vec<Vec<f64>>>,
+    time_limit: Option<f64>,
 ) -> PyResult<String> {
     let network = network(&weights, degrees)?;
     let stats = SufficientStatistics::from_json_str(statistics, "statistics").map_err(to_py)?;
-    let settings = settings(stats.loss().name(), order, max_order, radius)?;
+    let settings = settings(stats.loss().name(), order, max_order, radius, time_limit)?;
     let report = py
         .detach(|| {
             polyact::fit::fit_statistics(
@@ -251,5 +263,6 @@ fn _polyact(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(merge_json, m)?)?;
     m.add_function(wrap_pyfunction!(fit_statistics_json, m)?)?;
     m.add("DEFAULT_RADIUS", DEFAULT_RADIUS)?;
+    m.add("DEFAULT_TIME_LIMIT", DEFAULT_TIME_LIMIT)?;
     Ok(())
 }

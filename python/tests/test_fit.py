@@ -105,6 +105,7 @@ def test_pop_six_hump_camel():
         (dict(X=[["a", "b", "c", "d"]] * 2), "numbers"),
         (dict(radius=-1.0), "radius"),
         (dict(order=1, max_order=0), "max_order"),
+        (dict(time_limit=-1.0), "time_limit"),
     ],
 )
 def test_bad_input_raises_value_error(kwargs, message):
@@ -114,6 +115,14 @@ def test_bad_input_raises_value_error(kwargs, message):
         polyact.fit(args.pop("weights"), args.pop("degrees"), args.pop("X"), args.pop("Y"), **args)
 
 
+def test_a_zero_time_limit_returns_the_best_answer_so_far():
+    r = polyact.fit(W, [2, 1], X, Y, time_limit=0.0)
+    assert r.status == "time_limit" and not r.certified
+    assert any("time limit" in n for n in r.notes), r.notes
+    # Without a limit the same fit is certified.
+    assert polyact.fit(W, [2, 1], X, Y, time_limit=None).certified
+
+
 def test_missing_file_is_an_os_error(tmp_path: Path):
     with pytest.raises(OSError, match="nothere.json"):
         polyact.fit_file(str(tmp_path / "nothere.json"))
@@ -121,5 +130,5 @@ def test_missing_file_is_an_os_error(tmp_path: Path):
 
 def test_help_explains_every_argument():
     doc = polyact.fit.__doc__
-    for name in ("weights", "degrees", "X", "Y", "loss", "order", "max_order", "radius", "true_coefficients"):
+    for name in ("weights", "degrees", "X", "Y", "loss", "order", "max_order", "radius", "true_coefficients", "time_limit"):
         assert f"{name}:" in doc, name
