@@ -250,6 +250,10 @@ impl Parser<'_> {
                         .ok()
                         .filter(|&e| e <= 64)
                         .ok_or_else(|| self.error("power too large (at most 64)"))?;
+                    // The power's degree is known before it is expanded: refuse it at once.
+                    if u64::from(base.degree()) * u64::from(e) > u64::from(MAX_DEGREE) {
+                        return Err(self.error(&format!("expression of degree above {MAX_DEGREE}")));
+                    }
                     let mut p = Polynomial::constant(self.n(), 1.0);
                     for _ in 0..e {
                         p = self.product(&p, &base)?;
@@ -349,6 +353,8 @@ mod tests {
         for (text, needle) in [
             ("x + y", "unknown variable \"y\""),
             ("(x + 1", "expected ')'"),
+            ("(x^5 + 1)^60", "degree above 256"),
+            ("((x + 1)^21 - x)^24", "degree above 256"),
             ("x^-1", "nonnegative integer power"),
             ("x +", "unexpected end"),
             ("x $ 2", "unexpected character"),
