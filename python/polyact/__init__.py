@@ -38,6 +38,19 @@ def _matrix(a: Any, name: str) -> np.ndarray:
     return np.ascontiguousarray(m)
 
 
+def _weights(weights: Sequence[Any]) -> List[np.ndarray]:
+    """The weight matrices as 2-D float64 arrays, named weights[i] in errors."""
+    return [_matrix(w, f"weights[{i}]") for i, w in enumerate(weights)]
+
+
+def _optional_float(v: Optional[float]) -> Optional[float]:
+    return None if v is None else float(v)
+
+
+def _coefficients(c: Optional[Sequence[Sequence[float]]]) -> Optional[List[List[float]]]:
+    return None if c is None else [[float(v) for v in layer] for layer in c]
+
+
 def _degrees(degrees: Sequence[int]) -> List[int]:
     try:
         out = [int(d) for d in degrees]
@@ -152,7 +165,7 @@ def fit(
         raise ValueError(f"unknown loss {loss!r} (known: {', '.join(_LOSSES)})")
     if isinstance(weights, np.ndarray) and weights.dtype != object:
         raise ValueError("weights must be a sequence of 2-D arrays (one per layer), not a single array")
-    ws = [_matrix(w, f"weights[{i}]") for i, w in enumerate(weights)]
+    ws = _weights(weights)
     report = _polyact.fit_json(
         ws,
         _degrees(degrees),
@@ -161,9 +174,9 @@ def fit(
         loss,
         _order(order, "order"),
         _order(max_order, "max_order"),
-        None if radius is None else float(radius),
-        None if true_coefficients is None else [[float(v) for v in c] for c in true_coefficients],
-        None if time_limit is None else float(time_limit),
+        _optional_float(radius),
+        _coefficients(true_coefficients),
+        _optional_float(time_limit),
     )
     return FitResult(json.loads(report))
 
@@ -182,8 +195,8 @@ def fit_file(
         raise ValueError(f"unknown loss {loss!r} (known: {', '.join(_LOSSES)})")
     report = _polyact.fit_file_json(
         str(path), loss, _order(order, "order"), _order(max_order, "max_order"),
-        None if radius is None else float(radius),
-        None if time_limit is None else float(time_limit),
+        _optional_float(radius),
+        _optional_float(time_limit),
     )
     return FitResult(json.loads(report))
 
@@ -203,7 +216,7 @@ def pop(problem: Any, *, order: Optional[int] = None, max_order: Optional[int] =
 
 def forward(weights: Sequence[Any], degrees: Sequence[int], coefficients: Sequence[Sequence[float]], X: Any) -> np.ndarray:
     """The network's outputs f(x_i; c) for every row x_i of X (coefficients per layer, c_{l,0} first)."""
-    ws = [_matrix(w, f"weights[{i}]") for i, w in enumerate(weights)]
+    ws = _weights(weights)
     cs = [[float(v) for v in np.asarray(c, dtype=np.float64).ravel()] for c in coefficients]
     return _polyact.forward(ws, _degrees(degrees), cs, _matrix(X, "X"))
 
@@ -244,7 +257,7 @@ def reduce(weights: Sequence[Any], degrees: Sequence[int], X: Any, Y: Any, *, lo
     """The sufficient statistics of the samples (X, Y) for `loss` (as ``polyact reduce``)."""
     if loss not in _LOSSES:
         raise ValueError(f"unknown loss {loss!r} (known: {', '.join(_LOSSES)})")
-    ws = [_matrix(w, f"weights[{i}]") for i, w in enumerate(weights)]
+    ws = _weights(weights)
     return Statistics(_polyact.reduce_json(ws, _degrees(degrees), _matrix(X, "X"), _matrix(Y, "Y"), loss))
 
 
@@ -268,15 +281,15 @@ def fit_statistics(
     time_limit: Optional[float] = DEFAULT_TIME_LIMIT,
 ) -> FitResult:
     """Fit from (merged) statistics instead of data; the loss is the statistics' own. Arguments as in :func:`fit`."""
-    ws = [_matrix(w, f"weights[{i}]") for i, w in enumerate(weights)]
+    ws = _weights(weights)
     report = _polyact.fit_statistics_json(
         ws,
         _degrees(degrees),
         statistics.to_json(),
         _order(order, "order"),
         _order(max_order, "max_order"),
-        None if radius is None else float(radius),
-        None if true_coefficients is None else [[float(v) for v in c] for c in true_coefficients],
-        None if time_limit is None else float(time_limit),
+        _optional_float(radius),
+        _coefficients(true_coefficients),
+        _optional_float(time_limit),
     )
     return FitResult(json.loads(report))
