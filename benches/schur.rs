@@ -22,6 +22,7 @@ fn relaxation(degrees: &[usize], depth_widths: usize, order: usize) -> MomentRel
         test_samples: 0,
         noise: 0.01,
         seed: 1,
+        biases: false,
     })
     .unwrap();
     let pop = network_pop(&problem, Loss::MeanInf)

@@ -21,6 +21,7 @@ fn bench(c: &mut Criterion) {
         test_samples: 0,
         noise: 0.01,
         seed: 1,
+        biases: false,
     })
     .unwrap();
     let net = &problem.network;

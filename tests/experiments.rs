@@ -90,6 +90,7 @@ fn write_problem_and_report(dir: &std::path::Path) -> (polyact::model::Problem, 
         test_samples: 9,
         noise: 0.05,
         seed: 7,
+        biases: false,
     })
     .unwrap();
     problem.save(dir.join("p.json")).unwrap();

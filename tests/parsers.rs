@@ -29,6 +29,7 @@ fn problem_json() -> String {
         test_samples: 0,
         noise: 0.01,
         seed: 3,
+        biases: false,
     })
     .unwrap()
     .to_json_string()

@@ -127,6 +127,7 @@ fn table_4_n250_at_order_2(
         test_samples: 0,
         noise: 0.01,
         seed: 1,
+        biases: false,
     })
     .unwrap();
     let settings = FitSettings {
@@ -208,6 +209,7 @@ fn noiseless_two_layer_quadratic_network_is_recovered() {
             test_samples: 0,
             noise: 0.0,
             seed,
+            biases: false,
         })
         .unwrap();
         let settings = FitSettings {
@@ -236,6 +238,7 @@ fn every_bound_brackets_the_loss_on_noisy_data() {
         test_samples: 0,
         noise: 0.01,
         seed: 5,
+        biases: false,
     })
     .unwrap();
     let report = fit(&problem, &FitSettings::default(), &mut |_| {}).unwrap();
@@ -258,6 +261,7 @@ fn every_loss_recovers_noiseless_coefficients() {
         test_samples: 0,
         noise: 0.0,
         seed: 7,
+        biases: false,
     })
     .unwrap();
     for loss in Loss::ALL {
@@ -292,6 +296,7 @@ fn large_outputs_give_the_same_certified_fit() {
         test_samples: 0,
         noise: 0.01,
         seed: 11,
+        biases: false,
     })
     .unwrap();
     let s = 1e6;
@@ -354,6 +359,7 @@ fn a_small_loss_narrows_the_epigraph_scale_and_certifies() {
         test_samples: 0,
         noise: 0.01,
         seed: 1,
+        biases: false,
     })
     .unwrap();
     let stats = SufficientStatistics::from_problem(&problem, Loss::MeanInf).unwrap();

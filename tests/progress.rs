@@ -208,6 +208,7 @@ fn the_size_of_a_high_order_does_not_overflow() {
         test_samples: 0,
         noise: 0.0,
         seed: 1,
+        biases: false,
     })
     .unwrap();
     let stats =
@@ -265,6 +266,7 @@ fn a_network_whose_minimal_order_cannot_fit_is_told_why() {
         test_samples: 0,
         noise: 0.0,
         seed: 1,
+        biases: false,
     })
     .unwrap();
     let err = fit(&problem, &FitSettings::default(), &mut |_| {}).unwrap_err();

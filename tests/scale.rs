@@ -191,6 +191,7 @@ fn a_noisy_2_2_network_is_fitted_alike_at_every_scale() {
             test_samples: 0,
             noise: 1e-2,
             seed: 3,
+            biases: false,
         },
         3,
     );
@@ -206,6 +207,7 @@ fn a_noisy_2_1_1_network_is_fitted_alike_at_every_scale() {
             test_samples: 0,
             noise: 1e-2,
             seed: 2,
+            biases: false,
         },
         3,
     );

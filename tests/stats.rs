@@ -21,6 +21,7 @@ fn problem(degrees: &[usize], widths: &[usize], samples: usize, seed: u64) -> Pr
         test_samples: 0,
         noise: 0.01,
         seed,
+        biases: false,
     })
     .unwrap()
 }

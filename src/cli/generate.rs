@@ -37,6 +37,9 @@ pub struct Args {
     /// Seed of the generator.
     #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
     pub seed: u64,
+    /// Draw biases b_1..b_{D+1} too (entries N(0, 1/4)); without this flag every bias is zero.
+    #[arg(long)]
+    pub biases: bool,
     /// Output file.
     #[arg(short, long)]
     pub output: PathBuf,
@@ -51,6 +54,7 @@ pub fn run(args: &Args) -> Result<()> {
         test_samples: args.test_samples,
         noise: args.noise,
         seed: args.seed,
+        biases: args.biases,
     })?;
     problem.save(&args.output)?;
     Ok(())

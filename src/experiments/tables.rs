@@ -178,6 +178,7 @@ impl Table {
             test_samples: samples,
             noise: self.noise,
             seed: self.first_seed + rep as u64,
+            biases: false,
         }
     }
 

@@ -3,9 +3,9 @@
 //! statistics pass ([`Network::mean_output_polynomials`], in [`super::stats`]); problem files are in
 //! [`super::problem`].
 //!
-//! A network has D hidden layers and weights W_1..W_{D+1} (W_l is m_l × m_{l−1}). Hidden layer l applies
-//! p_l(t) = c_{l,0} + c_{l,1} t + … + c_{l,d_l} t^{d_l} element-wise: h_0 = x, h_l = p_l(W_l h_{l−1}),
-//! f(x; c) = W_{D+1} h_D. The constants c_{1,0} = … = c_{D−1,0} = 1 are fixed (normalization); the unknowns are
+//! A network has D hidden layers, weights W_1..W_{D+1} (W_l is m_l × m_{l−1}) and biases b_1..b_{D+1}
+//! (b_l ∈ ℝ^{m_l}, zero unless given). Hidden layer l applies p_l(t) = c_{l,0} + c_{l,1} t + … + c_{l,d_l} t^{d_l}
+//! element-wise: h_0 = x, h_l = p_l(W_l h_{l−1} + b_l), f(x; c) = W_{D+1} h_D + b_{D+1}. The constants c_{1,0} = … = c_{D−1,0} = 1 are fixed (normalization); the unknowns are
 //! c = (c_{1,1..d_1}, …, c_{D−1,1..d_{D−1}}, c_{D,0..d_D}), see [`CoefficientLayout`].
 
 use faer::{Mat, MatRef};
@@ -283,10 +283,13 @@ fn coefficient_name(layer: usize, power: usize) -> String {
     }
 }
 
-/// A network with polynomial activations: weights W_1..W_{D+1} and activation degrees d_1..d_D.
+/// A network with polynomial activations: weights W_1..W_{D+1}, biases b_1..b_{D+1} (zero by default, see
+/// [`with_biases`](Self::with_biases)) and activation degrees d_1..d_D.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Network {
     weights: Vec<Matrix>,
+    /// `biases[l]` has `weights[l].nrows()` entries.
+    biases: Vec<Vec<f64>>,
     degrees: Vec<usize>,
 }
 
@@ -327,7 +330,48 @@ impl Network {
                 );
             }
         }
-        Ok(Network { weights, degrees })
+        let biases = weights.iter().map(|w| vec![0.0; w.nrows()]).collect();
+        Ok(Network {
+            weights,
+            biases,
+            degrees,
+        })
+    }
+
+    /// The network with biases b_1..b_{D+1}: one vector per weight matrix, `biases[l]` with as many entries as
+    /// W_{l+1} has rows. Errors on a wrong count or length, or a value that is not finite.
+    pub fn with_biases(mut self, biases: Vec<Vec<f64>>) -> Result<Network> {
+        let nw = self.weights.len();
+        if biases.len() != nw {
+            invalid!(
+                "{} bias vectors given but the network has {nw} weight matrices (one bias vector per weight \
+                 matrix: b_1..b_{nw})",
+                biases.len()
+            );
+        }
+        for (l, (b, w)) in biases.iter().zip(&self.weights).enumerate() {
+            if b.len() != w.nrows() {
+                invalid!(
+                    "bias b_{} has {} entries but W_{} is {} (b_{} needs {} entries, one per row)",
+                    l + 1,
+                    b.len(),
+                    l + 1,
+                    w.shape_string(),
+                    l + 1,
+                    w.nrows()
+                );
+            }
+            if let Some(j) = b.iter().position(|v| !v.is_finite()) {
+                invalid!(
+                    "bias b_{} entry {} is {}",
+                    l + 1,
+                    j + 1,
+                    non_finite_name(b[j])
+                );
+            }
+        }
+        self.biases = biases;
+        Ok(self)
     }
 
     fn check_counts(nweights: usize, degrees: &[usize]) -> Result<()> {
@@ -379,6 +423,16 @@ impl Network {
         &self.weights
     }
 
+    /// Biases b_1..b_{D+1} (zeros when none were given).
+    pub fn biases(&self) -> &[Vec<f64>] {
+        &self.biases
+    }
+
+    /// True when some bias is nonzero.
+    pub fn has_biases(&self) -> bool {
+        self.biases.iter().flatten().any(|&v| v != 0.0)
+    }
+
     /// The layout of the unknown coefficients.
     pub fn layout(&self) -> CoefficientLayout {
         CoefficientLayout::new(&self.degrees)
@@ -405,10 +459,18 @@ impl Network {
             h = w
                 .mul_vec(&h)
                 .into_iter()
-                .map(|t| c.iter().rev().fold(0.0, |acc, &a| acc * t + a))
+                .zip(&self.biases[l])
+                .map(|(t, b)| {
+                    let t = t + b;
+                    c.iter().rev().fold(0.0, |acc, &a| acc * t + a)
+                })
                 .collect();
         }
-        self.weights[self.depth()].mul_vec(&h)
+        let mut f = self.weights[self.depth()].mul_vec(&h);
+        for (v, b) in f.iter_mut().zip(&self.biases[self.depth()]) {
+            *v += b;
+        }
+        f
     }
 }
 
@@ -516,15 +578,20 @@ impl Network {
                         }
                     }
                 }
+                // f = W_{D+1} h_D + b_{D+1}: the output bias is a constant.
+                poly.add_term(Monomial::one(nvars), self.biases[depth][o]);
                 poly
             })
             .collect()
     }
 
-    /// s_D = W_D h_{D−1} for one sample, as m_D dense vectors (each of length count(ds_D)), concatenated.
+    /// s_D = W_D h_{D−1} + b_D for one sample, as m_D dense vectors (each of length count(ds_D)), concatenated.
     fn last_preactivation(&self, alg: &Algebra, layout: &CoefficientLayout, x: &[f64]) -> Vec<f64> {
         let depth = self.depth();
-        let a = self.weights[0].mul_vec(x);
+        let mut a = self.weights[0].mul_vec(x);
+        for (v, b) in a.iter_mut().zip(&self.biases[0]) {
+            *v += b;
+        }
         if depth == 1 {
             return a;
         }
@@ -545,11 +612,12 @@ impl Network {
         let mut p = Vec::new();
         let mut q = Vec::new();
         for l in 1..depth {
-            // s = W_{l+1} h (pre-activation of hidden layer l+1, 1-based).
+            // s = W_{l+1} h + b_{l+1} (pre-activation of hidden layer l+1, 1-based).
             let w = &self.weights[l];
             let mut s = vec![0.0; w.nrows() * lh];
             for r in 0..w.nrows() {
                 let sr = &mut s[r * lh..(r + 1) * lh];
+                sr[0] = self.biases[l][r];
                 for (c, &wrc) in w.row(r).iter().enumerate() {
                     if wrc != 0.0 {
                         for (a, b) in sr.iter_mut().zip(&h[c * lh..(c + 1) * lh]) {
@@ -703,9 +771,41 @@ pub(crate) mod tests {
         Network::new(weights, degrees.to_vec()).unwrap()
     }
 
+    /// [`random_network`] with random biases b_1..b_{D+1} (entries uniform in [−1, 1)).
+    pub(crate) fn random_biased_network(
+        rng: &mut Lcg,
+        widths: &[usize],
+        degrees: &[usize],
+    ) -> Network {
+        let net = random_network(rng, widths, degrees);
+        let biases = widths[1..]
+            .iter()
+            .map(|&m| (0..m).map(|_| rng.next()).collect())
+            .collect();
+        net.with_biases(biases).unwrap()
+    }
+
     fn check_symbolic_matches_numeric(widths: &[usize], degrees: &[usize], n: usize, seed: u64) {
+        check_symbolic_matches_numeric_biased(widths, degrees, n, seed, false);
+        check_symbolic_matches_numeric_biased(widths, degrees, n, seed, true);
+    }
+
+    /// The streaming mean output equals the per-sample reference and the numeric forward passes averaged
+    /// over the samples at random coefficients (with random biases in every layer when `biased`).
+    fn check_symbolic_matches_numeric_biased(
+        widths: &[usize],
+        degrees: &[usize],
+        n: usize,
+        seed: u64,
+        biased: bool,
+    ) {
         let mut rng = Lcg(seed);
-        let net = random_network(&mut rng, widths, degrees);
+        let net = if biased {
+            random_biased_network(&mut rng, widths, degrees)
+        } else {
+            random_network(&mut rng, widths, degrees)
+        };
+        assert_eq!(net.has_biases(), biased);
         let inputs = rng.matrix(n, widths[0]);
         let polys = net.mean_output_polynomials(&inputs).unwrap();
         let layout = net.layout();
@@ -903,6 +1003,37 @@ pub(crate) mod tests {
         assert_eq!((net.input_dim(), net.output_dim(), net.depth()), (2, 1, 1));
     }
 
+    #[test]
+    fn biases_shift_every_layer_and_are_validated() {
+        // f(x) = W_2 p(W_1 x + b_1) + b_2 by hand: p(t) = 1 + 2t + 3t², W_1 = [[1, 2], [3, 4]], W_2 = [[1, −1]].
+        let net = Network::new(
+            vec![vec![vec![1.0, 2.0], vec![3.0, 4.0]], vec![vec![1.0, -1.0]]],
+            vec![2],
+        )
+        .unwrap();
+        assert!(!net.has_biases());
+        assert_eq!(net.biases(), [vec![0.0, 0.0], vec![0.0]]);
+        let net = net.with_biases(vec![vec![0.5, -1.0], vec![10.0]]).unwrap();
+        // x = (1, −1): W_1 x + b_1 = (−0.5, −2); p = (1 − 1 + 0.75, 1 − 4 + 12) = (0.75, 9); f = 0.75 − 9 + 10.
+        let f = net.forward(&[vec![1.0, 2.0, 3.0]], &[1.0, -1.0]);
+        assert_eq!(f, [1.75]);
+        let err = |b: Vec<Vec<f64>>| net.clone().with_biases(b).unwrap_err().to_string();
+        let e = err(vec![vec![0.0, 0.0]]);
+        assert!(
+            e.contains("1 bias vectors given but the network has 2"),
+            "{e}"
+        );
+        let e = err(vec![vec![0.0, 0.0], vec![0.0, 0.0]]);
+        assert!(
+            e.contains("bias b_2 has 2 entries but W_2 is 1×2 (b_2 needs 1 entries"),
+            "{e}"
+        );
+        let e = err(vec![vec![0.0, f64::NAN], vec![0.0]]);
+        assert!(e.contains("bias b_1 entry 2 is NaN"), "{e}");
+        let e = err(vec![vec![0.0, 0.0], vec![f64::NEG_INFINITY]]);
+        assert!(e.contains("bias b_2 entry 1 is infinite"), "{e}");
+    }
+
     const GOOD: &str = r#"{
         "weights": [[[1, 2], [3, 4], [5, 6]], [[1, 0, -1]]],
         "degrees": [2],
@@ -941,7 +1072,18 @@ pub(crate) mod tests {
             "\"test_inputs\": [[1, 1]], \"test_outputs\": [[3]], \"comment\"",
         );
         let p = Problem::from_json_str(&with_test, "t").unwrap();
-        assert_eq!(p.test.unwrap().outputs, vec![vec![3.0]]);
+        assert_eq!(p.test.as_ref().unwrap().outputs, vec![vec![3.0]]);
+        // Biases: read, written only when nonzero, and read back.
+        assert!(!p.to_json_string().contains("biases"));
+        let biased = GOOD.replace(
+            "\"degrees\"",
+            "\"biases\": [[1, 0, -2.5], [0.25]], \"degrees\"",
+        );
+        let p = Problem::from_json_str(&biased, "b").unwrap();
+        assert_eq!(p.network.biases(), [vec![1.0, 0.0, -2.5], vec![0.25]]);
+        let text = p.to_json_string();
+        assert!(text.contains("\"biases\""), "{text}");
+        assert_eq!(Problem::from_json_str(&text, "again").unwrap(), p);
     }
 
     #[test]
@@ -991,6 +1133,25 @@ pub(crate) mod tests {
             e.contains("p.json") && e.contains("W_2 is 1×2 but W_1 is 3×2"),
             "{e}"
         );
+        let with_biases =
+            |b: &str| GOOD.replace("\"degrees\"", &format!("\"biases\": {b}, \"degrees\""));
+        let e = problem_error(&with_biases("[[1, 0], [0.25]]"));
+        assert!(
+            e.contains("p.json") && e.contains("bias b_1 has 2 entries but W_1 is 3×2"),
+            "{e}"
+        );
+        let e = problem_error(&with_biases("[[1, 0, 0]]"));
+        assert!(
+            e.contains("1 bias vectors given but the network has 2"),
+            "{e}"
+        );
+        let e = problem_error(&with_biases("[[1, NaN, 0], [0.25]]"));
+        assert!(e.contains("p.json") && e.contains("NaN or Infinity"), "{e}");
+        let e = problem_error(&with_biases("[[1, 1e999, 0], [0.25]]"));
+        assert!(e.contains("p.json") && e.contains("finite"), "{e}");
+        let e =
+            problem_error(&GOOD.replace("\"degrees\"", "\"bias\": [[0, 0, 0], [0]], \"degrees\""));
+        assert!(e.contains("bias") && e.contains("biases"), "{e}");
         let e = problem_error(&GOOD.replace("\"degrees\": [2]", "\"degrees\": [2, 2]"));
         assert!(
             e.contains("2 activation degrees given for 1 hidden layers"),

@@ -121,6 +121,8 @@ pub fn coefficient_distance(a: &[Vec<f64>], b: &[Vec<f64>]) -> f64 {
 #[derive(Serialize, Deserialize)]
 struct ProblemFile {
     weights: Vec<MatrixSpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    biases: Option<Vec<Vec<f64>>>,
     degrees: Vec<usize>,
     inputs: MatrixSpec,
     outputs: MatrixSpec,
@@ -135,6 +137,7 @@ struct ProblemFile {
 /// The keys of a problem file ("comment" is free text, ignored).
 const PROBLEM_KEYS: &[&str] = &[
     "weights",
+    "biases",
     "degrees",
     "inputs",
     "outputs",
@@ -148,6 +151,8 @@ const PROBLEM_KEYS: &[&str] = &[
 #[derive(Deserialize)]
 struct NetworkFile {
     weights: Vec<MatrixSpec>,
+    #[serde(default)]
+    biases: Option<Vec<Vec<f64>>>,
     degrees: Vec<usize>,
     #[serde(default)]
     true_coefficients: Option<Vec<Vec<f64>>>,
@@ -161,9 +166,10 @@ fn problem_context(source: &str, e: Error) -> Error {
     }
 }
 
-/// The network of a problem file's `weights` and `degrees` (data files relative to `base`).
+/// The network of a problem file's `weights`, `biases` and `degrees` (data files relative to `base`).
 fn network_of_file(
     weights: Vec<MatrixSpec>,
+    biases: Option<Vec<Vec<f64>>>,
     degrees: Vec<usize>,
     base: Option<&Path>,
     source: &str,
@@ -172,7 +178,13 @@ fn network_of_file(
         .into_iter()
         .map(|w| w.resolve(base))
         .collect::<Result<Vec<_>>>()?;
-    Network::new(weights, degrees).map_err(|e| problem_context(source, e))
+    let network = Network::new(weights, degrees).map_err(|e| problem_context(source, e))?;
+    match biases {
+        None => Ok(network),
+        Some(b) => network
+            .with_biases(b)
+            .map_err(|e| problem_context(source, e)),
+    }
 }
 
 /// A matrix in a problem file: embedded rows, or the path of a CSV/NPY file (relative to the problem file).
@@ -275,7 +287,7 @@ impl Problem {
             message: parse_message(s, &e),
         })?;
         let context = |e: Error| problem_context(source, e);
-        let network = network_of_file(file.weights, file.degrees, base, source)?;
+        let network = network_of_file(file.weights, file.biases, file.degrees, base, source)?;
         let test = match (file.test_inputs, file.test_outputs) {
             (None, None) => None,
             (Some(inputs), Some(outputs)) => Some(Dataset {
@@ -313,7 +325,13 @@ impl Problem {
             message: parse_message(&s, &e),
         })?;
         let context = |e: Error| problem_context(&name, e);
-        let network = network_of_file(file.weights, file.degrees, path.parent(), &name)?;
+        let network = network_of_file(
+            file.weights,
+            file.biases,
+            file.degrees,
+            path.parent(),
+            &name,
+        )?;
         if let Some(tc) = &file.true_coefficients {
             let degrees = network.degrees();
             if tc.len() != degrees.len() || tc.iter().zip(degrees).any(|(c, &d)| c.len() != d + 1) {
@@ -348,6 +366,12 @@ impl Problem {
         }
         w.push_str("  ]");
         fields.push(w);
+        if self.network.has_biases() {
+            fields.push(format!(
+                "  \"biases\": {}",
+                rows_json(self.network.biases(), "  ")
+            ));
+        }
         fields.push(format!(
             "  \"degrees\": {}",
             serde_json::to_string(self.network.degrees()).unwrap()

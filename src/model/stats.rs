@@ -6,14 +6,17 @@
 //!
 //! Each output f_o(x; c) of the network is a polynomial in the unknowns c whose monomials lie in a fixed set
 //! that depends on the degrees only: with s = s_D the last pre-activation (a polynomial of degree
-//! δ = deg s_D in the inner unknowns c_{1..D−1}), f_o = Σ_u W_{D+1}[o, u] Σ_{j=0}^{d_D} c_{D,j} s_u^j, so its
-//! monomials are c_{D,j}·μ for j = 0..d_D and μ an inner monomial of degree ≤ j·δ. These K monomials are the
-//! *support*; a_{io} ∈ ℝ^K is the coefficient vector of f_o(x_i; c) over it.
+//! δ = deg s_D in the inner unknowns c_{1..D−1}), f_o = Σ_u W_{D+1}[o, u] Σ_{j=0}^{d_D} c_{D,j} s_u^j + b_{D+1,o},
+//! so apart from the constant output bias its monomials are c_{D,j}·μ for j = 0..d_D and μ an inner monomial
+//! of degree ≤ j·δ. These K monomials are the *support*; a_{io} ∈ ℝ^K is the coefficient vector of
+//! f_o(x_i; c) − b_{D+1,o} over it. The output bias is a constant shift of every output, so each loss sees the
+//! residual a_{io}ᵀ·(support) − (y_{io} − b_{D+1,o}): the statistics use the shifted targets
+//! ỹ_{io} = y_{io} − b_{D+1,o} (exact for every loss).
 //!
 //! # The statistics of each loss
 //!
-//! * mean-inf, ‖(1/N) Σ_i (f(x_i; c) − y_i)‖_∞: the sums Σ_i a_{io} (one K-vector per output o), Σ_i y_i and N.
-//! * lsq, (1/N) Σ_i ‖f(x_i; c) − y_i‖²: with b_{io} = [a_{io}; −y_{io}] ∈ ℝ^{K+1} and v(c) the support monomials
+//! * mean-inf, ‖(1/N) Σ_i (f(x_i; c) − y_i)‖_∞: the sums Σ_i a_{io} (one K-vector per output o), Σ_i ỹ_i and N.
+//! * lsq, (1/N) Σ_i ‖f(x_i; c) − y_i‖²: with b_{io} = [a_{io}; −ỹ_{io}] ∈ ℝ^{K+1} and v(c) the support monomials
 //!   followed by 1, the loss is v(c)ᵀ G v(c) / N with the Gram matrix G = Σ_{i,o} b_{io} b_{io}ᵀ; G and N.
 //! * max-inf, max_i ‖f(x_i; c) − y_i‖_∞: every residual r_{io}(c) = b_{io}ᵀ v(c) is a constraint, so the
 //!   statistics are all N·m_{D+1} rows b_{io}: inherently O(N) memory (no constant-size summary exists).
@@ -26,14 +29,15 @@
 //! Samples are processed in batches of B rows, in parallel (rayon; each worker reduces into its own
 //! accumulator, the accumulators are summed at the end). Every hidden unit's value is a polynomial in the inner
 //! unknowns, stored *coefficient-major*: coefficient k of layer l is a B × m_l matrix H_k. Then
-//! * layer 1: A = X_B W_1ᵀ (one GEMM), H_0 = 1, H_{c_{1,j}} = A^{∘j} (element-wise powers);
+//! * layer 1: A = X_B W_1ᵀ + b_1 (one GEMM, the bias added to every row), H_0 = 1, H_{c_{1,j}} = A^{∘j}
+//!   (element-wise powers);
 //! * layer l+1: S_k = H_k W_{l+1}ᵀ for every coefficient k — one GEMM on the stacked blocks (H_0 = 1, so
-//!   S_0 = W_{l+1}·1 in every row without a GEMM);
+//!   S_0 = W_{l+1}·1 + b_{l+1} in every row without a GEMM: the bias is part of the constant block);
 //!   inner activations 1 + Σ_j c_{l+1,j} s^j use the multiplication table of the monomial basis, block by block;
 //! * last layer: the powers s^j are formed block by block (element-wise products over the whole batch);
 //! * mean-inf sums the power blocks over the batch and multiplies by W_{D+1} once, at the end (it is linear);
 //! * lsq forms F = P W_{D+1}ᵀ for all K power blocks in one GEMM, stacks the outputs as the columns of
-//!   A ∈ ℝ^{(B·m_{D+1}) × (K+1)} (last column −Y) and accumulates the lower triangle of G += AᵀA (a GEMM);
+//!   A ∈ ℝ^{(B·m_{D+1}) × (K+1)} (last column −Ỹ) and accumulates the lower triangle of G += AᵀA (a GEMM);
 //! * max-inf keeps the rows of A.
 
 use std::path::Path;
@@ -61,7 +65,7 @@ const GROUP_BATCHES: usize = 8;
 /// Largest batch (rows per block) of the pass.
 pub const MAX_BATCH: usize = 128;
 
-/// Which network the statistics belong to: degrees, widths and a hash of the exact weights.
+/// Which network the statistics belong to: degrees, widths and a hash of the exact weights and biases.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkFingerprint {
@@ -69,7 +73,9 @@ pub struct NetworkFingerprint {
     pub degrees: Vec<usize>,
     /// Widths m_0..m_{D+1}.
     pub widths: Vec<usize>,
-    /// FNV-1a (64 bit) over the bit patterns of all weights, row by row, layer by layer, as 16 hex digits.
+    /// FNV-1a (64 bit) over the bit patterns of all weights, row by row, layer by layer, then (only when some
+    /// bias is nonzero, so that a network without biases keeps its hash) of all biases, layer by layer; 16 hex
+    /// digits.
     pub weights_hash: String,
 }
 
@@ -77,13 +83,17 @@ impl NetworkFingerprint {
     /// The fingerprint of a network.
     pub fn of(network: &Network) -> Self {
         let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        for w in network.weights() {
-            for v in (0..w.nrows()).flat_map(|i| w.row(i)) {
-                for byte in v.to_bits().to_le_bytes() {
-                    h ^= byte as u64;
-                    h = h.wrapping_mul(0x0000_0100_0000_01b3);
-                }
+        let mut hash = |v: f64| {
+            for byte in v.to_bits().to_le_bytes() {
+                h ^= byte as u64;
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
             }
+        };
+        for w in network.weights() {
+            (0..w.nrows()).flat_map(|i| w.row(i)).for_each(|&v| hash(v));
+        }
+        if network.has_biases() {
+            network.biases().iter().flatten().for_each(|&v| hash(v));
         }
         NetworkFingerprint {
             degrees: network.degrees().to_vec(),
@@ -104,7 +114,7 @@ impl NetworkFingerprint {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "loss")]
 pub enum Sums {
-    /// mean-inf: `outputs[o]` = Σ_i a_{io} (length K), `targets[o]` = Σ_i y_{io}.
+    /// mean-inf: `outputs[o]` = Σ_i a_{io} (length K), `targets[o]` = Σ_i ỹ_{io} = Σ_i (y_{io} − b_{D+1,o}).
     #[serde(rename = "mean-inf")]
     MeanInf {
         outputs: Vec<Vec<f64>>,
@@ -113,7 +123,7 @@ pub enum Sums {
     /// lsq: the Gram matrix G = Σ_{i,o} b_{io} b_{io}ᵀ ((K+1) × (K+1), rows).
     #[serde(rename = "lsq")]
     Lsq { gram: Vec<Vec<f64>> },
-    /// max-inf: every row b_{io} = [a_{io}; −y_{io}] (sample-major, then output), length K+1 each.
+    /// max-inf: every row b_{io} = [a_{io}; −ỹ_{io}] (sample-major, then output), length K+1 each.
     #[serde(rename = "max-inf")]
     MaxInf { residuals: Vec<Vec<f64>> },
 }
@@ -849,6 +859,13 @@ impl<'a> Kernel<'a> {
         let m1 = w[0].nrows();
         fill_zero(&mut ws.a, b * m1);
         gemm_wt(&mut ws.a, x, b, &w[0]);
+        if net.has_biases() {
+            for row in ws.a.chunks_exact_mut(m1) {
+                for (a, bias) in row.iter_mut().zip(&net.biases()[0]) {
+                    *a += bias;
+                }
+            }
+        }
         // s: the last pre-activation, `ls` blocks of b × m_last, in ws.s (or ws.a when D = 1).
         let (ls, m_last) = if depth == 1 {
             std::mem::swap(&mut ws.a, &mut ws.s);
@@ -874,8 +891,10 @@ impl<'a> Kernel<'a> {
             loop {
                 let m = w[l].nrows();
                 fill_zero(&mut ws.s, lh * b * m);
-                // Block 0 of h is the constant 1 (h = 1 + Σ_j c_j s^j), so S_0 = W·1 in every row: no GEMM.
-                let ones: Vec<f64> = (0..m).map(|r| w[l].row(r).iter().sum()).collect();
+                // Block 0 of h is the constant 1 (h = 1 + Σ_j c_j s^j), so S_0 = W·1 + b in every row: no GEMM.
+                let ones: Vec<f64> = (0..m)
+                    .map(|r| w[l].row(r).iter().sum::<f64>() + net.biases()[l][r])
+                    .collect();
                 for row in ws.s[..b * m].chunks_exact_mut(m) {
                     row.copy_from_slice(&ones);
                 }
@@ -954,6 +973,7 @@ impl<'a> Kernel<'a> {
         let b = x.len() / net.input_dim();
         let m = self.powers(x, b, ws);
         let k = self.support;
+        let out_bias = &net.biases()[net.depth()];
         acc.count += b as u64;
         match &mut acc.data {
             AccData::MeanInf { units, targets } => {
@@ -966,8 +986,8 @@ impl<'a> Kernel<'a> {
                     }
                 }
                 for row in y.chunks_exact(targets.len()) {
-                    for (t, v) in targets.iter_mut().zip(row) {
-                        *t += v;
+                    for ((t, v), bias) in targets.iter_mut().zip(row).zip(out_bias) {
+                        *t += v - bias;
                     }
                 }
             }
@@ -983,8 +1003,13 @@ impl<'a> Kernel<'a> {
                     row.copy_from_slice(&ones);
                 }
                 gemm_wt(&mut ws.f[bm..k * bm], &ws.p[b * m..], (k - 1) * b, w_out);
-                for (d, v) in ws.f[k * bm..].iter_mut().zip(y) {
-                    *d = -v;
+                for (row, yr) in ws.f[k * bm..]
+                    .chunks_exact_mut(w_out.nrows())
+                    .zip(y.chunks_exact(w_out.nrows()))
+                {
+                    for ((d, v), bias) in row.iter_mut().zip(yr).zip(out_bias) {
+                        *d = bias - v;
+                    }
                 }
                 match &mut acc.data {
                     AccData::Lsq { gram } => {

@@ -5,6 +5,9 @@
 //! - weights W_l with entries N(0, 1/m_{l−1}), so that W_l h has O(1) entries when h does;
 //! - inputs x_i with entries N(0, 1);
 //! - coefficients c_{l,j} (the unknown ones) uniform on [−1, 1];
+//! - biases (only with [`SyntheticSpec::biases`]; zero otherwise) b_l with entries N(0, 1/4), drawn from a
+//!   second generator seeded from the seed, so that the weights, coefficients and inputs are those of the same
+//!   seed without biases;
 //!
 //! which keeps the network's values O(1) at widths 20–40 and degrees up to 3. Same seed ⇒ same problem on
 //! every machine ([`Rng`] is portable).
@@ -28,7 +31,12 @@ pub struct SyntheticSpec {
     pub noise: f64,
     /// Seed.
     pub seed: u64,
+    /// Draw biases b_1..b_{D+1} (entries N(0, 1/4)); without, every bias is zero.
+    pub biases: bool,
 }
+
+/// Standard deviation of the drawn biases.
+pub const BIAS_SD: f64 = 0.5;
 
 /// Generate a problem (with `true_coefficients`, and a test set when asked).
 pub fn generate(spec: &SyntheticSpec) -> Result<Problem> {
@@ -60,7 +68,15 @@ pub fn generate(spec: &SyntheticSpec) -> Result<Problem> {
                 .collect()
         })
         .collect();
-    let network = Network::new(weights, spec.degrees.clone())?;
+    let mut network = Network::new(weights, spec.degrees.clone())?;
+    if spec.biases {
+        let mut brng = Rng::new(spec.seed ^ 0x6269_6173_6573_0000);
+        let biases = spec.widths[1..]
+            .iter()
+            .map(|&m| (0..m).map(|_| BIAS_SD * brng.normal()).collect())
+            .collect();
+        network = network.with_biases(biases)?;
+    }
     let layout = CoefficientLayout::new(&spec.degrees);
     let unknowns: Vec<f64> = (0..layout.num_unknowns())
         .map(|_| rng.uniform_in(-1.0, 1.0))

@@ -170,6 +170,7 @@ mod tests {
             test_samples: 0,
             noise: 0.0,
             seed: 4,
+            biases: false,
         })
         .unwrap();
         let truth = problem.true_coefficients.clone().unwrap();
