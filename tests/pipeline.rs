@@ -254,6 +254,14 @@ fn every_bound_brackets_the_loss_on_noisy_data() {
 
 #[test]
 fn every_loss_recovers_noiseless_coefficients() {
+    for biases in [false, true] {
+        every_loss_recovers_noiseless_coefficients_of(biases);
+    }
+}
+
+/// Noiseless data of a (2,1) network (with biases b_1..b_3 in every layer when `biases`): every loss
+/// recovers the true coefficients and certifies them.
+fn every_loss_recovers_noiseless_coefficients_of(biases: bool) {
     let problem = generate(&SyntheticSpec {
         degrees: vec![2, 1],
         widths: vec![6, 6, 6, 6],
@@ -261,16 +269,21 @@ fn every_loss_recovers_noiseless_coefficients() {
         test_samples: 0,
         noise: 0.0,
         seed: 7,
-        biases: false,
+        biases,
     })
     .unwrap();
+    assert_eq!(problem.network.has_biases(), biases);
     for loss in Loss::ALL {
         let settings = FitSettings {
             loss: *loss,
             ..FitSettings::default()
         };
         let report = fit(&problem, &settings, &mut |_| {}).unwrap();
-        assert_eq!(report.status, FitStatus::Certified, "{loss}: {report}");
+        assert_eq!(
+            report.status,
+            FitStatus::Certified,
+            "{loss} (biases: {biases}): {report}"
+        );
         let err = report.coefficient_error.unwrap();
         // lsq's loss is quadratic in c − c_true, so the relaxation's point pins c only to ≈ √(its rounding
         // floor) ≈ 1e-6; the polish (Newton steps on the loss) takes it to rounding level.

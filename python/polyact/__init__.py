@@ -43,6 +43,19 @@ def _weights(weights: Sequence[Any]) -> List[np.ndarray]:
     return [_matrix(w, f"weights[{i}]") for i, w in enumerate(weights)]
 
 
+def _biases(biases: Optional[Sequence[Any]]) -> Optional[List[List[float]]]:
+    """The bias vectors b_1, ..., b_{D+1} as lists of floats (None: no biases), named biases[i] in errors."""
+    if biases is None:
+        return None
+    out = []
+    for i, b in enumerate(biases):
+        a = np.asarray(b, dtype=np.float64)
+        if a.ndim != 1:
+            raise ValueError(f"biases[{i}] must be a 1-D array (one entry per row of weights[{i}]), got shape {a.shape}")
+        out.append([float(v) for v in a])
+    return out
+
+
 def _optional_float(v: Optional[float]) -> Optional[float]:
     return None if v is None else float(v)
 
@@ -134,11 +147,13 @@ def fit(
     radius: Optional[float] = DEFAULT_RADIUS,
     true_coefficients: Optional[Sequence[Sequence[float]]] = None,
     time_limit: Optional[float] = DEFAULT_TIME_LIMIT,
+    biases: Optional[Sequence[Any]] = None,
 ) -> FitResult:
     """Fit the activation coefficients of a network globally, with a certificate.
 
-    Layer l of the network computes p_l(W_l h_{l-1}) element-wise with p_l(t) = c_{l,0} + ... + c_{l,d_l} t^{d_l}
-    (c_{l,0} = 1 for every hidden layer but the last), and the output is W_{D+1} h_D.
+    Layer l of the network computes p_l(W_l h_{l-1} + b_l) element-wise with
+    p_l(t) = c_{l,0} + ... + c_{l,d_l} t^{d_l} (c_{l,0} = 1 for every hidden layer but the last), and the output
+    is W_{D+1} h_D + b_{D+1}.
 
     Args:
         weights: the D + 1 weight matrices W_1, ..., W_{D+1}, W_l of shape (m_l, m_{l-1}).
@@ -153,6 +168,7 @@ def fit(
         time_limit: wall-clock seconds for the whole hierarchy (default 300; None: no limit). An order
             predicted to take longer than the time left is not started, and the result's status and notes
             say what it would cost.
+        biases: the D + 1 bias vectors b_1, ..., b_{D+1}, b_l of length m_l (None: every bias is zero).
 
     Returns:
         FitResult with the report's fields as attributes.
@@ -177,6 +193,7 @@ def fit(
         _optional_float(radius),
         _coefficients(true_coefficients),
         _optional_float(time_limit),
+        biases=_biases(biases),
     )
     return FitResult(json.loads(report))
 
@@ -214,11 +231,19 @@ def pop(problem: Any, *, order: Optional[int] = None, max_order: Optional[int] =
     return PopResult(json.loads(report))
 
 
-def forward(weights: Sequence[Any], degrees: Sequence[int], coefficients: Sequence[Sequence[float]], X: Any) -> np.ndarray:
-    """The network's outputs f(x_i; c) for every row x_i of X (coefficients per layer, c_{l,0} first)."""
+def forward(
+    weights: Sequence[Any],
+    degrees: Sequence[int],
+    coefficients: Sequence[Sequence[float]],
+    X: Any,
+    *,
+    biases: Optional[Sequence[Any]] = None,
+) -> np.ndarray:
+    """The network's outputs f(x_i; c) for every row x_i of X (coefficients per layer, c_{l,0} first; biases
+    as in :func:`fit`)."""
     ws = _weights(weights)
     cs = [[float(v) for v in np.asarray(c, dtype=np.float64).ravel()] for c in coefficients]
-    return _polyact.forward(ws, _degrees(degrees), cs, _matrix(X, "X"))
+    return _polyact.forward(ws, _degrees(degrees), cs, _matrix(X, "X"), biases=_biases(biases))
 
 
 class Statistics:
@@ -253,12 +278,25 @@ class Statistics:
         Path(path).write_text(self._text)
 
 
-def reduce(weights: Sequence[Any], degrees: Sequence[int], X: Any, Y: Any, *, loss: str = "mean-inf") -> Statistics:
-    """The sufficient statistics of the samples (X, Y) for `loss` (as ``polyact reduce``)."""
+def reduce(
+    weights: Sequence[Any],
+    degrees: Sequence[int],
+    X: Any,
+    Y: Any,
+    *,
+    loss: str = "mean-inf",
+    biases: Optional[Sequence[Any]] = None,
+) -> Statistics:
+    """The sufficient statistics of the samples (X, Y) for `loss` (as ``polyact reduce``; biases as in
+    :func:`fit`, and statistics of other biases are refused by :func:`fit_statistics` and :func:`merge`)."""
     if loss not in _LOSSES:
         raise ValueError(f"unknown loss {loss!r} (known: {', '.join(_LOSSES)})")
     ws = _weights(weights)
-    return Statistics(_polyact.reduce_json(ws, _degrees(degrees), _matrix(X, "X"), _matrix(Y, "Y"), loss))
+    return Statistics(
+        _polyact.reduce_json(
+            ws, _degrees(degrees), _matrix(X, "X"), _matrix(Y, "Y"), loss, biases=_biases(biases)
+        )
+    )
 
 
 def merge(parts: Sequence[Statistics]) -> Statistics:
@@ -279,6 +317,7 @@ def fit_statistics(
     radius: Optional[float] = DEFAULT_RADIUS,
     true_coefficients: Optional[Sequence[Sequence[float]]] = None,
     time_limit: Optional[float] = DEFAULT_TIME_LIMIT,
+    biases: Optional[Sequence[Any]] = None,
 ) -> FitResult:
     """Fit from (merged) statistics instead of data; the loss is the statistics' own. Arguments as in :func:`fit`."""
     ws = _weights(weights)
@@ -291,5 +330,6 @@ def fit_statistics(
         _optional_float(radius),
         _coefficients(true_coefficients),
         _optional_float(time_limit),
+        biases=_biases(biases),
     )
     return FitResult(json.loads(report))

@@ -6,12 +6,11 @@
 Linear weights frozen (the Moment-SOS hierarchy of the library, with its certificate), writes them into the
 modules and returns the :class:`polyact.FitResult`.
 
-Biases: the first Linear's bias is exact (a constant input feature), the last Linear's bias is exact (it is
-subtracted from the targets). Biases of the inner Linear layers (networks with two or more activations) are not
-supported by the library's network model yet: a nonzero one raises ValueError.
-The normalization of the method: every activation but the last has c_0 = 1 (a constant of an inner activation
-can be moved into the next layer's bias, which is not modelled); a module whose c_0 differs from 1 is fitted
-with c_0 = 1 and overwritten.
+Biases: every Linear's bias is passed to the library as the bias b_l of its layer (the network model computes
+p_l(W_l h_{l-1} + b_l) and W_{D+1} h_D + b_{D+1}); a Linear without bias has b_l = 0.
+The normalization of the method: every activation but the last has c_0 = 1 (a constant c_0 of an inner
+activation can be moved into the next Linear's bias); a module whose c_0 differs from 1 is fitted with c_0 = 1
+and overwritten.
 """
 
 from __future__ import annotations
@@ -96,19 +95,11 @@ def fit_activations(model: nn.Module, X: Any, Y: Any, *, loss: str = "lsq", **kw
     x = _numpy(X, "X")
     y = _numpy(Y, "Y")
     weights: List[np.ndarray] = [lin.weight.detach().cpu().to(torch.float64).numpy().copy() for lin in linears]
-    bias = [None if lin.bias is None else lin.bias.detach().cpu().to(torch.float64).numpy() for lin in linears]
-    for l in range(1, len(linears) - 1):
-        if bias[l] is not None and np.any(bias[l] != 0):
-            raise ValueError(
-                f"Linear layer {l + 1} (between two activations) has a nonzero bias: inner biases are not "
-                "supported by polyact's network model yet (first and last layers' biases are)"
-            )
-    if bias[0] is not None and np.any(bias[0] != 0):
-        weights[0] = np.hstack([weights[0], bias[0][:, None]])
-        x = np.hstack([x, np.ones((x.shape[0], 1))])
-    if bias[-1] is not None:
-        y = y - bias[-1][None, :]
-    result = polyact.fit(weights, [a.degree for a in acts], x, y, loss=loss, **kwargs)
+    biases = [
+        np.zeros(lin.out_features) if lin.bias is None else lin.bias.detach().cpu().to(torch.float64).numpy()
+        for lin in linears
+    ]
+    result = polyact.fit(weights, [a.degree for a in acts], x, y, loss=loss, biases=biases, **kwargs)
     with torch.no_grad():
         for a, c in zip(acts, result.coefficients):
             a.coefficients.copy_(torch.as_tensor(c, dtype=a.coefficients.dtype))

@@ -81,7 +81,7 @@ fn settings(
 
 /// Fit the activation coefficients globally; returns the report as JSON (see `polyact.fit`).
 #[pyfunction]
-#[pyo3(signature = (weights, degrees, inputs, outputs, loss="mean-inf", order=None, max_order=None, radius=Some(DEFAULT_RADIUS), true_coefficients=None, time_limit=Some(DEFAULT_TIME_LIMIT)))]
+#[pyo3(signature = (weights, degrees, inputs, outputs, loss="mean-inf", order=None, max_order=None, radius=Some(DEFAULT_RADIUS), true_coefficients=None, time_limit=Some(DEFAULT_TIME_LIMIT), biases=None))]
 #[allow(clippy::too_many_arguments)]
 fn fit_json(
     py: Python<'_>,
@@ -95,9 +95,10 @@ fn fit_json(
     radius: Option<f64>,
     true_coefficients: Option<Vec<Vec<f64>>>,
     time_limit: Option<f64>,
+    biases: Option<Vec<Vec<f64>>>,
 ) -> PyResult<String> {
     let settings = settings(loss, order, max_order, radius, time_limit)?;
-    let network = network(&weights, degrees)?;
+    let network = network(&weights, degrees, biases)?;
     let data = dataset(&inputs, &outputs);
     let problem = Problem::new(network, data, true_coefficients, None).map_err(to_py)?;
     let report = py
@@ -149,14 +150,16 @@ fn pop_json(
 
 /// The forward pass f(x; c) of a network for every row of `inputs` (coefficients per layer, c_{l,0} first).
 #[pyfunction]
+#[pyo3(signature = (weights, degrees, coefficients, inputs, biases=None))]
 fn forward<'py>(
     py: Python<'py>,
     weights: Vec<PyReadonlyArray2<'_, f64>>,
     degrees: Vec<usize>,
     coefficients: Vec<Vec<f64>>,
     inputs: PyReadonlyArray2<'_, f64>,
+    biases: Option<Vec<Vec<f64>>>,
 ) -> PyResult<Bound<'py, numpy::PyArray2<f64>>> {
-    let network = network(&weights, degrees)?;
+    let network = network(&weights, degrees, biases)?;
     polyact::experiments::evaluate::check_coefficients(&network, &coefficients).map_err(to_py)?;
     let x = rows(&inputs);
     if let Some((i, r)) = x
@@ -178,13 +181,22 @@ fn forward<'py>(
     numpy::PyArray2::from_vec2(py, &out).map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
-/// The network of `weights` and `degrees`.
-fn network(weights: &[PyReadonlyArray2<'_, f64>], degrees: Vec<usize>) -> PyResult<Network> {
-    Network::new(weights.iter().map(rows).collect(), degrees).map_err(to_py)
+/// The network of `weights`, `degrees` and optional `biases` (one vector per weight matrix).
+fn network(
+    weights: &[PyReadonlyArray2<'_, f64>],
+    degrees: Vec<usize>,
+    biases: Option<Vec<Vec<f64>>>,
+) -> PyResult<Network> {
+    let network = Network::new(weights.iter().map(rows).collect(), degrees).map_err(to_py)?;
+    match biases {
+        None => Ok(network),
+        Some(b) => network.with_biases(b).map_err(to_py),
+    }
 }
 
 /// The sufficient statistics of one shard (X, Y) for a loss, as the JSON of `polyact reduce`.
 #[pyfunction]
+#[pyo3(signature = (weights, degrees, inputs, outputs, loss, biases=None))]
 fn reduce_json(
     py: Python<'_>,
     weights: Vec<PyReadonlyArray2<'_, f64>>,
@@ -192,9 +204,10 @@ fn reduce_json(
     inputs: PyReadonlyArray2<'_, f64>,
     outputs: PyReadonlyArray2<'_, f64>,
     loss: &str,
+    biases: Option<Vec<Vec<f64>>>,
 ) -> PyResult<String> {
     let loss: Loss = loss.parse().map_err(to_py)?;
-    let network = network(&weights, degrees)?;
+    let network = network(&weights, degrees, biases)?;
     let data = dataset(&inputs, &outputs);
     let stats = py
         .detach(|| SufficientStatistics::from_data(&network, &data, loss))
@@ -223,7 +236,7 @@ fn merge_json(parts: Vec<String>) -> PyResult<String> {
 /// Fit from statistics (JSON of `reduce_json`/`merge_json`) instead of data; returns the report as JSON.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-#[pyo3(signature = (weights, degrees, statistics, order=None, max_order=None, radius=Some(DEFAULT_RADIUS), true_coefficients=None, time_limit=Some(DEFAULT_TIME_LIMIT)))]
+#[pyo3(signature = (weights, degrees, statistics, order=None, max_order=None, radius=Some(DEFAULT_RADIUS), true_coefficients=None, time_limit=Some(DEFAULT_TIME_LIMIT), biases=None))]
 fn fit_statistics_json(
     py: Python<'_>,
     weights: Vec<PyReadonlyArray2<'_, f64>>,
@@ -234,8 +247,9 @@ fn fit_statistics_json(
     radius: Option<f64>,
     true_coefficients: Option<Vec<Vec<f64>>>,
     time_limit: Option<f64>,
+    biases: Option<Vec<Vec<f64>>>,
 ) -> PyResult<String> {
-    let network = network(&weights, degrees)?;
+    let network = network(&weights, degrees, biases)?;
     let stats = SufficientStatistics::from_json_str(statistics, "statistics").map_err(to_py)?;
     let settings = settings(stats.loss().name(), order, max_order, radius, time_limit)?;
     let report = py

@@ -23,13 +23,15 @@ Y = [[66, -22, 106, -104], [38, 30, 46, -33]]
 TRUE = [[1.0, 1.0, -2.0], [1.0, -1.0]]
 
 
-def numpy_forward(weights, coefficients, x):
-    """f(x; c) written out in numpy, independently of the library."""
+def numpy_forward(weights, coefficients, x, biases=None):
+    """f(x; c) written out in numpy, independently of the library (biases b_l added to W_l h)."""
+    if biases is None:
+        biases = [np.zeros(len(w)) for w in weights]
     h = np.asarray(x, dtype=float).T
-    for w, c in zip(weights[:-1], coefficients):
-        t = np.asarray(w, dtype=float) @ h
+    for w, b, c in zip(weights[:-1], biases, coefficients):
+        t = np.asarray(w, dtype=float) @ h + np.asarray(b, dtype=float)[:, None]
         h = sum(ck * t**k for k, ck in enumerate(c))
-    return (np.asarray(weights[-1], dtype=float) @ h).T
+    return (np.asarray(weights[-1], dtype=float) @ h + np.asarray(biases[-1], dtype=float)[:, None]).T
 
 
 def test_example_3_4_outputs_are_the_forward_pass_of_the_true_coefficients():
@@ -64,6 +66,33 @@ def test_noiseless_network_is_recovered():
         assert np.allclose(got, want, atol=1e-5)
     # The fitted network reproduces the data (forward pass of the library against numpy's).
     assert np.allclose(polyact.forward(weights, [2, 1], r.coefficients, x), y, atol=1e-5)
+
+
+def test_noiseless_network_with_biases_is_recovered_from_data_and_statistics():
+    rng = np.random.default_rng(8)
+    widths = [5, 6, 6, 3]
+    weights = [rng.uniform(-1, 1, (widths[i + 1], widths[i])) for i in range(3)]
+    biases = [rng.uniform(-1, 1, widths[i + 1]) for i in range(3)]
+    true = [[1.0, 0.5, -0.3], [0.2, -0.7]]
+    x = rng.uniform(-1, 1, (40, 5))
+    y = numpy_forward(weights, true, x, biases)
+    assert np.allclose(polyact.forward(weights, [2, 1], true, x, biases=biases), y, atol=1e-12)
+    r = polyact.fit(weights, [2, 1], x, y, loss="lsq", biases=biases)
+    assert r.certified, r
+    for got, want in zip(r.coefficients, true):
+        assert np.allclose(got, want, atol=1e-5)
+    stats = polyact.reduce(weights, [2, 1], x[:15], y[:15], loss="lsq", biases=biases) + polyact.reduce(
+        weights, [2, 1], x[15:], y[15:], loss="lsq", biases=biases
+    )
+    s = polyact.fit_statistics(weights, [2, 1], stats, biases=biases)
+    assert s.certified, s
+    for got, want in zip(s.coefficients, true):
+        assert np.allclose(got, want, atol=1e-5)
+    # Statistics computed with other biases (here none) belong to another network.
+    with pytest.raises(ValueError, match="different network"):
+        polyact.fit_statistics(weights, [2, 1], stats)
+    with pytest.raises(ValueError, match="bias b_3 has 2 entries but W_3 is 3×6"):
+        polyact.fit(weights, [2, 1], x, y, biases=biases[:2] + [np.zeros(2)])
 
 
 def test_fit_file_agrees_with_the_command_line(tmp_path: Path):

@@ -1,5 +1,5 @@
 """polyact.torch: the module's output equals polyact's forward pass, and a noiseless network's activation
-coefficients are recovered (with first- and last-layer biases), written back into the modules."""
+coefficients are recovered (with biases in every Linear layer), written back into the modules."""
 
 import numpy as np
 import pytest
@@ -11,14 +11,14 @@ import polyact  # noqa: E402
 from polyact.torch import PolyActivation, fit_activations  # noqa: E402
 
 
-def network(true, bias_first=True, bias_last=True, seed=0):
+def network(true, bias=True, seed=0):
     torch.manual_seed(seed)
     model = nn.Sequential(
-        nn.Linear(4, 5, bias=bias_first),
+        nn.Linear(4, 5, bias=bias),
         PolyActivation(2, true[0]),
-        nn.Linear(5, 5, bias=False),
+        nn.Linear(5, 5, bias=bias),
         PolyActivation(1, true[1]),
-        nn.Linear(5, 2, bias=bias_last),
+        nn.Linear(5, 2, bias=bias),
     ).double()
     return model
 
@@ -26,17 +26,23 @@ def network(true, bias_first=True, bias_last=True, seed=0):
 TRUE = [[1.0, 0.6, -0.4], [0.3, -0.9]]
 
 
-def test_module_output_equals_the_library_forward_pass():
-    model = network(TRUE, bias_first=False, bias_last=False)
+@pytest.mark.parametrize("bias", [False, True])
+def test_module_output_equals_the_library_forward_pass(bias):
+    model = network(TRUE, bias=bias)
     x = torch.rand(30, 4, dtype=torch.float64) * 2 - 1
     weights = [model[i].weight.detach().numpy() for i in (0, 2, 4)]
-    ours = polyact.forward(weights, [2, 1], TRUE, x.numpy())
+    biases = [model[i].bias.detach().numpy() for i in (0, 2, 4)] if bias else None
+    ours = polyact.forward(weights, [2, 1], TRUE, x.numpy(), biases=biases)
     assert np.allclose(model(x).detach().numpy(), ours, atol=1e-12)
+    if bias:
+        # The inner bias matters: without it the outputs differ.
+        plain = polyact.forward(weights, [2, 1], TRUE, x.numpy())
+        assert not np.allclose(model(x).detach().numpy(), plain, atol=1e-3)
 
 
 @pytest.mark.parametrize("biases", [False, True])
 def test_noiseless_coefficients_are_recovered_and_written(biases):
-    model = network(TRUE, bias_first=biases, bias_last=biases, seed=1)
+    model = network(TRUE, bias=biases, seed=1)
     x = torch.rand(80, 4, dtype=torch.float64) * 2 - 1
     with torch.no_grad():
         y = model(x)
@@ -52,7 +58,9 @@ def test_noiseless_coefficients_are_recovered_and_written(biases):
 def test_unsupported_models_raise():
     with pytest.raises(ValueError, match="ReLU"):
         fit_activations(nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1)), np.zeros((3, 2)), np.zeros((3, 1)))
-    model = network(TRUE)
-    model[2] = nn.Linear(5, 5, bias=True).double()
-    with pytest.raises(ValueError, match="inner biases"):
-        fit_activations(model, np.zeros((3, 4)), np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="bias b_2 has 3 entries"):
+        polyact.forward(
+            [np.eye(2), np.ones((1, 2))], [1], [[0.0, 1.0]], np.zeros((1, 2)), biases=[np.zeros(2), np.zeros(3)]
+        )
+    with pytest.raises(ValueError, match="bias b_1 entry 1 is NaN"):
+        polyact.forward([np.eye(2), np.ones((1, 2))], [1], [[0.0, 1.0]], np.zeros((1, 2)), biases=[[np.nan, 0], [0]])

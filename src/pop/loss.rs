@@ -143,7 +143,7 @@ pub fn network_pop_with_upper_bound(
                 Loss::MeanInf => stats.mean_residuals(&layout)?,
                 _ => stats.sample_residuals(&layout)?,
             };
-            // At c = 0 the network outputs 0, so r(0) = −y and the loss there is M = max |r(0)| ≥ θ*.
+            // At c = 0 the network outputs b_{D+1}, so r(0) = b_{D+1} − y and the loss there is M = max |r(0)| ≥ θ*.
             // s = M / 4 keeps t* = θ*/s ≤ 4, inside the default ball (R = 5); s = U keeps t* ≤ 1, and is
             // smaller (a tighter ball in θ) when the candidate's loss U is below M / 4.
             let zero = vec![0.0; nu];
@@ -225,7 +225,7 @@ pub fn loss_value(problem: &Problem, coefficients: &[Vec<f64>], loss: Loss) -> f
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::network::tests::{Lcg, random_network};
+    use crate::model::network::tests::{Lcg, random_biased_network, random_network};
     use crate::model::{Dataset, example_3_4};
 
     /// Reference (per-sample implementation): residual polynomials r_ij(c) = f_j(x_i; c) − y_ij, sample by sample.
@@ -297,8 +297,23 @@ mod tests {
     }
 
     fn random_problem(widths: &[usize], degrees: &[usize], n: usize, seed: u64) -> Problem {
+        random_problem_biased(widths, degrees, n, seed, false)
+    }
+
+    /// A random problem (random biases in every layer when `biased`).
+    fn random_problem_biased(
+        widths: &[usize],
+        degrees: &[usize],
+        n: usize,
+        seed: u64,
+        biased: bool,
+    ) -> Problem {
         let mut rng = Lcg(seed);
-        let network = random_network(&mut rng, widths, degrees);
+        let network = if biased {
+            random_biased_network(&mut rng, widths, degrees)
+        } else {
+            random_network(&mut rng, widths, degrees)
+        };
         let inputs = rng.matrix(n, widths[0]);
         let outputs = rng.matrix(n, *widths.last().unwrap());
         Problem::new(network, Dataset { inputs, outputs }, None, None).unwrap()
@@ -306,12 +321,17 @@ mod tests {
 
     #[test]
     fn statistics_reproduce_the_per_sample_reference_polynomials() {
-        for (widths, degrees, n, seed) in [
+        for (widths, degrees, n, seed, biased) in [
             (&[3usize, 4, 2][..], &[2usize][..], 9usize, 31u64),
             (&[3, 3, 4, 2], &[2, 3], 300, 32),
             (&[2, 3, 2, 3, 2], &[1, 2, 2], 20, 33),
-        ] {
-            let problem = random_problem(widths, degrees, n, seed);
+        ]
+        .into_iter()
+        .flat_map(|c| [(c, false), (c, true)])
+        .map(|((w, d, n, seed), biased)| (w, d, n, seed, biased))
+        {
+            let problem = random_problem_biased(widths, degrees, n, seed, biased);
+            assert_eq!(problem.network.has_biases(), biased);
             let close = |a: &Polynomial, b: &Polynomial| {
                 let d = (a - b).max_abs_coefficient();
                 assert!(
@@ -343,22 +363,48 @@ mod tests {
     #[test]
     fn lsq_statistics_equal_forward_passes_to_rounding() {
         // Many batches: the Gram route must equal (1/N) Σ ‖f(x_i; c) − y_i‖² at random c to 1e-10 relative.
-        let problem = random_problem(&[5, 6, 4, 3], &[2, 3], 1500, 41);
-        let lsq = network_pop(&problem, Loss::Lsq).unwrap();
-        let mean = network_pop(&problem, Loss::MeanInf).unwrap();
-        let mut rng = Lcg(42);
-        for _ in 0..5 {
-            let u: Vec<f64> = (0..lsq.layout.num_unknowns()).map(|_| rng.next()).collect();
-            let full = lsq.layout.full_coefficients(&u);
-            for (np, loss) in [(&lsq, Loss::Lsq), (&mean, Loss::MeanInf)] {
-                let want = loss_value(&problem, &full, loss);
-                let got = np.loss_at(&u);
-                assert!(
-                    (got - want).abs() <= 1e-10 * want.abs().max(1e-300),
-                    "{loss}: {got} vs {want}"
-                );
+        for biased in [false, true] {
+            let problem = random_problem_biased(&[5, 6, 4, 3], &[2, 3], 1500, 41, biased);
+            let pops: Vec<_> = Loss::ALL
+                .iter()
+                .map(|&loss| (network_pop(&problem, loss).unwrap(), loss))
+                .collect();
+            let mut rng = Lcg(42);
+            for _ in 0..5 {
+                let u: Vec<f64> = (0..pops[0].0.layout.num_unknowns())
+                    .map(|_| rng.next())
+                    .collect();
+                let full = pops[0].0.layout.full_coefficients(&u);
+                for (np, loss) in &pops {
+                    let want = loss_value(&problem, &full, *loss);
+                    let got = np.loss_at(&u);
+                    assert!(
+                        (got - want).abs() <= 1e-10 * want.abs().max(1e-300),
+                        "{loss} (biases: {biased}): {got} vs {want}"
+                    );
+                }
             }
         }
+    }
+
+    #[test]
+    fn statistics_of_other_biases_are_refused() {
+        let biased = random_problem_biased(&[3, 4, 2], &[2], 9, 61, true);
+        let mut plain = biased.clone();
+        plain.network = random_problem(&[3, 4, 2], &[2], 9, 61).network;
+        // Same weights (the generator draws them first), other biases.
+        assert_eq!(plain.network.weights(), biased.network.weights());
+        let plain_stats = SufficientStatistics::from_problem(&plain, Loss::Lsq).unwrap();
+        let biased_stats = SufficientStatistics::from_problem(&biased, Loss::Lsq).unwrap();
+        assert_ne!(plain_stats.network, biased_stats.network);
+        let e = network_pop_from_stats(&biased.network, &plain_stats)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("different network"), "{e}");
+        let mut merged = plain_stats.clone();
+        let e = merged.merge(&biased_stats).unwrap_err().to_string();
+        assert!(e.contains("different networks"), "{e}");
+        assert!(network_pop_from_stats(&biased.network, &biased_stats).is_ok());
     }
 
     #[test]
