@@ -502,13 +502,13 @@ fn a_generated_network_with_biases_is_recovered_and_evaluated() {
             .all(|v| v.as_f64().unwrap() != 0.0)
     );
     let r = write("biased-report.json", "");
+    // mean-inf matches only the mean output; lsq identifies the coefficients.
     let (ok, stdout, err) = polyact(&["fit", &p, "--loss", "lsq", "--json", "-o", &r]);
     assert!(ok, "{err}");
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["status"], "certified", "{stdout}");
     let e = report["coefficient_error"].as_f64().unwrap();
     assert!(e < 1e-6, "‖c_true − c‖ = {e}");
-    // (mean-inf matches only the mean output: lsq identifies the coefficients.)
     // eval's forward passes use the biases too: the noiseless data are fitted exactly.
     let (ok, stdout, err) = polyact(&["eval", &p, &r, "--json"]);
     assert!(ok, "{err}");
