@@ -256,7 +256,7 @@ impl MomentRelaxation {
             .filter_map(|(g, s)| {
                 let g = g.scale(1.0 / s);
                 let a = g.coefficient(&Monomial::one(n));
-                if !(a > 0.0) || g.len() != n + 1 {
+                if a.is_nan() || a <= 0.0 || g.len() != n + 1 {
                     return None;
                 }
                 let qmin = (0..n)
@@ -275,7 +275,11 @@ impl MomentRelaxation {
                 .map(|i| {
                     let d = self.basis.monomial(i).degree();
                     let even = pow_up(r2, d / 2);
-                    if d % 2 == 0 { even } else { mul_up(even, r) }
+                    if d.is_multiple_of(2) {
+                        even
+                    } else {
+                        mul_up(even, r)
+                    }
                 })
                 .collect(),
         )

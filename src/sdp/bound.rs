@@ -57,7 +57,7 @@ pub fn valid_lower_bound(
             bounds.len()
         )));
     }
-    if bounds.iter().any(|b| !(*b >= 0.0)) {
+    if bounds.iter().any(|b| b.is_nan() || *b < 0.0) {
         return Err(Error::InvalidInput(
             "a variable bound is negative or not a number".into(),
         ));
