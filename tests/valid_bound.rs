@@ -196,3 +196,34 @@ fn a_dual_point_whose_objective_exceeds_the_optimum_gets_a_bound_below_it() {
         }
     }
 }
+
+#[test]
+fn mismatched_inputs_are_refused_with_an_error() {
+    let f = Polynomial::from_terms(1, [(Monomial(vec![2]), 1.0), (Monomial(vec![1]), 1.0)]);
+    let pop = Pop::new(vec!["z".into()], f, vec![], vec![])
+        .unwrap()
+        .with_ball(1.0);
+    let r = relaxation(&pop, 2);
+    let sol = solve(&r, None);
+    let b = r.moment_bounds().unwrap();
+    assert_eq!(b.len(), r.sdp().num_vars());
+    let sdp = r.sdp();
+    // Too few bounds, a negative bound, a missing block, a block of the wrong kind.
+    assert!(valid_lower_bound(sdp, &sol.dual, &[], &b[1..]).is_err());
+    let mut neg = b.clone();
+    neg[0] = -1.0;
+    assert!(valid_lower_bound(sdp, &sol.dual, &[], &neg).is_err());
+    assert!(valid_lower_bound(sdp, &sol.dual[1..], &[], &b).is_err());
+    let mut wrong = sol.dual.clone();
+    wrong[0] = BlockMatrix::Diagonal(vec![1.0; sdp.blocks()[0].dim()]);
+    assert!(valid_lower_bound(sdp, &wrong, &[], &b).is_err());
+    // A NaN in a dual block gives no bound (−∞), not a panic.
+    let mut nan = sol.dual.clone();
+    if let BlockMatrix::Dense(m) = &mut nan[0] {
+        m[(0, 0)] = f64::NAN;
+    }
+    assert_eq!(
+        valid_lower_bound(sdp, &nan, &[], &b).unwrap().value,
+        f64::NEG_INFINITY
+    );
+}
