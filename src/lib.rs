@@ -3,7 +3,7 @@
 //!
 //! The folders follow the pipeline; a stage imports only the stages before it (docs/ARCHITECTURE.md):
 //!
-//! - [`polynomial`], [`error`], [`rng`]: the foundations every stage uses.
+//! - [`polynomial`], [`error`], [`rng`], [`verified`]: the foundations every stage uses.
 //! - [`model`]: networks, problem files, data, sufficient statistics.
 //! - [`pop`]: polynomial optimization problems, their parser and file format, the network losses as POPs.
 //! - [`sdp`]: block-diagonal SDPs, SDPA files, the interior-point solver ([`sdp::ipm`]).
@@ -25,6 +25,7 @@ pub mod report;
 pub mod rng;
 pub mod sdp;
 pub mod train;
+pub mod verified;
 
 pub use error::{Error, Result};
 pub use polynomial::{Monomial, MonomialBasis, Polynomial};

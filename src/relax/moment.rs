@@ -234,6 +234,57 @@ impl MomentRelaxation {
         })
     }
 
+    /// Bounds Bᵢ ≥ |yᵢ| for every moment vector feasible for [`Self::sdp`] (i = 1..m, the SDP's variables), from
+    /// a ball a − Σᵢ cᵢ zᵢ² ≥ 0 on every variable among the inequalities (as scaled in its localizing block,
+    /// i.e. exactly the doubles of the SDP); `None` without one. Bᵢ = R^{|αᵢ|} with R² = a / minᵢ cᵢ rounded up
+    /// (docs/METHOD.md, "A lower bound valid at any dual point"): the localizing matrix of the ball at order
+    /// k − 1 gives L(‖z‖^{2j}) ≤ R^{2j} for j ≤ k, hence y_{2β} ≤ R^{2|β|} on the diagonal of M_k(y), and every
+    /// moment y_{β+γ} with |β|, |γ| ≤ k is an entry of M_k(y) ⪰ 0, so |y_{β+γ}| ≤ √(y_{2β} y_{2γ}). This is the
+    /// interface [`crate::sdp::valid_lower_bound`] uses; it relies on M_k(y) having every monomial of degree
+    /// ≤ k as a row and the ball's localizing matrix every monomial of degree ≤ k − 1 (the dense relaxation):
+    /// a relaxation built on a smaller basis must return `None` here or a bound proved for that basis.
+    pub fn moment_bounds(&self) -> Option<Vec<f64>> {
+        use crate::verified::{div_up, mul_up, pow_up, sqrt_up};
+        let n = self.basis.nvars();
+        let square = |i: usize| Monomial::variable(n, i).times(&Monomial::variable(n, i));
+        let r2 = self
+            .pop
+            .inequalities
+            .iter()
+            .zip(&self.scales)
+            .filter(|(_, s)| **s != 0.0)
+            .filter_map(|(g, s)| {
+                let g = g.scale(1.0 / s);
+                let a = g.coefficient(&Monomial::one(n));
+                if a.is_nan() || a <= 0.0 || g.len() != n + 1 {
+                    return None;
+                }
+                let qmin = (0..n)
+                    .map(|i| -g.coefficient(&square(i)))
+                    .fold(f64::INFINITY, f64::min);
+                (qmin > 0.0).then(|| div_up(a, qmin))
+            })
+            .filter(|r2| r2.is_finite())
+            .fold(f64::INFINITY, f64::min);
+        if !r2.is_finite() {
+            return None;
+        }
+        let r = sqrt_up(r2);
+        Some(
+            (1..self.basis.len())
+                .map(|i| {
+                    let d = self.basis.monomial(i).degree();
+                    let even = pow_up(r2, d / 2);
+                    if d.is_multiple_of(2) {
+                        even
+                    } else {
+                        mul_up(even, r)
+                    }
+                })
+                .collect(),
+        )
+    }
+
     /// The first-order moments (y_{e_1}, …, y_{e_n}): the minimizer when M_k(y) has rank one.
     pub fn first_order_moments(&self, moments: &[f64]) -> Vec<f64> {
         let n = self.basis.nvars();

@@ -515,6 +515,39 @@ impl ConstraintBlock {
         }
     }
 
+    /// Call `f(variable, i, j, value)` for every stored entry (i ≤ j) of every coefficient matrix Fᵥ (v = 0 is
+    /// C₀): the full matrix has `value` at (i, j) and at (j, i). Entries of one (v, i, j) may be reported more
+    /// than once; the matrix entry is their sum.
+    pub fn for_each_entry(&self, mut f: impl FnMut(usize, usize, usize, f64)) {
+        match self {
+            ConstraintBlock::Localizing(b) => {
+                let s = b.size;
+                for u in 0..s {
+                    for v in u..s {
+                        let a = b.sum_index[u * s + v] as usize;
+                        for t in &b.terms {
+                            f(t.target[a] as usize, u, v, t.coefficient);
+                        }
+                    }
+                }
+            }
+            ConstraintBlock::Sparse(b) => {
+                for (var, entries) in &b.matrices {
+                    for &(i, j, x) in entries {
+                        f(*var, i as usize, j as usize, x);
+                    }
+                }
+            }
+            ConstraintBlock::Diagonal(b) => {
+                for (k, r) in b.rows.iter().enumerate() {
+                    for &(i, c) in r {
+                        f(i as usize, k, k, c);
+                    }
+                }
+            }
+        }
+    }
+
     /// Largest variable index used (for validation).
     pub fn max_variable(&self) -> usize {
         match self {

@@ -15,6 +15,7 @@
 //! general sparse matrices, or diagonal (LP) rows. Dense Fᵢ are never formed for structured blocks.
 
 pub mod block;
+pub mod bound;
 pub mod ipm;
 pub mod sdpa;
 
@@ -23,6 +24,7 @@ use serde::Serialize;
 pub use block::{
     BlockMatrix, ConstraintBlock, DiagonalBlock, LocalizingBlock, ShiftTerm, SparseBlock,
 };
+pub use bound::{ValidBound, valid_lower_bound};
 pub use ipm::{StartPoint, WarmStart, solve, solve_from, solve_monitored, solve_warm};
 
 use crate::error::{Error, Result};
