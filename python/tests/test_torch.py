@@ -56,3 +56,17 @@ def test_unsupported_models_raise():
     model[2] = nn.Linear(5, 5, bias=True).double()
     with pytest.raises(ValueError, match="inner biases"):
         fit_activations(model, np.zeros((3, 4)), np.zeros((3, 2)))
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [
+        lambda: [nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)],
+        lambda: [nn.Conv1d(1, 1, 1), PolyActivation(2), nn.Linear(4, 2)],
+        lambda: [nn.Linear(3, 4), PolyActivation(2)],
+    ],
+)
+def test_unsupported_layers_are_refused(layers):
+    model = nn.Sequential(*layers())
+    with pytest.raises(ValueError, match="Linear"):
+        fit_activations(model, np.zeros((5, 3)), np.zeros((5, 2)))
