@@ -25,6 +25,10 @@ pub enum Error {
     /// A numerical routine failed (e.g. a factorization of a matrix that should be positive definite).
     #[error("numerical failure: {0}")]
     Numerical(String),
+    /// The run was interrupted through [`HierarchySettings::interrupt`](crate::relax::hierarchy::HierarchySettings::interrupt)
+    /// (e.g. Ctrl-C in Python); nothing is returned.
+    #[error("interrupted")]
+    Interrupted,
 }
 
 /// Shorthand for results with [`enum@Error`].

@@ -398,3 +398,64 @@ pub fn solve_pop(
         cert,
     ))
 }
+
+/// Solve an SDP given as SDPA sparse text (`name` names it in messages and the report), as `polyact sdp`
+/// does: a file written by `polyact fit --export-sdpa` is rebuilt as its moment relaxation (checked to
+/// reproduce every number of the file) so the structured Schur-complement kernels apply, started at the
+/// moments of a Gaussian measure when `gaussian_start` is set; any other file (or any file with `general`) is
+/// solved as a general SDP. `monitor` sees every iterate and may stop the solve ([`crate::sdp::solve_monitored`]).
+/// Returns the report (with the independent check of the point) and the solution.
+pub fn solve_sdpa(
+    text: &str,
+    name: &str,
+    settings: &crate::sdp::SdpSettings,
+    general: bool,
+    gaussian_start: bool,
+    monitor: &mut (dyn FnMut(&crate::sdp::IterationInfo) -> std::ops::ControlFlow<()> + Send),
+) -> Result<(crate::sdp::sdpa::SdpReport, crate::sdp::SdpSolution)> {
+    use crate::relax::moment::{MomentRelaxation, SDPA_RELAXATION_TAG};
+    use crate::sdp::sdpa;
+    let rebuilt = if general {
+        None
+    } else {
+        MomentRelaxation::from_sdpa(text, settings.max_memory_bytes)
+    };
+    let (problem, structure) = match &rebuilt {
+        Some(r) => (
+            r.sdp().clone(),
+            format!(
+                "moment relaxation of order {} in {} variables (from the file's {} comment){}",
+                r.order(),
+                r.pop().nvars(),
+                SDPA_RELAXATION_TAG,
+                if gaussian_start {
+                    ", started at the moments of a Gaussian measure"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        None => (
+            sdpa::parse(text, name)?,
+            sdpa::GENERAL_STRUCTURE.to_string(),
+        ),
+    };
+    let solution = match &rebuilt {
+        Some(r) => hierarchy::solve_moment_sdp_monitored(
+            r,
+            &problem,
+            settings,
+            gaussian_start,
+            None,
+            monitor,
+        )?,
+        None => crate::sdp::solve_monitored(
+            &problem,
+            settings,
+            crate::sdp::StartPoint::Standard,
+            monitor,
+        )?,
+    };
+    let report = sdpa::SdpReport::new(name, &structure, &problem, &solution);
+    Ok((report, solution))
+}

@@ -1,41 +1,63 @@
 """polyact: learn the coefficients of polynomial activation functions globally, with a certificate.
 
 A thin layer over the Rust library (the same code as the ``polyact`` command line): every check of shapes and
-values, every solve and every report is the library's. Arrays may be any numeric numpy array or nested list;
-they are converted to float64 (a copy only when the dtype or layout asks for one).
+values, every solve and every report is the library's.
+
+Arrays: any real numpy array (float64, float32, integer) of the right shape, in any memory layout
+(C-contiguous, Fortran, strided views), or a nested list of numbers, which is read with ``np.asarray``. Other
+dtypes than float64 are converted to float64 (one copy); float64 arrays are read in place, whatever their
+strides. Boolean, complex, object and string arrays, ragged lists, NaN and Inf raise ``ValueError``.
+Unknown keyword arguments raise ``TypeError`` (every option is keyword-only).
+
+Solves (:func:`fit`, :func:`fit_file`, :func:`fit_statistics`, :func:`pop`, :func:`sdp`) run without the GIL;
+Ctrl-C stops them within an interior-point iteration and raises ``KeyboardInterrupt``.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Union, overload
 
 import numpy as np
 
 from . import _polyact
 
 __all__ = [
-    "fit", "fit_file", "fit_statistics", "pop", "forward", "reduce", "merge",
-    "Statistics", "FitResult", "PopResult", "DEFAULT_RADIUS", "DEFAULT_TIME_LIMIT",
+    "fit", "fit_file", "fit_statistics", "pop", "forward", "reduce", "merge", "generate", "sdp", "verify",
+    "Problem", "Statistics", "FitResult", "PopResult", "SdpResult", "Verification",
+    "DEFAULT_RADIUS", "DEFAULT_TIME_LIMIT", "CERTIFICATE_TOLERANCE", "SDP_TOLERANCE", "SDP_MAX_ITERATIONS",
 ]
 
 DEFAULT_RADIUS: float = _polyact.DEFAULT_RADIUS
 DEFAULT_TIME_LIMIT: float = _polyact.DEFAULT_TIME_LIMIT
+CERTIFICATE_TOLERANCE: float = _polyact.CERTIFICATE_TOLERANCE
+SDP_TOLERANCE: float = _polyact.SDP_TOLERANCE
+SDP_MAX_ITERATIONS: int = _polyact.SDP_MAX_ITERATIONS
 _LOSSES = ("mean-inf", "lsq", "max-inf")
 
 
 def _matrix(a: Any, name: str) -> np.ndarray:
-    """A 2-D float64 array from `a`, or ValueError naming `name`."""
-    try:
-        m = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"{name} must be a 2-D array of numbers: {e}") from None
+    """A 2-D float64 array from `a` (no copy for a float64 array, whatever its layout), or ValueError naming
+    `name`."""
+    if isinstance(a, np.ndarray):
+        m = a
+    else:
+        try:
+            m = np.asarray(a)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{name} must be a 2-D array of numbers: {e}") from None
+    if m.dtype.kind not in "fiu":
+        raise ValueError(
+            f"{name} must be a 2-D array of real numbers (float or integer), got dtype {m.dtype}"
+            + (" (a ragged list or non-numeric entries)" if m.dtype == object else "")
+        )
     if m.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array, got {m.ndim} dimension(s) with shape {m.shape}")
     if m.size == 0:
         raise ValueError(f"{name} is empty (shape {m.shape})")
-    return np.ascontiguousarray(m)
+    return m.astype(np.float64, copy=False)
 
 
 def _weights(weights: Sequence[Any]) -> List[np.ndarray]:
@@ -65,6 +87,8 @@ def _coefficients(c: Optional[Sequence[Sequence[float]]]) -> Optional[List[List[
 
 
 def _degrees(degrees: Sequence[int]) -> List[int]:
+    if isinstance(degrees, (str, bytes)):
+        raise ValueError(f"degrees must be a sequence of positive integers, got {degrees!r}")
     try:
         out = [int(d) for d in degrees]
     except (TypeError, ValueError):
@@ -87,8 +111,21 @@ class _Result:
 
     _arrays: tuple = ()
 
-    def __init__(self, report: Dict[str, Any]):
+    def __init__(self, report: Dict[str, Any], certificate: Optional[str] = None):
         self._report = report
+        self._certificate = certificate
+
+    @property
+    def certificate(self) -> Optional[str]:
+        """The SOS certificate of the lower bound as JSON text (the file of ``--certificate``), or None when
+        no relaxation was solved; check it with :func:`verify`."""
+        return self.__dict__.get("_certificate")
+
+    def save_certificate(self, path: Union[str, "os.PathLike[str]"]) -> None:
+        """Write the certificate file (as ``polyact fit --certificate PATH``)."""
+        if self.certificate is None:
+            raise ValueError("no relaxation was solved, so there is no certificate to write")
+        Path(path).write_text(self.certificate)
 
     def __getattr__(self, name: str) -> Any:
         report = self.__dict__.get("_report", {})
@@ -136,10 +173,10 @@ class PopResult(_Result):
 
 
 def fit(
-    weights: Sequence[Any],
-    degrees: Sequence[int],
-    X: Any,
-    Y: Any,
+    weights: Union[Sequence[Any], "Problem"],
+    degrees: Optional[Sequence[int]] = None,
+    X: Any = None,
+    Y: Any = None,
     *,
     loss: str = "mean-inf",
     order: Optional[int] = None,
@@ -155,8 +192,12 @@ def fit(
     p_l(t) = c_{l,0} + ... + c_{l,d_l} t^{d_l} (c_{l,0} = 1 for every hidden layer but the last), and the output
     is W_{D+1} h_D + b_{D+1}.
 
+    ``fit(problem, ...)`` with a :class:`Problem` fits its network and training data (and reports the
+    coefficient error against its true coefficients, if any), as ``polyact fit FILE`` does.
+
     Args:
-        weights: the D + 1 weight matrices W_1, ..., W_{D+1}, W_l of shape (m_l, m_{l-1}).
+        weights: the D + 1 weight matrices W_1, ..., W_{D+1}, W_l of shape (m_l, m_{l-1}); or a
+            :class:`Problem` (then degrees, X, Y and true_coefficients are not given).
         degrees: the activation degrees d_1, ..., d_D.
         X: inputs, shape (N, m_0).
         Y: outputs, shape (N, m_{D+1}).
@@ -176,9 +217,17 @@ def fit(
     Raises:
         ValueError: wrong shapes, NaN/Inf, unknown loss, degrees that do not fit the weights, a relaxation too
             large for memory; the message names the problem.
+        KeyboardInterrupt: Ctrl-C during the solve (which stops within an interior-point iteration).
     """
     if loss not in _LOSSES:
         raise ValueError(f"unknown loss {loss!r} (known: {', '.join(_LOSSES)})")
+    if isinstance(weights, Problem):
+        if degrees is not None or X is not None or Y is not None or true_coefficients is not None:
+            raise ValueError("fit(problem) takes the degrees, data and true coefficients from the problem")
+        p = weights
+        weights, degrees, X, Y, true_coefficients = p.weights, p.degrees, p.inputs, p.outputs, p.true_coefficients
+    if degrees is None or X is None or Y is None:
+        raise ValueError("fit needs weights, degrees, X and Y (or a Problem)")
     if isinstance(weights, np.ndarray) and weights.dtype != object:
         raise ValueError("weights must be a sequence of 2-D arrays (one per layer), not a single array")
     ws = _weights(weights)
@@ -195,7 +244,12 @@ def fit(
         _optional_float(time_limit),
         biases=_biases(biases),
     )
-    return FitResult(json.loads(report))
+    return _fit_result(report)
+
+
+def _fit_result(out: Any) -> "FitResult":
+    report, certificate = out
+    return FitResult(json.loads(report), certificate)
 
 
 def fit_file(
@@ -207,7 +261,8 @@ def fit_file(
     radius: Optional[float] = DEFAULT_RADIUS,
     time_limit: Optional[float] = DEFAULT_TIME_LIMIT,
 ) -> FitResult:
-    """Fit the problem in a polyact problem file (as ``polyact fit PATH``); arguments as in :func:`fit`."""
+    """Fit the problem in a polyact problem file (as ``polyact fit PATH``; ``fit(Problem.load(path))`` gives
+    the same result); arguments as in :func:`fit`."""
     if loss not in _LOSSES:
         raise ValueError(f"unknown loss {loss!r} (known: {', '.join(_LOSSES)})")
     report = _polyact.fit_file_json(
@@ -215,7 +270,7 @@ def fit_file(
         _optional_float(radius),
         _optional_float(time_limit),
     )
-    return FitResult(json.loads(report))
+    return _fit_result(report)
 
 
 def pop(problem: Any, *, order: Optional[int] = None, max_order: Optional[int] = None) -> PopResult:
@@ -227,8 +282,8 @@ def pop(problem: Any, *, order: Optional[int] = None, max_order: Optional[int] =
         order, max_order: as in :func:`fit`.
     """
     text = problem if isinstance(problem, str) else json.dumps(problem)
-    report = _polyact.pop_json(text, _order(order, "order"), _order(max_order, "max_order"))
-    return PopResult(json.loads(report))
+    report, certificate = _polyact.pop_json(text, _order(order, "order"), _order(max_order, "max_order"))
+    return PopResult(json.loads(report), certificate)
 
 
 def forward(
@@ -332,4 +387,287 @@ def fit_statistics(
         _optional_float(time_limit),
         biases=_biases(biases),
     )
-    return FitResult(json.loads(report))
+    return _fit_result(report)
+
+
+class Problem:
+    """A learning problem: a network (weights, degrees), training data, and optionally the true coefficients
+    and held-out test data; the contents of a polyact problem file (``polyact generate``, ``polyact example
+    --save``).
+
+    Attributes:
+        weights: list of the D + 1 weight matrices (float64 numpy arrays).
+        degrees: list of the D activation degrees.
+        inputs, outputs: training data, float64 arrays of shape (N, m_0) and (N, m_{D+1}).
+        true_coefficients: list of D float64 arrays (c_{l,0} first), or None.
+        test_inputs, test_outputs: held-out data, or None.
+
+    The constructor checks everything as the library's problem loader does (shapes, finiteness, degrees,
+    true coefficients); so :meth:`save` writes a file that ``polyact fit`` reads as the same problem.
+    """
+
+    def __init__(
+        self,
+        weights: Sequence[Any],
+        degrees: Sequence[int],
+        X: Any,
+        Y: Any,
+        *,
+        true_coefficients: Optional[Sequence[Any]] = None,
+        test_X: Any = None,
+        test_Y: Any = None,
+    ):
+        if (test_X is None) != (test_Y is None):
+            raise ValueError("test_X and test_Y go together: give both or neither")
+        data: Dict[str, Any] = {
+            "weights": [w.tolist() for w in _weights(weights)],
+            "degrees": _degrees(degrees),
+            "inputs": _matrix(X, "X").tolist(),
+            "outputs": _matrix(Y, "Y").tolist(),
+        }
+        if true_coefficients is not None:
+            data["true_coefficients"] = [
+                np.asarray(c, dtype=np.float64).ravel().tolist() for c in true_coefficients
+            ]
+        if test_X is not None:
+            data["test_inputs"] = _matrix(test_X, "test_X").tolist()
+            data["test_outputs"] = _matrix(test_Y, "test_Y").tolist()
+        # Non-finite numbers have no JSON form: refuse them here with the library's wording.
+        try:
+            text = json.dumps(data, allow_nan=False)
+        except ValueError:
+            for key in ("weights", "inputs", "outputs", "true_coefficients", "test_inputs", "test_outputs"):
+                if key in data and not all(np.all(np.isfinite(np.asarray(v, dtype=np.float64))) for v in data[key]):
+                    raise ValueError(f"{key} has NaN or Inf entries: every number of a problem must be finite") from None
+            raise
+        self._set(json.loads(_polyact.check_problem_json(text)))
+
+    def _set(self, d: Dict[str, Any]) -> None:
+        f = lambda v: np.asarray(v, dtype=np.float64)  # noqa: E731
+        self.weights: List[np.ndarray] = [f(w) for w in d["weights"]]
+        self.degrees: List[int] = [int(k) for k in d["degrees"]]
+        self.inputs: np.ndarray = f(d["inputs"]).reshape(len(d["inputs"]), -1)
+        self.outputs: np.ndarray = f(d["outputs"]).reshape(len(d["outputs"]), -1)
+        tc = d.get("true_coefficients")
+        self.true_coefficients: Optional[List[np.ndarray]] = None if tc is None else [f(c) for c in tc]
+        self.test_inputs: Optional[np.ndarray] = None
+        self.test_outputs: Optional[np.ndarray] = None
+        if "test_inputs" in d:
+            self.test_inputs = f(d["test_inputs"]).reshape(len(d["test_inputs"]), -1)
+            self.test_outputs = f(d["test_outputs"]).reshape(len(d["test_outputs"]), -1)
+
+    @classmethod
+    def _from_json(cls, text: str) -> "Problem":
+        p = cls.__new__(cls)
+        p._set(json.loads(text))
+        return p
+
+    @classmethod
+    def load(cls, path: Union[str, "os.PathLike[str]"]) -> "Problem":
+        """Read and check a problem file (data in NPY/CSV files next to it are read too), as ``polyact fit``
+        does. Raises OSError for a missing file, ValueError for a malformed one."""
+        return cls._from_json(_polyact.load_problem_json(os.fspath(path)))
+
+    @classmethod
+    def from_json(cls, text: str) -> "Problem":
+        """A problem from problem-file JSON text (embedded data only)."""
+        return cls._from_json(_polyact.check_problem_json(text))
+
+    def to_json(self) -> str:
+        """The problem-file JSON text (the library's layout, numbers written exactly)."""
+        data: Dict[str, Any] = {
+            "weights": [w.tolist() for w in self.weights],
+            "degrees": list(self.degrees),
+            "inputs": self.inputs.tolist(),
+            "outputs": self.outputs.tolist(),
+        }
+        if self.true_coefficients is not None:
+            data["true_coefficients"] = [c.tolist() for c in self.true_coefficients]
+        if self.test_inputs is not None:
+            data["test_inputs"] = self.test_inputs.tolist()
+            data["test_outputs"] = self.test_outputs.tolist()  # type: ignore[union-attr]
+        return _polyact.check_problem_json(json.dumps(data))
+
+    def save(self, path: Union[str, "os.PathLike[str]"]) -> None:
+        """Write the problem file (read by ``polyact fit PATH`` and :meth:`load` as the same problem)."""
+        Path(path).write_text(self.to_json())
+
+    @property
+    def samples(self) -> int:
+        """The number of training samples N."""
+        return int(self.inputs.shape[0])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Problem):
+            return NotImplemented
+        def same(a: Any, b: Any) -> bool:
+            if a is None or b is None:
+                return a is None and b is None
+            if isinstance(a, list):
+                return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b))
+            return bool(np.array_equal(a, b))
+        return (
+            self.degrees == other.degrees
+            and same(self.weights, other.weights)
+            and same(self.inputs, other.inputs)
+            and same(self.outputs, other.outputs)
+            and same(self.true_coefficients, other.true_coefficients)
+            and same(self.test_inputs, other.test_inputs)
+            and same(self.test_outputs, other.test_outputs)
+        )
+
+    def __repr__(self) -> str:
+        widths = [self.weights[0].shape[1]] + [w.shape[0] for w in self.weights]
+        return (
+            f"Problem(degrees={self.degrees}, widths={widths}, samples={self.samples}, "
+            f"true_coefficients={'yes' if self.true_coefficients is not None else 'no'}, "
+            f"test_samples={0 if self.test_inputs is None else self.test_inputs.shape[0]})"
+        )
+
+
+def generate(
+    degrees: Sequence[int],
+    widths: Sequence[int],
+    samples: int = 50,
+    *,
+    noise: float = 0.01,
+    seed: int = 1,
+    test_samples: int = 0,
+) -> Problem:
+    """A synthetic problem following the paper's protocol, the same as ``polyact generate`` with the same
+    arguments (same seed: the same problem on every machine).
+
+    Weights W_l have N(0, 1/m_{l-1}) entries, inputs N(0, 1) entries, the unknown coefficients are uniform on
+    [-1, 1] (c_{l,0} = 1 for inner layers), and the outputs are f(x; c) + noise * N(0, I).
+
+    Args:
+        degrees: activation degrees d_1, ..., d_D.
+        widths: layer widths m_0, ..., m_{D+1} (D + 2 of them).
+        samples: number of training samples N (default 50).
+        noise: noise level sigma >= 0 (default 0.01).
+        seed: seed of the generator, a nonnegative integer (default 1).
+        test_samples: number of held-out test samples (default 0: none).
+    """
+    def count(v: Any, name: str) -> int:
+        if isinstance(v, bool) or int(v) != v or v < 0:
+            raise ValueError(f"{name} must be a nonnegative integer, got {v!r}")
+        return int(v)
+    text = _polyact.generate_json(
+        _degrees(degrees),
+        [count(w, "widths entry") for w in widths],
+        count(samples, "samples"),
+        float(noise),
+        count(seed, "seed"),
+        count(test_samples, "test_samples"),
+    )
+    return Problem._from_json(text)
+
+
+class SdpResult(_Result):
+    """The result of :func:`sdp`: the fields of ``polyact sdp --json`` as attributes (``status``,
+    ``primal_objective``, ``dual_objective``, ``relative_gap``, ``primal_infeasibility``,
+    ``dual_infeasibility``, ``iterations``, ``seconds``, ``check`` …) and ``x``, the primal variables as a
+    numpy array."""
+
+    def __init__(self, report: Dict[str, Any], x: np.ndarray):
+        super().__init__(report)
+        self.__dict__["x"] = x
+
+    @property
+    def solved(self) -> bool:
+        """True when the status is optimal or near optimal."""
+        return self._report.get("status") in ("optimal", "near_optimal")
+
+    def __repr__(self) -> str:
+        r = self._report
+        return f"SdpResult(status={r.get('status')!r}, primal_objective={r.get('primal_objective')!r}, dual_objective={r.get('dual_objective')!r})"
+
+
+def _text_or_file(v: Any) -> "tuple[str, str]":
+    """(text, name) of a path or of text (text is recognised by a newline or a leading brace)."""
+    if isinstance(v, os.PathLike) or (isinstance(v, str) and "\n" not in v and not v.lstrip().startswith("{")):
+        p = os.fspath(v)
+        try:
+            return Path(p).read_text(), p
+        except OSError as e:
+            raise OSError(f"{p}: {e.strerror or e}") from None
+    if isinstance(v, str):
+        return v, "<text>"
+    raise ValueError(f"expected a path or text, got {type(v).__name__}")
+
+
+def sdp(
+    problem: Union[str, "os.PathLike[str]"],
+    *,
+    tolerance: float = SDP_TOLERANCE,
+    max_iterations: int = SDP_MAX_ITERATIONS,
+    general: bool = False,
+    standard_start: bool = False,
+) -> SdpResult:
+    """Solve a semidefinite program in SDPA sparse format with polyact's interior-point method (as
+    ``polyact sdp FILE``).
+
+    The SDPA form: minimize c.x subject to sum_i x_i F_i - F_0 >= 0 (positive semidefinite).
+
+    Args:
+        problem: the path of a ``.dat-s`` file, or its text.
+        tolerance: stopping tolerance on the relative gap and the infeasibilities (default 1e-8).
+        max_iterations: iteration limit (default 100).
+        general: solve as a general SDP even when the file records the moment relaxation it was written
+            from (``polyact fit --export-sdpa``), whose structure is otherwise used.
+        standard_start: for such a file, start at X = xi I, Y = eta I instead of the moments of a Gaussian.
+
+    Returns:
+        SdpResult: status, primal/dual objectives, residuals, the independent check, and ``x`` (numpy).
+    """
+    text, name = _text_or_file(problem)
+    if isinstance(max_iterations, bool) or int(max_iterations) != max_iterations or max_iterations < 1:
+        raise ValueError(f"max_iterations must be a positive integer, got {max_iterations!r}")
+    report, x = _polyact.sdp_json(
+        text, name, float(tolerance), int(max_iterations), bool(general), not standard_start
+    )
+    return SdpResult(json.loads(report), np.asarray(x, dtype=np.float64))
+
+
+class Verification(_Result):
+    """The result of :func:`verify`: ``accepted``, ``claimed_bound``, ``max_residual``, ``min_eigenvalues``,
+    ``gram_lower_bounds``, ``radius``, ``certified_lower_bound`` (a proved lower bound on the ball, or None)
+    and ``problems`` (why it was rejected), as ``polyact verify --json``."""
+
+    def __repr__(self) -> str:
+        r = self._report
+        return f"Verification(accepted={r.get('accepted')!r}, claimed_bound={r.get('claimed_bound')!r}, certified_lower_bound={r.get('certified_lower_bound')!r})"
+
+
+def verify(
+    problem: Union[str, "os.PathLike[str]", Problem, Dict[str, Any]],
+    certificate: Union[str, "os.PathLike[str]", _Result],
+    *,
+    tolerance: float = CERTIFICATE_TOLERANCE,
+) -> Verification:
+    """Check an SOS certificate against its problem, independently of the solver (as ``polyact verify``).
+
+    Args:
+        problem: a problem file's path or text, a :class:`Problem` (its loss: mean-inf, as ``polyact
+            verify``), or a POP (a dict in the POP file format, its path or its JSON text).
+        certificate: a certificate file's path or JSON text, or the :class:`FitResult` / :class:`PopResult`
+            whose certificate to check.
+        tolerance: tolerance on residual coefficients (relative to 1 + |gamma|) and Gram eigenvalues
+            (relative; default 1e-6).
+
+    Returns:
+        Verification; ``accepted`` is False (with ``problems`` saying why) for a certificate that fails.
+    """
+    if isinstance(problem, Problem):
+        ptext, pname = problem.to_json(), "<problem>"
+    elif isinstance(problem, dict):
+        ptext, pname = json.dumps(problem), "<pop>"
+    else:
+        ptext, pname = _text_or_file(problem)
+    if isinstance(certificate, _Result):
+        if certificate.certificate is None:
+            raise ValueError("this result has no certificate (no relaxation was solved)")
+        ctext, cname = certificate.certificate, "<certificate>"
+    else:
+        ctext, cname = _text_or_file(certificate)
+    return Verification(json.loads(_polyact.verify_json(ptext, pname, ctext, cname, float(tolerance))))

@@ -4,12 +4,22 @@
 //! and layouts); every check of shapes and values is the library's own, so Python gets the CLI's messages as
 //! `ValueError`. Reports cross the boundary as the library's JSON, which the wrapper turns into a result
 //! object: one description of every field, the Rust report type.
+//!
+//! Every solve runs without the GIL in a thread of its own while the calling thread waits in 100 ms steps and
+//! checks for signals: Ctrl-C sets the library's interrupt flag ([`HierarchySettings::interrupt`]), which
+//! the solver reads at every iteration, and the call raises `KeyboardInterrupt` once the solve has stopped.
+
+use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
 
 use numpy::PyReadonlyArray2;
-use pyo3::exceptions::{PyOSError, PyValueError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
-use polyact::fit::{DEFAULT_RADIUS, FitSettings};
+use polyact::fit::{CERTIFICATE_TOLERANCE, DEFAULT_RADIUS, FitSettings};
 use polyact::model::stats::SufficientStatistics;
 use polyact::model::{Dataset, Loss, Network, Problem};
 use polyact::relax::hierarchy::{DEFAULT_TIME_LIMIT, HierarchySettings};
@@ -18,9 +28,57 @@ use polyact::relax::hierarchy::{DEFAULT_TIME_LIMIT, HierarchySettings};
 fn to_py(e: polyact::Error) -> PyErr {
     match e {
         polyact::Error::Io { .. } => PyOSError::new_err(e.to_string()),
+        polyact::Error::Interrupted => PyKeyboardInterrupt::new_err(e.to_string()),
         _ => PyValueError::new_err(e.to_string()),
     }
 }
+
+/// Run `solve` without the GIL in a thread of its own; the calling thread waits in 100 ms steps and checks for
+/// signals (Ctrl-C). On a signal's exception it sets `interrupt` (which the solve reads at every
+/// interior-point iteration), waits for the solve to stop, and returns that exception.
+fn interruptible<T: Send>(
+    py: Python<'_>,
+    interrupt: &AtomicBool,
+    solve: impl FnOnce() -> polyact::Result<T> + Send,
+) -> PyResult<T> {
+    py.detach(|| {
+        std::thread::scope(|scope| {
+            let (tx, rx) = mpsc::channel();
+            scope.spawn(move || {
+                let _ = tx.send(solve());
+            });
+            let mut signal: Option<PyErr> = None;
+            loop {
+                match rx.recv_timeout(Duration::from_millis(100)) {
+                    Ok(out) => {
+                        return match signal {
+                            Some(e) => Err(e),
+                            None => out.map_err(to_py),
+                        };
+                    }
+                    Err(mpsc::RecvTimeoutError::Timeout) => {
+                        if signal.is_none()
+                            && let Err(e) = Python::attach(|py| py.check_signals())
+                        {
+                            interrupt.store(true, Ordering::Relaxed);
+                            signal = Some(e);
+                        }
+                    }
+                    Err(mpsc::RecvTimeoutError::Disconnected) => {
+                        return Err(signal.unwrap_or_else(|| {
+                            PyRuntimeError::new_err(
+                                "polyact: the solve ended without an answer (a bug)",
+                            )
+                        }));
+                    }
+                }
+            }
+        })
+    })
+}
+
+/// A report's JSON and the JSON of its certificate, if any.
+type WithCertificate = (String, Option<String>);
 
 /// Rows of a 2-D array.
 fn rows(a: &PyReadonlyArray2<'_, f64>) -> Vec<Vec<f64>> {
@@ -43,6 +101,7 @@ fn settings(
     max_order: Option<usize>,
     radius: Option<f64>,
     time_limit: Option<f64>,
+    interrupt: &Arc<AtomicBool>,
 ) -> PyResult<FitSettings> {
     let loss: Loss = loss.parse().map_err(to_py)?;
     if let Some(t) = time_limit
@@ -73,6 +132,7 @@ fn settings(
             min_order: order,
             max_order,
             time_limit,
+            interrupt: Some(interrupt.clone()),
             ..HierarchySettings::default()
         },
         ..FitSettings::default()
@@ -96,15 +156,16 @@ fn fit_json(
     true_coefficients: Option<Vec<Vec<f64>>>,
     time_limit: Option<f64>,
     biases: Option<Vec<Vec<f64>>>,
-) -> PyResult<String> {
-    let settings = settings(loss, order, max_order, radius, time_limit)?;
+) -> PyResult<WithCertificate> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let settings = settings(loss, order, max_order, radius, time_limit, &flag)?;
     let network = network(&weights, degrees, biases)?;
     let data = dataset(&inputs, &outputs);
     let problem = Problem::new(network, data, true_coefficients, None).map_err(to_py)?;
-    let report = py
-        .detach(|| polyact::fit::fit(&problem, &settings, &mut |_| {}))
-        .map_err(to_py)?;
-    Ok(report.to_json())
+    let report = interruptible(py, &flag, || {
+        polyact::fit::fit(&problem, &settings, &mut |_| {})
+    })?;
+    Ok((report.to_json(), report.certificate.map(|c| c.to_json())))
 }
 
 /// Fit the problem in a problem file (the CLI's `polyact fit FILE`); returns the report as JSON.
@@ -118,13 +179,14 @@ fn fit_file_json(
     max_order: Option<usize>,
     radius: Option<f64>,
     time_limit: Option<f64>,
-) -> PyResult<String> {
-    let settings = settings(loss, order, max_order, radius, time_limit)?;
+) -> PyResult<WithCertificate> {
+    let flag = Arc::new(AtomicBool::new(false));
+    let settings = settings(loss, order, max_order, radius, time_limit, &flag)?;
     let problem = Problem::load(path).map_err(to_py)?;
-    let report = py
-        .detach(|| polyact::fit::fit(&problem, &settings, &mut |_| {}))
-        .map_err(to_py)?;
-    Ok(report.to_json())
+    let report = interruptible(py, &flag, || {
+        polyact::fit::fit(&problem, &settings, &mut |_| {})
+    })?;
+    Ok((report.to_json(), report.certificate.map(|c| c.to_json())))
 }
 
 /// Solve a polynomial optimization problem given as POP JSON text; returns the report as JSON.
@@ -135,17 +197,19 @@ fn pop_json(
     text: &str,
     order: Option<usize>,
     max_order: Option<usize>,
-) -> PyResult<String> {
+) -> PyResult<WithCertificate> {
     let file = polyact::pop::file::pop_from_json(text, "<pop>").map_err(to_py)?;
+    let flag = Arc::new(AtomicBool::new(false));
     let settings = HierarchySettings {
         min_order: order,
         max_order,
+        interrupt: Some(flag.clone()),
         ..HierarchySettings::default()
     };
-    let (report, _) = py
-        .detach(|| polyact::fit::solve_pop(&file.pop, &settings, &mut |_| {}))
-        .map_err(to_py)?;
-    Ok(report.to_json())
+    let (report, cert) = interruptible(py, &flag, || {
+        polyact::fit::solve_pop(&file.pop, &settings, &mut |_| {})
+    })?;
+    Ok((report.to_json(), cert.map(|c| c.to_json())))
 }
 
 /// The forward pass f(x; c) of a network for every row of `inputs` (coefficients per layer, c_{l,0} first).
@@ -248,22 +312,137 @@ fn fit_statistics_json(
     true_coefficients: Option<Vec<Vec<f64>>>,
     time_limit: Option<f64>,
     biases: Option<Vec<Vec<f64>>>,
-) -> PyResult<String> {
+) -> PyResult<WithCertificate> {
     let network = network(&weights, degrees, biases)?;
     let stats = SufficientStatistics::from_json_str(statistics, "statistics").map_err(to_py)?;
-    let settings = settings(stats.loss().name(), order, max_order, radius, time_limit)?;
-    let report = py
-        .detach(|| {
-            polyact::fit::fit_statistics(
-                &network,
-                true_coefficients.as_deref(),
-                &stats,
-                &settings,
-                &mut |_| {},
-            )
+    let flag = Arc::new(AtomicBool::new(false));
+    let settings = settings(
+        stats.loss().name(),
+        order,
+        max_order,
+        radius,
+        time_limit,
+        &flag,
+    )?;
+    let report = interruptible(py, &flag, || {
+        polyact::fit::fit_statistics(
+            &network,
+            true_coefficients.as_deref(),
+            &stats,
+            &settings,
+            &mut |_| {},
+        )
+    })?;
+    Ok((report.to_json(), report.certificate.map(|c| c.to_json())))
+}
+
+/// A problem file read and validated by the library (data files resolved), as problem-file JSON.
+#[pyfunction]
+fn load_problem_json(path: &str) -> PyResult<String> {
+    Ok(Problem::load(path).map_err(to_py)?.to_json_string())
+}
+
+/// Problem-file JSON text validated by the library and written back in its layout.
+#[pyfunction]
+fn check_problem_json(text: &str) -> PyResult<String> {
+    Ok(Problem::from_json_str(text, "problem")
+        .map_err(to_py)?
+        .to_json_string())
+}
+
+/// A synthetic problem (the CLI's `polyact generate`) as problem-file JSON.
+#[pyfunction]
+#[pyo3(signature = (degrees, widths, samples, noise, seed, test_samples))]
+fn generate_json(
+    degrees: Vec<usize>,
+    widths: Vec<usize>,
+    samples: usize,
+    noise: f64,
+    seed: u64,
+    test_samples: usize,
+) -> PyResult<String> {
+    if !(noise.is_finite() && noise >= 0.0) {
+        return Err(PyValueError::new_err(format!(
+            "noise must be a nonnegative number, got {noise}"
+        )));
+    }
+    let spec = polyact::model::synthetic::SyntheticSpec {
+        degrees,
+        widths,
+        samples,
+        test_samples,
+        noise,
+        seed,
+    };
+    Ok(polyact::model::synthetic::generate(&spec)
+        .map_err(to_py)?
+        .to_json_string())
+}
+
+/// Solve an SDPA sparse text (the CLI's `polyact sdp`); returns the report's JSON and x.
+#[pyfunction]
+#[pyo3(signature = (text, name, tolerance, max_iterations, general, gaussian_start))]
+fn sdp_json(
+    py: Python<'_>,
+    text: &str,
+    name: &str,
+    tolerance: f64,
+    max_iterations: usize,
+    general: bool,
+    gaussian_start: bool,
+) -> PyResult<(String, Vec<f64>)> {
+    if !(tolerance.is_finite() && tolerance > 0.0 && tolerance < 1.0) {
+        return Err(PyValueError::new_err(format!(
+            "tolerance must be a number in (0, 1), got {tolerance}"
+        )));
+    }
+    if max_iterations == 0 {
+        return Err(PyValueError::new_err("max_iterations must be at least 1"));
+    }
+    let settings = polyact::sdp::SdpSettings {
+        tolerance,
+        max_iterations,
+        ..polyact::sdp::SdpSettings::default()
+    };
+    let flag = Arc::new(AtomicBool::new(false));
+    let (report, solution) = interruptible(py, &flag, || {
+        polyact::fit::solve_sdpa(text, name, &settings, general, gaussian_start, &mut |_| {
+            if flag.load(Ordering::Relaxed) {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
         })
-        .map_err(to_py)?;
-    Ok(report.to_json())
+    })?;
+    Ok((report.to_json(), solution.x))
+}
+
+/// Check a certificate against its problem (the CLI's `polyact verify`); returns the verification's JSON.
+#[pyfunction]
+#[pyo3(signature = (problem, problem_source, certificate, certificate_source, tolerance=CERTIFICATE_TOLERANCE))]
+fn verify_json(
+    problem: &str,
+    problem_source: &str,
+    certificate: &str,
+    certificate_source: &str,
+    tolerance: f64,
+) -> PyResult<String> {
+    if !(tolerance.is_finite() && tolerance > 0.0) {
+        return Err(PyValueError::new_err(format!(
+            "tolerance must be a positive number, got {tolerance}"
+        )));
+    }
+    let v = polyact::relax::certificate::verify_texts(
+        problem,
+        problem_source,
+        certificate,
+        certificate_source,
+        tolerance,
+    )
+    .map_err(to_py)?;
+    let mut value = serde_json::to_value(&v).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    value["accepted"] = serde_json::Value::Bool(v.accepted());
+    Ok(value.to_string())
 }
 
 /// The extension module.
@@ -276,7 +455,21 @@ fn _polyact(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(reduce_json, m)?)?;
     m.add_function(wrap_pyfunction!(merge_json, m)?)?;
     m.add_function(wrap_pyfunction!(fit_statistics_json, m)?)?;
+    m.add_function(wrap_pyfunction!(load_problem_json, m)?)?;
+    m.add_function(wrap_pyfunction!(check_problem_json, m)?)?;
+    m.add_function(wrap_pyfunction!(generate_json, m)?)?;
+    m.add_function(wrap_pyfunction!(sdp_json, m)?)?;
+    m.add_function(wrap_pyfunction!(verify_json, m)?)?;
     m.add("DEFAULT_RADIUS", DEFAULT_RADIUS)?;
+    m.add("CERTIFICATE_TOLERANCE", CERTIFICATE_TOLERANCE)?;
+    m.add(
+        "SDP_TOLERANCE",
+        polyact::sdp::SdpSettings::default().tolerance,
+    )?;
+    m.add(
+        "SDP_MAX_ITERATIONS",
+        polyact::sdp::SdpSettings::default().max_iterations,
+    )?;
     m.add("DEFAULT_TIME_LIMIT", DEFAULT_TIME_LIMIT)?;
     Ok(())
 }

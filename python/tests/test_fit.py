@@ -135,6 +135,17 @@ def test_pop_six_hump_camel():
         (dict(radius=-1.0), "radius"),
         (dict(order=1, max_order=0), "max_order"),
         (dict(time_limit=-1.0), "time_limit"),
+        (dict(X=[[math.inf, 1, 0, -1], [-1, 1, 1, 1]]), "(?i)inf"),
+        (dict(X=np.ones((2, 4), dtype=bool)), "dtype bool"),
+        (dict(X=np.ones((2, 4), dtype=complex)), "dtype complex"),
+        (dict(X=np.array([[1, 2, 3, 4], [1, 2, 3, 4]], dtype=object)), "dtype object"),
+        (dict(X=[[1, 2, 3, 4], [1, 2, 3]]), "2-D array of numbers"),
+        (dict(Y=np.zeros((2, 0))), "empty"),
+        (dict(weights=[W[0], W[1]]), "degree"),
+        (dict(weights=np.zeros((3, 4, 4))), "sequence of 2-D arrays"),
+        (dict(degrees=[2, 0]), "degree"),
+        (dict(degrees=[2.5, 1]), "integers"),
+        (dict(degrees="21"), "degree"),
     ],
 )
 def test_bad_input_raises_value_error(kwargs, message):
@@ -161,3 +172,35 @@ def test_help_explains_every_argument():
     doc = polyact.fit.__doc__
     for name in ("weights", "degrees", "X", "Y", "loss", "order", "max_order", "radius", "true_coefficients", "time_limit"):
         assert f"{name}:" in doc, name
+
+
+def test_unknown_keyword_is_a_type_error():
+    with pytest.raises(TypeError, match="max_orders"):
+        polyact.fit(W, [2, 1], X, Y, max_orders=3)
+    with pytest.raises(TypeError, match="tolerence"):
+        polyact.sdp("x.dat-s", tolerence=1e-6)
+
+
+def test_arrays_of_any_real_dtype_and_layout_give_the_same_fit():
+    base = polyact.fit(W, [2, 1], np.array(X, dtype=np.float64), Y)
+    big = np.zeros((4, 8))
+    big[::2, ::2] = X  # a strided view: neither C- nor Fortran-contiguous
+    view = big[::2, ::2]
+    assert not view.flags.c_contiguous and not view.flags.f_contiguous
+    assert polyact._matrix(view, "X") is view  # float64 is passed on without a copy
+    for x in (view, np.asfortranarray(X), np.array(X, dtype=np.int32), np.array(X, dtype=np.float32), X):
+        r = polyact.fit(W, [2, 1], x, Y)
+        assert r.lower_bound == base.lower_bound and r.loss == base.loss
+
+
+def test_the_package_ships_its_types_and_documents_every_argument():
+    pkg = Path(polyact.__file__).parent
+    assert (pkg / "py.typed").exists() and (pkg / "_polyact.pyi").exists()
+    for f, names in [
+        (polyact.generate, ("degrees", "widths", "samples", "noise", "seed", "test_samples")),
+        (polyact.sdp, ("problem", "tolerance", "max_iterations", "general", "standard_start")),
+        (polyact.verify, ("problem", "certificate", "tolerance")),
+    ]:
+        for name in names:
+            assert f"{name}:" in f.__doc__, (f.__name__, name)
+    assert "fit(problem" in polyact.fit.__doc__

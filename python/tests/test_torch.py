@@ -64,3 +64,17 @@ def test_unsupported_models_raise():
         )
     with pytest.raises(ValueError, match="bias b_1 entry 1 is NaN"):
         polyact.forward([np.eye(2), np.ones((1, 2))], [1], [[0.0, 1.0]], np.zeros((1, 2)), biases=[[np.nan, 0], [0]])
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [
+        lambda: [nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2)],
+        lambda: [nn.Conv1d(1, 1, 1), PolyActivation(2), nn.Linear(4, 2)],
+        lambda: [nn.Linear(3, 4), PolyActivation(2)],
+    ],
+)
+def test_unsupported_layers_are_refused(layers):
+    model = nn.Sequential(*layers())
+    with pytest.raises(ValueError, match="Linear"):
+        fit_activations(model, np.zeros((5, 3)), np.zeros((5, 2)))

@@ -66,48 +66,18 @@ pub fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
-/// `polyact sdp`: a file written by `--export-sdpa` is rebuilt as its moment relaxation (checked to reproduce
-/// every number of the file) so the structured Schur-complement kernels apply; any other file is solved as a
-/// general SDP.
+/// `polyact sdp`: the library's [`polyact::fit::solve_sdpa`] on the file's text.
 fn solve_sdpa_file(
     path: &std::path::Path,
     settings: &SdpSettings,
     general: bool,
     gaussian_start: bool,
 ) -> Result<polyact::sdp::sdpa::SdpReport> {
-    use polyact::sdp::sdpa;
     let text = polyact::error::read_text(path)?;
     let name = path.display().to_string();
-    let rebuilt = if general {
-        None
-    } else {
-        polyact::relax::moment::MomentRelaxation::from_sdpa(&text, settings.max_memory_bytes)
-    };
-    let (problem, structure) = match &rebuilt {
-        Some(r) => (
-            r.sdp().clone(),
-            format!(
-                "moment relaxation of order {} in {} variables (from the file's {} comment){}",
-                r.order(),
-                r.pop().nvars(),
-                polyact::relax::moment::SDPA_RELAXATION_TAG,
-                if gaussian_start {
-                    ", started at the moments of a Gaussian measure"
-                } else {
-                    ""
-                }
-            ),
-        ),
-        None => (
-            sdpa::parse(&text, &name)?,
-            sdpa::GENERAL_STRUCTURE.to_string(),
-        ),
-    };
-    let solution = match &rebuilt {
-        Some(r) => {
-            polyact::relax::hierarchy::solve_moment_sdp(r, &problem, settings, gaussian_start)?
-        }
-        None => polyact::sdp::solve(&problem, settings)?,
-    };
-    Ok(sdpa::SdpReport::new(&name, &structure, &problem, &solution))
+    let (report, _) =
+        polyact::fit::solve_sdpa(&text, &name, settings, general, gaussian_start, &mut |_| {
+            std::ops::ControlFlow::Continue(())
+        })?;
+    Ok(report)
 }

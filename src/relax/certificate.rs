@@ -477,14 +477,30 @@ pub fn find_ball(pop: &Pop) -> Option<f64> {
 /// problem file (then the POP is the paper's loss, with the ball the certificate carries).
 pub fn verify_files(problem_path: &Path, cert_path: &Path, tol: f64) -> Result<Verification> {
     let read = crate::error::read_text;
-    let cert = Certificate::from_json(&read(cert_path)?, &cert_path.display().to_string())?;
-    let text = read(problem_path)?;
-    let source = problem_path.display().to_string();
-    let is_network = serde_json::from_str::<serde_json::Value>(&text)
+    verify_texts(
+        &read(problem_path)?,
+        &problem_path.display().to_string(),
+        &read(cert_path)?,
+        &cert_path.display().to_string(),
+        tol,
+    )
+}
+
+/// [`verify_files`] on the texts of the problem and the certificate (`source` and `cert_source` name
+/// them in messages).
+pub fn verify_texts(
+    text: &str,
+    source: &str,
+    cert_text: &str,
+    cert_source: &str,
+    tol: f64,
+) -> Result<Verification> {
+    let cert = Certificate::from_json(cert_text, cert_source)?;
+    let is_network = serde_json::from_str::<serde_json::Value>(text)
         .ok()
         .is_some_and(|v| v.get("weights").is_some());
     let pop = if is_network {
-        let problem = crate::model::Problem::from_json_str(&text, &source)?;
+        let problem = crate::model::Problem::from_json_str(text, source)?;
         let pop = crate::pop::loss::network_pop(&problem, crate::model::Loss::MeanInf)?.pop;
         if cert.inequalities.len() == pop.inequalities.len() + 1 {
             let n = pop.nvars();
@@ -507,7 +523,7 @@ pub fn verify_files(problem_path: &Path, cert_path: &Path, tol: f64) -> Result<V
             pop
         }
     } else {
-        crate::pop::file::pop_from_json(&text, &source)?.pop
+        crate::pop::file::pop_from_json(text, source)?.pop
     };
     cert.verify(&pop, tol)
 }

@@ -3,6 +3,8 @@
 //! of a candidate point.
 
 use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -86,6 +88,9 @@ pub struct HierarchySettings {
     /// there ([`SdpStatus::TimeLimit`]); the first order is always started, so a limit of 0 returns the
     /// solver's starting point and its candidates.
     pub time_limit: Option<f64>,
+    /// A flag another thread may set to stop the run (default `None`): it is read at every interior-point
+    /// iteration and before each order, and once set the run ends with [`Error::Interrupted`].
+    pub interrupt: Option<Arc<AtomicBool>>,
 }
 
 /// Default of [`HierarchySettings::time_limit`]: five minutes.
@@ -118,6 +123,7 @@ impl Default for HierarchySettings {
             certificates: false,
             gaussian_start: true,
             time_limit: Some(DEFAULT_TIME_LIMIT),
+            interrupt: None,
         }
     }
 }
@@ -305,6 +311,7 @@ pub fn run(
     let mut stopped_early = None;
     let mut time_limited = false;
     for k in first..=last {
+        check_interrupt(settings)?;
         let size = RelaxationSize::new(pop, k);
         if let Some(left) = remaining().filter(|left| !orders.is_empty() && size.seconds > *left) {
             let why = format!(
@@ -384,15 +391,29 @@ fn until(settings: &SdpSettings, deadline: Option<Instant>) -> SdpSettings {
     }
 }
 
-/// A monitor that passes every iteration on as an [`Event::Iteration`].
+/// [`Error::Interrupted`] once the flag of [`HierarchySettings::interrupt`] is set.
+fn check_interrupt(settings: &HierarchySettings) -> Result<()> {
+    match &settings.interrupt {
+        Some(flag) if flag.load(Ordering::Relaxed) => Err(Error::Interrupted),
+        _ => Ok(()),
+    }
+}
+
+/// A monitor that passes every iteration on as an [`Event::Iteration`] and stops the solve once `interrupt`
+/// is set.
 fn forward<'a>(
     order: usize,
     solve: SolveKind,
+    interrupt: Option<&'a AtomicBool>,
     on_event: &'a mut (dyn FnMut(&Event) + Send),
 ) -> impl FnMut(&IterationInfo) -> ControlFlow<()> + Send + 'a {
     move |info| {
         on_event(&Event::Iteration { order, solve, info });
-        ControlFlow::Continue(())
+        if interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
     }
 }
 
@@ -495,8 +516,14 @@ pub fn solve_order_monitored(
         &first,
         settings.gaussian_start,
         deadline,
-        &mut forward(k, SolveKind::Relaxation, &mut *on_event),
+        &mut forward(
+            k,
+            SolveKind::Relaxation,
+            settings.interrupt.as_deref(),
+            &mut *on_event,
+        ),
     )?;
+    check_interrupt(settings)?;
     let certificate = settings
         .certificates
         .then(|| Certificate::from_solution(relax, &sol));
@@ -526,8 +553,14 @@ pub fn solve_order_monitored(
                     &low_problem,
                     &until(&settings.sdp, deadline),
                     StartPoint::Warm(kept),
-                    &mut forward(k, SolveKind::LowRank, &mut *on_event),
+                    &mut forward(
+                        k,
+                        SolveKind::LowRank,
+                        settings.interrupt.as_deref(),
+                        &mut *on_event,
+                    ),
                 )?;
+                check_interrupt(settings)?;
                 if warm.status.is_solved() || warm.status == SdpStatus::TimeLimit {
                     warm
                 } else {
@@ -627,8 +660,14 @@ fn cold_low_rank(
         &settings.sdp,
         settings.gaussian_start,
         deadline,
-        &mut forward(relax.order(), SolveKind::LowRank, on_event),
+        &mut forward(
+            relax.order(),
+            SolveKind::LowRank,
+            settings.interrupt.as_deref(),
+            on_event,
+        ),
     )
+    .and_then(|sol| check_interrupt(settings).map(|()| sol))
 }
 
 impl OrderResult {
