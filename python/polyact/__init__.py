@@ -416,6 +416,7 @@ class Problem:
         true_coefficients: Optional[Sequence[Any]] = None,
         test_X: Any = None,
         test_Y: Any = None,
+        biases: Optional[Sequence[Any]] = None,
     ):
         if (test_X is None) != (test_Y is None):
             raise ValueError("test_X and test_Y go together: give both or neither")
@@ -425,6 +426,8 @@ class Problem:
             "inputs": _matrix(X, "X").tolist(),
             "outputs": _matrix(Y, "Y").tolist(),
         }
+        if biases is not None:
+            data["biases"] = [np.asarray(b, dtype=np.float64).ravel().tolist() for b in biases]
         if true_coefficients is not None:
             data["true_coefficients"] = [
                 np.asarray(c, dtype=np.float64).ravel().tolist() for c in true_coefficients
@@ -436,7 +439,7 @@ class Problem:
         try:
             text = json.dumps(data, allow_nan=False)
         except ValueError:
-            for key in ("weights", "inputs", "outputs", "true_coefficients", "test_inputs", "test_outputs"):
+            for key in ("weights", "biases", "inputs", "outputs", "true_coefficients", "test_inputs", "test_outputs"):
                 if key in data and not all(np.all(np.isfinite(np.asarray(v, dtype=np.float64))) for v in data[key]):
                     raise ValueError(f"{key} has NaN or Inf entries: every number of a problem must be finite") from None
             raise
@@ -446,6 +449,8 @@ class Problem:
         f = lambda v: np.asarray(v, dtype=np.float64)  # noqa: E731
         self.weights: List[np.ndarray] = [f(w) for w in d["weights"]]
         self.degrees: List[int] = [int(k) for k in d["degrees"]]
+        b = d.get("biases")
+        self.biases: Optional[List[np.ndarray]] = None if b is None else [f(v) for v in b]
         self.inputs: np.ndarray = f(d["inputs"]).reshape(len(d["inputs"]), -1)
         self.outputs: np.ndarray = f(d["outputs"]).reshape(len(d["outputs"]), -1)
         tc = d.get("true_coefficients")
@@ -533,6 +538,7 @@ def generate(
     noise: float = 0.01,
     seed: int = 1,
     test_samples: int = 0,
+    biases: bool = False,
 ) -> Problem:
     """A synthetic problem following the paper's protocol, the same as ``polyact generate`` with the same
     arguments (same seed: the same problem on every machine).
@@ -547,6 +553,8 @@ def generate(
         noise: noise level sigma >= 0 (default 0.01).
         seed: seed of the generator, a nonnegative integer (default 1).
         test_samples: number of held-out test samples (default 0: none).
+        biases: also draw a bias vector per layer, entries N(0, 1/4) (``polyact generate --biases``;
+            default False: no biases, and the problem is the same as without the flag).
     """
     def count(v: Any, name: str) -> int:
         if isinstance(v, bool) or int(v) != v or v < 0:
@@ -559,6 +567,7 @@ def generate(
         float(noise),
         count(seed, "seed"),
         count(test_samples, "test_samples"),
+        bool(biases),
     )
     return Problem._from_json(text)
 

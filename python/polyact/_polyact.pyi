@@ -24,6 +24,7 @@ def fit_json(
     radius: Optional[float] = ...,
     true_coefficients: Optional[Sequence[Sequence[float]]] = ...,
     time_limit: Optional[float] = ...,
+    biases: Optional[Sequence[Sequence[float]]] = ...,
 ) -> Tuple[str, Optional[str]]: ...
 def fit_file_json(
     path: str,
@@ -35,9 +36,20 @@ def fit_file_json(
 ) -> Tuple[str, Optional[str]]: ...
 def pop_json(text: str, order: Optional[int] = ..., max_order: Optional[int] = ...) -> Tuple[str, Optional[str]]: ...
 def forward(
-    weights: Sequence[_F64], degrees: Sequence[int], coefficients: Sequence[Sequence[float]], inputs: _F64
+    weights: Sequence[_F64],
+    degrees: Sequence[int],
+    coefficients: Sequence[Sequence[float]],
+    inputs: _F64,
+    biases: Optional[Sequence[Sequence[float]]] = ...,
 ) -> _F64: ...
-def reduce_json(weights: Sequence[_F64], degrees: Sequence[int], inputs: _F64, outputs: _F64, loss: str) -> str: ...
+def reduce_json(
+    weights: Sequence[_F64],
+    degrees: Sequence[int],
+    inputs: _F64,
+    outputs: _F64,
+    loss: str,
+    biases: Optional[Sequence[Sequence[float]]] = ...,
+) -> str: ...
 def merge_json(parts: Sequence[str]) -> str: ...
 def fit_statistics_json(
     weights: Sequence[_F64],
@@ -48,11 +60,13 @@ def fit_statistics_json(
     radius: Optional[float] = ...,
     true_coefficients: Optional[Sequence[Sequence[float]]] = ...,
     time_limit: Optional[float] = ...,
+    biases: Optional[Sequence[Sequence[float]]] = ...,
 ) -> Tuple[str, Optional[str]]: ...
 def load_problem_json(path: str) -> str: ...
 def check_problem_json(text: str) -> str: ...
 def generate_json(
-    degrees: Sequence[int], widths: Sequence[int], samples: int, noise: float, seed: int, test_samples: int
+    degrees: Sequence[int], widths: Sequence[int], samples: int, noise: float, seed: int, test_samples: int,
+    biases: bool = ...,
 ) -> str: ...
 def sdp_json(
     text: str, name: str, tolerance: float, max_iterations: int, general: bool, gaussian_start: bool

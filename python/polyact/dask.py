@@ -14,15 +14,15 @@ statistics in the client::
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
 import polyact
 
 
-def _reduce_block(weights, degrees, loss, x, y) -> str:
-    return polyact.reduce(weights, degrees, np.asarray(x), np.asarray(y), loss=loss).to_json()
+def _reduce_block(weights, degrees, loss, biases, x, y) -> str:
+    return polyact.reduce(weights, degrees, np.asarray(x), np.asarray(y), loss=loss, biases=biases).to_json()
 
 
 def _merge(parts) -> str:
@@ -37,10 +37,12 @@ def reduce(
     *,
     loss: str = "mean-inf",
     split_every: int = 8,
+    biases: Optional[Sequence[Any]] = None,
 ) -> "polyact.Statistics":
     """Statistics of dask arrays X (N × m_0) and Y (N × m_{D+1}) chunked along the samples (rows); one Rust
     statistics pass per partition, merged as a tree with at most `split_every` parts per merge. Computes on
-    the current Dask scheduler (a ``distributed.Client`` if one is active)."""
+    the current Dask scheduler (a ``distributed.Client`` if one is active). `biases` as in
+    :func:`polyact.reduce` (one vector per weight matrix; default zero)."""
     import dask
     import dask.array as da
     from dask import delayed
@@ -60,7 +62,8 @@ def reduce(
     degs = [int(d) for d in degrees]
     xs = X.to_delayed().ravel()
     ys = Y.to_delayed().ravel()
-    parts = [delayed(_reduce_block)(ws, degs, loss, x, y) for x, y in zip(xs, ys)]
+    bs = None if biases is None else [np.asarray(b, dtype=np.float64) for b in biases]
+    parts = [delayed(_reduce_block)(ws, degs, loss, bs, x, y) for x, y in zip(xs, ys)]
     if not parts:
         raise ValueError("X has no samples")
     while len(parts) > 1:

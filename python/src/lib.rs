@@ -352,7 +352,7 @@ fn check_problem_json(text: &str) -> PyResult<String> {
 
 /// A synthetic problem (the CLI's `polyact generate`) as problem-file JSON.
 #[pyfunction]
-#[pyo3(signature = (degrees, widths, samples, noise, seed, test_samples))]
+#[pyo3(signature = (degrees, widths, samples, noise, seed, test_samples, biases=false))]
 fn generate_json(
     degrees: Vec<usize>,
     widths: Vec<usize>,
@@ -360,6 +360,7 @@ fn generate_json(
     noise: f64,
     seed: u64,
     test_samples: usize,
+    biases: bool,
 ) -> PyResult<String> {
     if !(noise.is_finite() && noise >= 0.0) {
         return Err(PyValueError::new_err(format!(
@@ -373,6 +374,7 @@ fn generate_json(
         test_samples,
         noise,
         seed,
+        biases,
     };
     Ok(polyact::model::synthetic::generate(&spec)
         .map_err(to_py)?

@@ -75,3 +75,19 @@ def test_statistics_of_another_network_are_refused():
     other = [w * 2 for w in weights]
     with pytest.raises(ValueError, match="network"):
         polyact.fit_statistics(other, degrees, s)
+
+
+def test_cluster_statistics_with_biases_equal_in_memory(client):
+    weights, degrees, x, y = problem(seed=5, n=200)
+    rng = np.random.default_rng(11)
+    biases = [rng.normal(0, 0.5, w.shape[0]) for w in weights]
+    X = da.from_array(x, chunks=(41, 4))
+    Y = da.from_array(y, chunks=(41, 2))
+    from_cluster = polyact.dask.reduce(weights, degrees, X, Y, loss="lsq", biases=biases)
+    in_memory = polyact.reduce(weights, degrees, x, y, loss="lsq", biases=biases)
+    a = polyact.fit_statistics(weights, degrees, from_cluster, biases=biases)
+    b = polyact.fit_statistics(weights, degrees, in_memory, biases=biases)
+    assert np.isclose(a.lower_bound, b.lower_bound, rtol=1e-9, atol=1e-12)
+    # Statistics reduced with other (zero) biases are not those of this network.
+    with pytest.raises(ValueError):
+        polyact.fit_statistics(weights, degrees, polyact.dask.reduce(weights, degrees, X, Y, loss="lsq"), biases=biases)
