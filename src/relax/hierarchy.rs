@@ -15,7 +15,7 @@ use crate::relax::events::{Event, SolveKind};
 use crate::relax::extraction::{
     DEFAULT_RANK_TOLERANCE, FlatTruncation, eigenvector_points, extract_points,
 };
-use crate::relax::moment::MomentRelaxation;
+use crate::relax::moment::{MomentRelaxation, Structure};
 use crate::relax::polish::{PolishSettings, polish};
 use crate::sdp::{
     IterationInfo, SdpProblem, SdpResiduals, SdpSettings, SdpSolution, SdpStatus, StartPoint,
@@ -86,6 +86,8 @@ pub struct HierarchySettings {
     /// there ([`SdpStatus::TimeLimit`]); the first order is always started, so a limit of 0 returns the
     /// solver's starting point and its candidates.
     pub time_limit: Option<f64>,
+    /// The structure the relaxations exploit (default: θ-free bases, [`Structure`]).
+    pub structure: Structure,
 }
 
 /// Default of [`HierarchySettings::time_limit`]: five minutes.
@@ -118,6 +120,7 @@ impl Default for HierarchySettings {
             certificates: false,
             gaussian_start: true,
             time_limit: Some(DEFAULT_TIME_LIMIT),
+            structure: Structure::default(),
         }
     }
 }
@@ -320,7 +323,12 @@ pub fn run(
             time_limited = true;
             break;
         }
-        let relax = match MomentRelaxation::new(&normalized, k, settings.sdp.max_memory_bytes) {
+        let relax = match MomentRelaxation::with_structure(
+            &normalized,
+            k,
+            settings.sdp.max_memory_bytes,
+            settings.structure,
+        ) {
             Ok(r) => r,
             Err(e @ Error::TooLarge(_)) if !orders.is_empty() => {
                 let why = e.to_string();
@@ -589,7 +597,7 @@ pub fn solve_order_monitored(
     let gap_ok = gap_ok(upper);
     Ok(OrderResult {
         order: relax.order(),
-        moments: relax.basis().len(),
+        moments: relax.num_moments(),
         status: sol.status,
         lower_bound: lower,
         primal_objective: sol.primal_objective,
