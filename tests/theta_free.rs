@@ -45,7 +45,8 @@ fn theta_free_bound_equals_the_dense_bound_on_network_pops() {
         for k in [k0, k0 + 1] {
             let dense = MomentRelaxation::new(&pop, k, 1 << 31).unwrap();
             let free =
-                MomentRelaxation::with_structure(&pop, k, 1 << 31, Structure::default()).unwrap();
+                MomentRelaxation::with_structure(&pop, k, 1 << 31, Structure { theta_free: true })
+                    .unwrap();
             assert_eq!(free.free_variables(), &[n - 1]);
             // Rows: monomials of degree ≤ k in the n − 1 coefficients.
             assert_eq!(
@@ -79,9 +80,9 @@ fn theta_free_points_and_certificates_belong_to_the_pop() {
     let pop = npop.pop.with_ball(3.0);
     let settings = HierarchySettings {
         certificates: true,
+        structure: Structure { theta_free: true },
         ..HierarchySettings::default()
     };
-    assert!(settings.structure.theta_free);
     let nu = npop.layout.num_unknowns();
     let upper = |z: &[f64]| Some(npop.loss_at(&z[..nu]));
     let res = run(&pop, &settings, &upper, &mut |_| {}).unwrap();

@@ -86,7 +86,7 @@ pub struct HierarchySettings {
     /// there ([`SdpStatus::TimeLimit`]); the first order is always started, so a limit of 0 returns the
     /// solver's starting point and its candidates.
     pub time_limit: Option<f64>,
-    /// The structure the relaxations exploit (default: θ-free bases, [`Structure`]).
+    /// The structure the relaxations exploit (default: none, the dense relaxation; [`Structure`]).
     pub structure: Structure,
 }
 
