@@ -31,6 +31,13 @@ pub struct HierarchyOptions {
     /// Start the SDP solver at its standard point X = ξI, Y = ηI instead of the moments of a Gaussian measure.
     #[arg(long)]
     pub standard_start: bool,
+    /// Leave the θ-free variables (linear in every constraint, the objective increasing in them, not in a ball
+    /// except as −a·t²; θ of a network fit) out of every row basis: the same bound as the dense relaxation
+    /// (docs/METHOD.md, "θ-free bases") as the dense relaxation with the ball on c only, with a smaller moment
+    /// matrix. Default false (the dense relaxation): its bound can be below the dense relaxation's with the
+    /// ball on (c, θ/s).
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
+    pub theta_free: bool,
     /// Skip the local refinement (polish) of candidates.
     #[arg(long)]
     pub no_polish: bool,
@@ -91,6 +98,9 @@ impl HierarchyOptions {
                 Some(Stop::Certified) | None => StopRule::Certified,
             },
             time_limit: Some(self.time_limit),
+            structure: polyact::relax::moment::Structure {
+                theta_free: self.theta_free,
+            },
             ..HierarchySettings::default()
         })
     }

@@ -140,51 +140,84 @@ impl Certificate {
     /// localizing polynomial is undone).
     pub fn from_solution(relax: &MomentRelaxation, sol: &SdpSolution) -> Certificate {
         let pop = relax.pop();
-        let basis = relax.basis();
         let k = relax.order();
+        let n = pop.nvars();
         let mut multipliers = vec![];
-        let monos = |t: usize| -> Vec<Vec<u16>> {
-            (0..basis.count_up_to(t))
-                .map(|i| basis.monomial(i).0.clone())
+        let monos = |constraint: Option<usize>| -> Vec<Vec<u16>> {
+            relax
+                .block_rows(constraint)
+                .iter()
+                .map(|m| m.0.clone())
                 .collect()
         };
+        // A θ-free relaxation localizes g_j + a·t² in place of an inequality g_j with a ball term −a·t² of a
+        // free variable t: σ_j·(g_j + a·t²) = σ_j·g_j + (t·v)ᵀ(a·Q)(t·v), an SOS term added to σ₀.
+        let mut extra = vec![];
+        let mut push = |j: usize, basis: Vec<Vec<u16>>, gram: Vec<Vec<f64>>| {
+            for &t in relax.free_variables() {
+                let mut sq = vec![0u16; n];
+                sq[t] = 2;
+                let a = -pop.inequalities[j].coefficient(&Monomial(sq));
+                if a > 0.0 {
+                    extra.push(SosMultiplier {
+                        constraint: None,
+                        basis: basis
+                            .iter()
+                            .map(|u| {
+                                let mut u = u.clone();
+                                u[t] += 1;
+                                u
+                            })
+                            .collect(),
+                        gram: gram
+                            .iter()
+                            .map(|r| r.iter().map(|v| a * v).collect())
+                            .collect(),
+                    });
+                }
+            }
+            multipliers.push(SosMultiplier {
+                constraint: Some(j),
+                basis,
+                gram,
+            });
+        };
+        let mut sigma0 = None;
         for (role, y) in relax.roles().iter().zip(&sol.dual) {
             match (role, y) {
-                (BlockRole::Moment, BlockMatrix::Dense(m)) => multipliers.push(SosMultiplier {
-                    constraint: None,
-                    basis: monos(k),
-                    gram: BlockMatrix::Dense(m.clone()).to_rows(),
-                }),
+                (BlockRole::Moment, BlockMatrix::Dense(m)) => {
+                    sigma0 = Some(SosMultiplier {
+                        constraint: None,
+                        basis: monos(None),
+                        gram: BlockMatrix::Dense(m.clone()).to_rows(),
+                    })
+                }
                 (BlockRole::Localizing(js), BlockMatrix::Dense(m)) => {
                     let j = js[0];
-                    let t = k - (pop.inequalities[j].degree() as usize).div_ceil(2);
                     let s = relax.scales()[j];
-                    multipliers.push(SosMultiplier {
-                        constraint: Some(j),
-                        basis: monos(t),
-                        gram: BlockMatrix::Dense(m.clone())
+                    push(
+                        j,
+                        monos(Some(j)),
+                        BlockMatrix::Dense(m.clone())
                             .to_rows()
                             .into_iter()
                             .map(|r| r.into_iter().map(|v| v / s).collect())
                             .collect(),
-                    });
+                    );
                 }
                 (BlockRole::Localizing(js), BlockMatrix::Diagonal(d)) => {
                     for (&j, &v) in js.iter().zip(d) {
-                        multipliers.push(SosMultiplier {
-                            constraint: Some(j),
-                            basis: monos(0),
-                            gram: vec![vec![v / relax.scales()[j]]],
-                        });
+                        push(j, vec![vec![0; n]], vec![vec![v / relax.scales()[j]]]);
                     }
                 }
                 _ => {}
             }
         }
-        let n = pop.nvars();
+        let mut multipliers: Vec<SosMultiplier> = sigma0.into_iter().chain(multipliers).collect();
+        multipliers.extend(extra);
         let mut lambdas = vec![Polynomial::zero(n); pop.equalities.len()];
         for (&(k, u, scale), &w) in relax.equality_rows().iter().zip(&sol.equality_multipliers) {
-            lambdas[k].add_term(basis.monomial(u).clone(), w / scale);
+            lambdas[k].add_term(relax.equality_monomial(u).clone(), w / scale);
         }
         Certificate {
             equalities: pop.equalities.iter().map(to_terms).collect(),

@@ -86,8 +86,18 @@ impl RelaxationSize {
     /// The size of the order-`order` relaxation of `pop`, with the blocks [`super::moment::MomentRelaxation::new`]
     /// builds (zero constraints dropped, those of size 1 grouped into one diagonal block).
     pub fn new(pop: &Pop, order: usize) -> RelaxationSize {
-        let n = pop.nvars();
-        let moments = monomial_count_f64(n, 2 * order);
+        Self::with_row_variables(pop, order, pop.nvars())
+    }
+
+    /// The size of a relaxation whose row bases are graded bases in `row_vars` of the POP's variables (a
+    /// θ-free relaxation, [`super::moment::MomentRelaxation::with_structure`]); its moments are estimated as
+    /// C(r + 2k, 2k) + f·C(r + 2k − 2, 2k − 2) (r row variables, f = n − r free ones, which appear to degree
+    /// one).
+    pub fn with_row_variables(pop: &Pop, order: usize, row_vars: usize) -> RelaxationSize {
+        let nvars = pop.nvars();
+        let n = row_vars.min(nvars);
+        let moments = monomial_count_f64(n, 2 * order)
+            + (nvars - n) as f64 * monomial_count_f64(n, (2 * order).saturating_sub(2));
         let moment_matrix = monomial_count_f64(n, order);
         let mut localizing = vec![];
         let mut diagonal = 0usize;
@@ -140,7 +150,7 @@ impl RelaxationSize {
         let iterations = typical_iterations(order);
         RelaxationSize {
             order,
-            nvars: n,
+            nvars,
             moments,
             moment_matrix,
             localizing,

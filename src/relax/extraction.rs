@@ -85,7 +85,10 @@ pub fn eigenvector_points(
     (0..count.min(s))
         .map(|j| s - 1 - j)
         .filter(|&k| lambda[k] > tol * top && u[(0, k)].abs() >= 1e-3)
-        .map(|k| (1..s).map(|i| u[(i, k)] / u[(0, k)]).collect())
+        .map(|k| {
+            let row_values: Vec<f64> = (1..s).map(|i| u[(i, k)] / u[(0, k)]).collect();
+            relax.complete_point(&row_values)
+        })
         .collect()
 }
 
@@ -98,14 +101,14 @@ pub fn extract_points(
     r: usize,
     seed: u64,
 ) -> Option<Vec<Vec<f64>>> {
-    let n = relax.basis().nvars();
+    let n = relax.row_basis().nvars();
     if r == 1 {
         return Some(vec![relax.first_order_moments(moments)]);
     }
     if t == 0 {
         return None;
     }
-    let basis = relax.basis();
+    let basis = relax.row_basis();
     let mt = relax.moment_matrix(moments, t);
     let s = mt.nrows();
     // Factor M_t ≈ V Vᵀ with the r leading eigenpairs.
@@ -170,7 +173,10 @@ pub fn extract_points(
     let vinv = vre.as_ref().partial_piv_lu().inverse();
     let diagonals: Vec<Mat<f64>> = mult.iter().map(|ni| &vinv * ni * &vre).collect();
     let points: Vec<Vec<f64>> = (0..r)
-        .map(|j| diagonals.iter().map(|d| d[(j, j)]).collect())
+        .map(|j| {
+            let row_values: Vec<f64> = diagonals.iter().map(|d| d[(j, j)]).collect();
+            relax.complete_point(&row_values)
+        })
         .collect();
     if points.iter().flatten().all(|x| x.is_finite()) {
         Some(points)

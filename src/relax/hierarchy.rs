@@ -17,7 +17,7 @@ use crate::relax::events::{Event, SolveKind};
 use crate::relax::extraction::{
     DEFAULT_RANK_TOLERANCE, FlatTruncation, eigenvector_points, extract_points,
 };
-use crate::relax::moment::MomentRelaxation;
+use crate::relax::moment::{MomentRelaxation, Structure};
 use crate::relax::polish::{PolishSettings, polish};
 use crate::sdp::{
     IterationInfo, SdpProblem, SdpResiduals, SdpSettings, SdpSolution, SdpStatus, StartPoint,
@@ -91,6 +91,8 @@ pub struct HierarchySettings {
     /// A flag another thread may set to stop the run (default `None`): it is read at every interior-point
     /// iteration and before each order, and once set the run ends with [`Error::Interrupted`].
     pub interrupt: Option<Arc<AtomicBool>>,
+    /// The structure the relaxations exploit (default: none, the dense relaxation; [`Structure`]).
+    pub structure: Structure,
 }
 
 /// Default of [`HierarchySettings::time_limit`]: five minutes.
@@ -124,6 +126,7 @@ impl Default for HierarchySettings {
             gaussian_start: true,
             time_limit: Some(DEFAULT_TIME_LIMIT),
             interrupt: None,
+            structure: Structure::default(),
         }
     }
 }
@@ -327,7 +330,12 @@ pub fn run(
             time_limited = true;
             break;
         }
-        let relax = match MomentRelaxation::new(&normalized, k, settings.sdp.max_memory_bytes) {
+        let relax = match MomentRelaxation::with_structure(
+            &normalized,
+            k,
+            settings.sdp.max_memory_bytes,
+            settings.structure,
+        ) {
             Ok(r) => r,
             Err(e @ Error::TooLarge(_)) if !orders.is_empty() => {
                 let why = e.to_string();
@@ -622,7 +630,7 @@ pub fn solve_order_monitored(
     let gap_ok = gap_ok(upper);
     Ok(OrderResult {
         order: relax.order(),
-        moments: relax.basis().len(),
+        moments: relax.num_moments(),
         status: sol.status,
         lower_bound: lower,
         primal_objective: sol.primal_objective,
