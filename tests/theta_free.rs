@@ -23,6 +23,7 @@ fn instances() -> Vec<(String, polyact::model::Problem)> {
             test_samples: 0,
             noise,
             seed,
+            biases: false,
         };
         out.push((
             format!("{degrees:?} {widths:?} noise {noise}"),
