@@ -11,16 +11,7 @@ import pytest
 
 import polyact
 
-# The paper's Example 3.4 (Zhang, Nie, Tang 2026): widths 4-4-4-4, degrees (2, 1), two samples; true
-# coefficients c11 = 1, c12 = -2, c20 = 1, c21 = -1 (c10 = 1 fixed).
-W = [
-    [[1, 0, -1, 1], [0, 1, 1, 1], [-1, 0, 1, -1], [-2, 1, -1, 0]],
-    [[1, -1, 0, 2], [2, 1, 1, 0], [1, 1, 1, 2], [0, 1, 1, 1]],
-    [[1, 1, 0, 1], [-2, -1, 1, 1], [1, 0, 1, 1], [-1, 0, -2, 1]],
-]
-X = [[2, 1, 0, -1], [-1, 1, 1, 1]]
-Y = [[66, -22, 106, -104], [38, 30, 46, -33]]
-TRUE = [[1.0, 1.0, -2.0], [1.0, -1.0]]
+from example_3_4 import TRUE, W, X, Y  # noqa: E402
 
 
 def numpy_forward(weights, coefficients, x, biases=None):
