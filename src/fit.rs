@@ -10,7 +10,7 @@ use crate::pop::Pop;
 use crate::pop::loss::{
     Loss, NetworkPop, loss_value, network_pop_from_stats, network_pop_with_upper_bound,
 };
-use crate::relax::certificate::Certificate;
+use crate::relax::certificate::{Certificate, NetworkTarget};
 use crate::relax::events::Event;
 use crate::relax::hierarchy::{self, HierarchyResult, HierarchySettings};
 use crate::relax::polish::{PolishSettings, polish};
@@ -198,7 +198,13 @@ fn fit_once(
         }
         e => e,
     })?;
-    let (certificate, certified_lower_bound) = verified_bound(&result, &pop)?;
+    let (mut certificate, certified_lower_bound) = verified_bound(&result, &pop)?;
+    if let Some(c) = certificate.as_mut() {
+        c.network = Some(NetworkTarget {
+            loss: npop.loss,
+            theta_scale: npop.theta_scale,
+        });
+    }
 
     // The answer: the certified order if any, else the order with the best candidate.
     let chosen = result.chosen();

@@ -149,6 +149,7 @@ fn a_gram_matrix_psd_only_up_to_1e_15_is_handled_conservatively() {
         ],
         equalities: vec![],
         equality_multipliers: vec![],
+        network: None,
     };
     let v = cert.verify(&pop, 1e-6).unwrap();
     // The residual is exactly zero (the identity is exact in binary64).
@@ -201,4 +202,54 @@ fn a_perturbed_certificate_loses_at_least_the_perturbations_effect() {
     greedy.lower_bound += 1e-7;
     let vg = greedy.verify(&pop, 1e-6).unwrap();
     assert!(vg.certified_lower_bound.unwrap() <= bound + 2.0 * v.max_residual);
+}
+
+/// The certificate of a network fit verifies against the problem file (`polyact verify P.json cert.json`)
+/// for every loss, bounds the fit's loss from below, and is rejected when its recorded target is altered.
+#[test]
+fn network_fit_certificates_verify_against_the_problem_file() {
+    use polyact::fit::{FitSettings, fit};
+    use polyact::model::Loss;
+    use polyact::model::synthetic::{SyntheticSpec, generate};
+    use polyact::relax::certificate::verify_texts;
+    let problem = generate(&SyntheticSpec {
+        degrees: vec![2, 1],
+        widths: vec![4, 5, 5, 2],
+        samples: 40,
+        test_samples: 0,
+        noise: 0.05,
+        seed: 3,
+        biases: true,
+    })
+    .unwrap();
+    let text = problem.to_json_string();
+    for &loss in Loss::ALL {
+        let settings = FitSettings {
+            loss,
+            ..FitSettings::default()
+        };
+        let report = fit(&problem, &settings, &mut |_| {}).unwrap();
+        let cert = report.certificate.clone().expect("a certificate");
+        let target = cert.network.expect("the fit records its target");
+        assert_eq!(target.loss, loss);
+        let v = verify_texts(&text, "p.json", &cert.to_json(), "c.json", 1e-6).unwrap();
+        assert!(v.accepted(), "{loss}: {:?}", v.problems);
+        let bound = v.certified_lower_bound.expect("a ball");
+        assert!(
+            bound <= report.loss * (1.0 + 1e-9) + 1e-12,
+            "{loss}: bound {bound} above the loss {}",
+            report.loss
+        );
+        if loss.has_theta() {
+            // Another scale is another POP (its objective s·t differs): rejected, not silently accepted.
+            let mut wrong = cert.clone();
+            wrong.network.as_mut().unwrap().theta_scale *= 2.0;
+            assert!(verify_texts(&text, "p.json", &wrong.to_json(), "c.json", 1e-6).is_err());
+        } else {
+            // The lsq certificate checked as a mean-inf one has the wrong number of variables.
+            let mut wrong = cert.clone();
+            wrong.network.as_mut().unwrap().loss = Loss::MeanInf;
+            assert!(verify_texts(&text, "p.json", &wrong.to_json(), "c.json", 1e-6).is_err());
+        }
+    }
 }

@@ -127,6 +127,25 @@ pub fn network_pop_with_upper_bound(
     stats: &SufficientStatistics,
     upper: Option<f64>,
 ) -> Result<NetworkPop> {
+    build_network_pop(network, stats, upper, None)
+}
+
+/// [`network_pop_from_stats`] with the epigraph scale s given (ignored for lsq): the POP a fit solved, rebuilt
+/// from its recorded s (what `verify` does with a certificate's [`NetworkTarget`](crate::relax::certificate::NetworkTarget)).
+pub fn network_pop_with_theta_scale(
+    network: &Network,
+    stats: &SufficientStatistics,
+    theta_scale: f64,
+) -> Result<NetworkPop> {
+    build_network_pop(network, stats, None, Some(theta_scale))
+}
+
+fn build_network_pop(
+    network: &Network,
+    stats: &SufficientStatistics,
+    upper: Option<f64>,
+    fixed_scale: Option<f64>,
+) -> Result<NetworkPop> {
     stats.validate()?;
     stats.check_network(network)?;
     let loss = stats.loss();
@@ -161,10 +180,12 @@ pub fn network_pop_with_upper_bound(
                 m = 1.0;
             }
             let at_zero = m / THETA_BOUND;
-            theta_scale = upper
-                .filter(|u| u.is_finite() && *u >= 0.0)
-                .map_or(at_zero, |u| at_zero.min(u))
-                .max(THETA_FLOOR * m);
+            theta_scale = fixed_scale.unwrap_or_else(|| {
+                upper
+                    .filter(|u| u.is_finite() && *u >= 0.0)
+                    .map_or(at_zero, |u| at_zero.min(u))
+                    .max(THETA_FLOOR * m)
+            });
             // θ = s·t; the constraints (θ ∓ r)/s = t ∓ r/s.
             let t = Polynomial::variable(n, nu);
             let mut inequalities = Vec::with_capacity(2 * residuals.len());

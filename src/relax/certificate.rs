@@ -98,6 +98,21 @@ pub struct Certificate {
     /// The polynomial multipliers λ_k of the equalities (any sign): f − γ = σ₀ + Σ σⱼ gⱼ + Σ λ_k h_k.
     #[serde(default)]
     pub equality_multipliers: Terms2,
+    /// For the fit of a network problem: which of its POPs this is (`verify` rebuilds that POP from the
+    /// problem file); absent for a general POP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkTarget>,
+}
+
+/// The POP of a network problem a certificate is for: the loss, and the scale s of its epigraph variable
+/// t = θ/s (1 for lsq). Any s > 0 gives an equivalent POP; the ball R² − ‖(c, t)‖² ≥ 0 the certificate carries
+/// depends on it, so `verify` needs the s the fit used.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NetworkTarget {
+    /// The loss.
+    pub loss: crate::model::Loss,
+    /// s (1 for lsq).
+    pub theta_scale: f64,
 }
 
 /// A list of polynomials as term lists.
@@ -228,6 +243,7 @@ impl Certificate {
             objective: to_terms(&pop.objective),
             inequalities: pop.inequalities.iter().map(to_terms).collect(),
             multipliers,
+            network: None,
         }
     }
 
@@ -534,7 +550,26 @@ pub fn verify_texts(
         .is_some_and(|v| v.get("weights").is_some());
     let pop = if is_network {
         let problem = crate::model::Problem::from_json_str(text, source)?;
-        let pop = crate::pop::loss::network_pop(&problem, crate::model::Loss::MeanInf)?.pop;
+        // Certificates written before the target was recorded are for the mean-inf POP with the default scale.
+        let pop = match cert.network {
+            Some(target) => {
+                if !(target.theta_scale.is_finite() && target.theta_scale > 0.0) {
+                    return Err(Error::InvalidInput(format!(
+                        "{cert_source}: the certificate's theta_scale {} is not a positive number",
+                        target.theta_scale
+                    )));
+                }
+                let stats =
+                    crate::model::stats::SufficientStatistics::from_problem(&problem, target.loss)?;
+                crate::pop::loss::network_pop_with_theta_scale(
+                    &problem.network,
+                    &stats,
+                    target.theta_scale,
+                )?
+                .pop
+            }
+            None => crate::pop::loss::network_pop(&problem, crate::model::Loss::MeanInf)?.pop,
+        };
         if cert.inequalities.len() == pop.inequalities.len() + 1 {
             let n = pop.nvars();
             let last = from_terms(
