@@ -7,13 +7,14 @@
 //!
 //! Every solve runs without the GIL in a thread of its own while the calling thread waits in 100 ms steps and
 //! checks for signals: Ctrl-C sets the library's interrupt flag ([`HierarchySettings::interrupt`]), which
-//! the solver reads at every iteration, and the call raises `KeyboardInterrupt` once the solve has stopped.
+//! the solver reads at every iteration, and the call raises `KeyboardInterrupt` once the solve has stopped, or
+//! after half a second if it has not (the solve then stops at the end of its iteration, in the background).
 
 use std::ops::ControlFlow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use numpy::PyReadonlyArray2;
 use pyo3::exceptions::{PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError};
@@ -33,47 +34,54 @@ fn to_py(e: polyact::Error) -> PyErr {
     }
 }
 
+/// How long a call waits, after Ctrl-C, for its solve to stop before it returns `KeyboardInterrupt` anyway.
+const INTERRUPT_GRACE: Duration = Duration::from_millis(500);
+
 /// Run `solve` without the GIL in a thread of its own; the calling thread waits in 100 ms steps and checks for
 /// signals (Ctrl-C). On a signal's exception it sets `interrupt` (which the solve reads at every
-/// interior-point iteration), waits for the solve to stop, and returns that exception.
-fn interruptible<T: Send>(
+/// interior-point iteration), waits at most [`INTERRUPT_GRACE`] for the solve to stop, and returns that
+/// exception. A solve still inside an iteration then stops on its own at the iteration's end and its result
+/// is dropped: the closure owns everything it uses, so nothing it touches belongs to the caller.
+fn interruptible<T: Send + 'static>(
     py: Python<'_>,
     interrupt: &AtomicBool,
-    solve: impl FnOnce() -> polyact::Result<T> + Send,
+    solve: impl FnOnce() -> polyact::Result<T> + Send + 'static,
 ) -> PyResult<T> {
     py.detach(|| {
-        std::thread::scope(|scope| {
-            let (tx, rx) = mpsc::channel();
-            scope.spawn(move || {
-                let _ = tx.send(solve());
-            });
-            let mut signal: Option<PyErr> = None;
-            loop {
-                match rx.recv_timeout(Duration::from_millis(100)) {
-                    Ok(out) => {
-                        return match signal {
-                            Some(e) => Err(e),
-                            None => out.map_err(to_py),
-                        };
-                    }
-                    Err(mpsc::RecvTimeoutError::Timeout) => {
-                        if signal.is_none()
-                            && let Err(e) = Python::attach(|py| py.check_signals())
-                        {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(solve());
+        });
+        let mut signal: Option<(PyErr, Instant)> = None;
+        loop {
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(out) => {
+                    return match signal {
+                        Some((e, _)) => Err(e),
+                        None => out.map_err(to_py),
+                    };
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => match &signal {
+                    None => {
+                        if let Err(e) = Python::attach(|py| py.check_signals()) {
                             interrupt.store(true, Ordering::Relaxed);
-                            signal = Some(e);
+                            signal = Some((e, Instant::now()));
                         }
                     }
-                    Err(mpsc::RecvTimeoutError::Disconnected) => {
-                        return Err(signal.unwrap_or_else(|| {
-                            PyRuntimeError::new_err(
-                                "polyact: the solve ended without an answer (a bug)",
-                            )
-                        }));
+                    Some((_, at)) if at.elapsed() >= INTERRUPT_GRACE => {
+                        return Err(signal.take().expect("a signal").0);
                     }
+                    Some(_) => {}
+                },
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(signal.map(|(e, _)| e).unwrap_or_else(|| {
+                        PyRuntimeError::new_err(
+                            "polyact: the solve ended without an answer (a bug)",
+                        )
+                    }));
                 }
             }
-        })
+        }
     })
 }
 
@@ -162,7 +170,7 @@ fn fit_json(
     let network = network(&weights, degrees, biases)?;
     let data = dataset(&inputs, &outputs);
     let problem = Problem::new(network, data, true_coefficients, None).map_err(to_py)?;
-    let report = interruptible(py, &flag, || {
+    let report = interruptible(py, &flag, move || {
         polyact::fit::fit(&problem, &settings, &mut |_| {})
     })?;
     Ok((report.to_json(), report.certificate.map(|c| c.to_json())))
@@ -183,7 +191,7 @@ fn fit_file_json(
     let flag = Arc::new(AtomicBool::new(false));
     let settings = settings(loss, order, max_order, radius, time_limit, &flag)?;
     let problem = Problem::load(path).map_err(to_py)?;
-    let report = interruptible(py, &flag, || {
+    let report = interruptible(py, &flag, move || {
         polyact::fit::fit(&problem, &settings, &mut |_| {})
     })?;
     Ok((report.to_json(), report.certificate.map(|c| c.to_json())))
@@ -206,7 +214,7 @@ fn pop_json(
         interrupt: Some(flag.clone()),
         ..HierarchySettings::default()
     };
-    let (report, cert) = interruptible(py, &flag, || {
+    let (report, cert) = interruptible(py, &flag, move || {
         polyact::fit::solve_pop(&file.pop, &settings, &mut |_| {})
     })?;
     Ok((report.to_json(), cert.map(|c| c.to_json())))
@@ -324,7 +332,7 @@ fn fit_statistics_json(
         time_limit,
         &flag,
     )?;
-    let report = interruptible(py, &flag, || {
+    let report = interruptible(py, &flag, move || {
         polyact::fit::fit_statistics(
             &network,
             true_coefficients.as_deref(),
@@ -407,14 +415,23 @@ fn sdp_json(
         ..polyact::sdp::SdpSettings::default()
     };
     let flag = Arc::new(AtomicBool::new(false));
-    let (report, solution) = interruptible(py, &flag, || {
-        polyact::fit::solve_sdpa(text, name, &settings, general, gaussian_start, &mut |_| {
-            if flag.load(Ordering::Relaxed) {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        })
+    let stop = flag.clone();
+    let (text, name) = (text.to_owned(), name.to_owned());
+    let (report, solution) = interruptible(py, &flag, move || {
+        polyact::fit::solve_sdpa(
+            &text,
+            &name,
+            &settings,
+            general,
+            gaussian_start,
+            &mut |_| {
+                if stop.load(Ordering::Relaxed) {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            },
+        )
     })?;
     Ok((report.to_json(), solution.x))
 }
