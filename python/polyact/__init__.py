@@ -657,8 +657,9 @@ def verify(
     """Check an SOS certificate against its problem, independently of the solver (as ``polyact verify``).
 
     Args:
-        problem: a problem file's path or text, a :class:`Problem` (its loss: mean-inf, as ``polyact
-            verify``), or a POP (a dict in the POP file format, its path or its JSON text).
+        problem: a problem file's path or text, a :class:`Problem` (the certificate of a fit records its loss
+            and epigraph scale, from which the fit's POP is rebuilt), or a POP (a dict in the POP file format,
+            its path or its JSON text).
         certificate: a certificate file's path or JSON text, or the :class:`FitResult` / :class:`PopResult`
             whose certificate to check.
         tolerance: tolerance on residual coefficients (relative to 1 + |gamma|) and Gram eigenvalues

@@ -157,6 +157,20 @@ def test_a_fit_has_a_certificate(tmp_path: Path):
     assert json.loads((tmp_path / "c.json").read_text()) == cert
 
 
+@pytest.mark.parametrize("loss", ["mean-inf", "lsq", "max-inf"])
+def test_a_fit_certificate_verifies_against_its_problem(tmp_path: Path, loss: str):
+    p = polyact.Problem(W, [2, 1], X, Y)
+    r = polyact.fit(p, loss=loss)
+    v = polyact.verify(p, r)
+    assert v.accepted, v.problems
+    assert v.certified_lower_bound is not None and v.certified_lower_bound <= r.loss * (1 + 1e-9) + 1e-12
+    # As the CLI does, from files.
+    p.save(tmp_path / "p.json")
+    r.save_certificate(tmp_path / "c.json")
+    out = json.loads(cli("verify", tmp_path / "p.json", tmp_path / "c.json", "--json"))
+    assert out["certified_lower_bound"] == v.certified_lower_bound
+
+
 def test_problem_bad_input(tmp_path: Path):
     with pytest.raises(ValueError, match="NaN"):
         polyact.Problem(W, [2, 1], [[math.nan, 1, 0, -1], [-1, 1, 1, 1]], Y)
