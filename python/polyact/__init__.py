@@ -10,7 +10,8 @@ strides. Boolean, complex, object and string arrays, ragged lists, NaN and Inf r
 Unknown keyword arguments raise ``TypeError`` (every option is keyword-only).
 
 Solves (:func:`fit`, :func:`fit_file`, :func:`fit_statistics`, :func:`pop`, :func:`sdp`) run without the GIL;
-Ctrl-C stops them within an interior-point iteration and raises ``KeyboardInterrupt``.
+Ctrl-C raises ``KeyboardInterrupt`` within half a second (the solve stops at the end of its interior-point
+iteration).
 """
 
 from __future__ import annotations
@@ -217,7 +218,7 @@ def fit(
     Raises:
         ValueError: wrong shapes, NaN/Inf, unknown loss, degrees that do not fit the weights, a relaxation too
             large for memory; the message names the problem.
-        KeyboardInterrupt: Ctrl-C during the solve (which stops within an interior-point iteration).
+        KeyboardInterrupt: Ctrl-C during the solve (raised within half a second).
     """
     if loss not in _LOSSES:
         raise ValueError(f"unknown loss {loss!r} (known: {', '.join(_LOSSES)})")
