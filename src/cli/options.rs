@@ -33,8 +33,7 @@ pub struct HierarchyOptions {
     pub standard_start: bool,
     /// Leave the θ-free variables (linear in every constraint, the objective increasing in them, not in a ball
     /// except as −a·t²; θ of a network fit) out of every row basis: the same bound as the dense relaxation
-    /// (docs/METHOD.md, "θ-free bases") as the dense relaxation with the ball on c only, with a smaller moment
-    /// matrix. Default false (the dense relaxation): its bound can be below the dense relaxation's with the
+    /// with the ball on c only (docs/METHOD.md, "θ-free bases"), with a smaller moment matrix. Default false (the dense relaxation): its bound can be below the dense relaxation's with the
     /// ball on (c, θ/s).
     #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
     pub theta_free: bool,
