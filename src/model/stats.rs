@@ -36,13 +36,17 @@
 //!   inner activations 1 + Σ_j c_{l+1,j} s^j use the multiplication table of the monomial basis, block by block;
 //! * last layer: the powers s^j are formed block by block (element-wise products over the whole batch);
 //! * mean-inf sums the power blocks over the batch and multiplies by W_{D+1} once, at the end (it is linear);
-//! * lsq forms F = P W_{D+1}ᵀ for all K power blocks in one GEMM, stacks the outputs as the columns of
-//!   A ∈ ℝ^{(B·m_{D+1}) × (K+1)} (last column −Ỹ) and accumulates the lower triangle of G += AᵀA (a GEMM);
+//!   the top power s^{d_D} is never stored: its products are summed over the rows as they are formed;
+//! * lsq needs only ‖Σ_j F_j‖² with F = P·W_{D+1}ᵀ, i.e. the Gram matrix of P·W_{D+1}ᵀ; with R the Cholesky
+//!   factor of W_{D+1}ᵀW_{D+1} (when m_{D+1} ≥ m_D and it is well conditioned) PWᵀWPᵀ = (PR)(PR)ᵀ, so the
+//!   GEMM is by the triangular R (split into blocks to skip its zero quarter) instead of W, and the lower
+//!   triangle of the K × K Gram matrix of the columns of P·R is accumulated by a register-blocked kernel;
+//!   the cross row −Σ Pᵀ(Ỹ W) and the corner Σ‖ỹ‖² are added separately;
 //! * max-inf keeps the rows of A.
 
 use std::path::Path;
 
-use faer::{Accum, MatMut, MatRef, Par};
+use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -62,8 +66,8 @@ pub const FILE_CHUNK: usize = 1 << 13;
 /// Batches per parallel task of the pass.
 const GROUP_BATCHES: usize = 8;
 
-/// Largest batch (rows per block) of the pass.
-pub const MAX_BATCH: usize = 128;
+/// Largest batch (rows per block) of the pass (measured fastest of 32, 64, 128 by `cargo bench --bench stats`).
+pub const MAX_BATCH: usize = 64;
 
 /// Which network the statistics belong to: degrees, widths and a hash of the exact weights and biases.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -616,9 +620,6 @@ impl<'a> StatisticsBuilder<'a> {
                 outputs.len() / mo
             );
         }
-        if inputs.iter().chain(outputs).any(|v| !v.is_finite()) {
-            invalid!("the data contain a number that is not finite");
-        }
         // Fixed groups of batches, each reduced into its own accumulator, summed in order: the result does
         // not depend on how rayon schedules the groups (bit-for-bit reproducible for given chunks).
         let b = self.kernel.batch;
@@ -628,15 +629,19 @@ impl<'a> StatisticsBuilder<'a> {
         let parts: Vec<Accumulator> = inputs
             .par_chunks(group * m0)
             .zip(outputs.par_chunks(group * mo))
-            .map(|(xg, yg)| {
-                let mut acc = Accumulator::new(kernel, loss);
-                let mut ws = Workspace::default();
-                for (x, y) in xg.chunks(b * m0).zip(yg.chunks(b * mo)) {
-                    kernel.accumulate(x, y, &mut acc, &mut ws);
+            .map_init(Workspace::default, |ws, (xg, yg)| {
+                // Checked here, in parallel: a serial scan of the whole input costs as much as a tenth of the
+                // pass.
+                if xg.iter().chain(yg).any(|v| !v.is_finite()) {
+                    invalid!("the data contain a number that is not finite");
                 }
-                acc
+                let mut acc = Accumulator::new(kernel, loss);
+                for (x, y) in xg.chunks(b * m0).zip(yg.chunks(b * mo)) {
+                    kernel.accumulate(x, y, &mut acc, ws);
+                }
+                Ok(acc)
             })
-            .collect();
+            .collect::<Result<_>>()?;
         for part in parts {
             self.acc.add(part);
         }
@@ -782,6 +787,35 @@ struct Kernel<'a> {
     power_offsets: Vec<usize>,
     support: usize,
     batch: usize,
+    /// Rᵀ (m_D × r) for a factor R of the output Gram, RᵀR = W_{D+1}ᵀW_{D+1}: the lsq Gram of the outputs is
+    /// the Gram of R·(power blocks). R is the Cholesky factor (upper triangular, r = m_D) when m_{D+1} ≥ m_D,
+    /// which halves the product or better, else W_{D+1} itself (r = m_{D+1}).
+    out_rt: Mat<f64>,
+    /// Whether `out_rt` is lower triangular.
+    out_tri: bool,
+}
+
+/// Rᵀ for the lsq pass (see [`Kernel::out_rt`]): the Cholesky factor L of WᵀW (R = Lᵀ) when W has at least
+/// as many rows as columns and WᵀW is numerically positive definite (then the triangular product costs at most
+/// half of the one with W), else Wᵀ.
+fn output_factor(w: &Matrix) -> (Mat<f64>, bool) {
+    let wt = w.transpose();
+    let (mo, md) = (w.nrows(), w.ncols());
+    // Flops per row of the power blocks: 2·m_{D+1}·m_D with W, m_D² with a triangular factor; WᵀW is
+    // singular when m_{D+1} < m_D.
+    if mo >= md {
+        let gram = wt * wt.transpose();
+        if let Ok(llt) = gram.llt(faer::Side::Lower) {
+            let l = llt.L().to_owned();
+            let diag_min = (0..md).map(|i| l[(i, i)]).fold(f64::INFINITY, f64::min);
+            let diag_max = (0..md).map(|i| l[(i, i)]).fold(0.0f64, f64::max);
+            // A factor this ill-conditioned would lose digits against the product with W itself.
+            if diag_min > 1e-6 * diag_max {
+                return (l, true);
+            }
+        }
+    }
+    (wt.to_owned(), false)
 }
 
 /// dst (rows × W.nrows, row-major) = lhs (rows × W.ncols, row-major) · Wᵀ.
@@ -794,9 +828,26 @@ fn gemm_wt(dst: &mut [f64], lhs: &[f64], rows: usize, w: &Matrix) {
     faer::linalg::matmul::matmul(dst, Accum::Replace, lhs, rhs, 1.0, Par::Seq);
 }
 
+/// o += x·y element-wise; fused multiply-adds when `FMA` (the caller is compiled with the FMA feature).
+#[inline(always)]
+fn fma_into<const FMA: bool>(o: &mut [f64], x: &[f64], y: &[f64]) {
+    for ((o, x), y) in o.iter_mut().zip(x).zip(y) {
+        *o = if FMA { x.mul_add(*y, *o) } else { *o + x * y };
+    }
+}
+
+/// o += x element-wise.
+#[inline(always)]
+fn add_into(o: &mut [f64], x: &[f64]) {
+    for (o, x) in o.iter_mut().zip(x) {
+        *o += x;
+    }
+}
+
 /// out += a·b over coefficient blocks of length `blk`, through the basis's multiplication table
 /// (a has `na` blocks, b has `nb` ≤ table width blocks).
-fn mul_blocks(
+#[inline(always)]
+fn mul_blocks<const FMA: bool>(
     alg: &Algebra,
     a: &[f64],
     na: usize,
@@ -810,12 +861,122 @@ fn mul_blocks(
         let row = &alg.table[i * alg.cols..i * alg.cols + nb];
         for (jj, &k) in row.iter().enumerate() {
             let bj = &b[jj * blk..(jj + 1) * blk];
-            let o = &mut out[k as usize * blk..(k as usize + 1) * blk];
-            for ((o, x), y) in o.iter_mut().zip(ai).zip(bj) {
-                *o += x * y;
+            fma_into::<FMA>(&mut out[k as usize * blk..(k as usize + 1) * blk], ai, bj);
+        }
+    }
+}
+
+/// Like [`mul_blocks`], but the product blocks are summed over the `blk / width` rows instead of stored:
+/// out[k·width..(k+1)·width] += Σ_rows a_i ∘ b_j for every table entry k = i·j.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn mul_blocks_row_sums<const FMA: bool>(
+    alg: &Algebra,
+    a: &[f64],
+    na: usize,
+    b: &[f64],
+    nb: usize,
+    out: &mut [f64],
+    blk: usize,
+    width: usize,
+) {
+    for i in 0..na {
+        let ai = &a[i * blk..(i + 1) * blk];
+        let row = &alg.table[i * alg.cols..i * alg.cols + nb];
+        for (jj, &k) in row.iter().enumerate() {
+            let bj = &b[jj * blk..(jj + 1) * blk];
+            let o = &mut out[k as usize * width..(k as usize + 1) * width];
+            for (x, y) in ai.chunks_exact(width).zip(bj.chunks_exact(width)) {
+                fma_into::<FMA>(o, x, y);
             }
         }
     }
+}
+
+/// G (lower triangle, column-major with leading dimension `ld`) += AᵀA for A column-major n × k (k ≥ 1):
+/// 2 × 4 blocks of dot products over the rows, eight AVX2 accumulators. faer's GEMM runs this shape
+/// (a k × k result from very long columns) at half the speed.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn gram_lower_add_avx2(g: &mut [f64], ld: usize, a: &[f64], n: usize, k: usize) {
+    use std::arch::x86_64::*;
+    assert!(k >= 1 && a.len() >= n * k && ld >= k && g.len() >= (k - 1) * ld + k);
+    let n4 = n / 4 * 4;
+    let base = a.as_ptr();
+    let mut p0 = 0;
+    while p0 < k {
+        let mut q0 = 0;
+        while q0 < (p0 + 2).min(k) {
+            // Columns past k repeat the last one (their results are dropped).
+            let xp = [p0, p0 + 1].map(|c| c.min(k - 1) * n);
+            let yp = [q0, q0 + 1, q0 + 2, q0 + 3].map(|c| c.min(k - 1) * n);
+            let mut acc = [_mm256_setzero_pd(); 8];
+            // SAFETY: every column offset is ≤ (k − 1)·n and i + 4 ≤ n4 ≤ n, so each 4-wide load stays inside
+            // a[..n·k] (asserted above).
+            unsafe {
+                let mut i = 0;
+                while i < n4 {
+                    let x0 = _mm256_loadu_pd(base.add(xp[0] + i));
+                    let x1 = _mm256_loadu_pd(base.add(xp[1] + i));
+                    let y0 = _mm256_loadu_pd(base.add(yp[0] + i));
+                    let y1 = _mm256_loadu_pd(base.add(yp[1] + i));
+                    let y2 = _mm256_loadu_pd(base.add(yp[2] + i));
+                    let y3 = _mm256_loadu_pd(base.add(yp[3] + i));
+                    acc[0] = _mm256_fmadd_pd(x0, y0, acc[0]);
+                    acc[1] = _mm256_fmadd_pd(x0, y1, acc[1]);
+                    acc[2] = _mm256_fmadd_pd(x0, y2, acc[2]);
+                    acc[3] = _mm256_fmadd_pd(x0, y3, acc[3]);
+                    acc[4] = _mm256_fmadd_pd(x1, y0, acc[4]);
+                    acc[5] = _mm256_fmadd_pd(x1, y1, acc[5]);
+                    acc[6] = _mm256_fmadd_pd(x1, y2, acc[6]);
+                    acc[7] = _mm256_fmadd_pd(x1, y3, acc[7]);
+                    i += 4;
+                }
+            }
+            for u in 0..2 {
+                for v in 0..4 {
+                    let (p, q) = (p0 + u, q0 + v);
+                    if p >= k || q > p {
+                        continue;
+                    }
+                    let mut t = [0.0; 4];
+                    // SAFETY: t holds four f64.
+                    unsafe { _mm256_storeu_pd(t.as_mut_ptr(), acc[u * 4 + v]) };
+                    let mut sum = (t[0] + t[1]) + (t[2] + t[3]);
+                    for r in n4..n {
+                        sum += a[p * n + r] * a[q * n + r];
+                    }
+                    g[q * ld + p] += sum;
+                }
+            }
+            q0 += 4;
+        }
+        p0 += 2;
+    }
+}
+
+/// G (lower triangle of the k × k leading block of a column-major matrix with leading dimension `ld`) += AᵀA
+/// for A column-major n × k.
+fn gram_lower_add(g: &mut [f64], ld: usize, a: &[f64], n: usize, k: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+        return unsafe { gram_lower_add_avx2(g, ld, a, n, k) };
+    }
+    use faer::linalg::matmul::triangular::{BlockStructure, matmul};
+    let a = MatRef::from_column_major_slice(&a[..n * k], n, k);
+    let g = MatMut::from_column_major_slice_with_stride_mut(&mut g[..(k - 1) * ld + k], k, k, ld);
+    matmul(
+        g,
+        BlockStructure::TriangularLower,
+        Accum::Add,
+        a.transpose(),
+        BlockStructure::Rectangular,
+        a,
+        BlockStructure::Rectangular,
+        1.0,
+        Par::Seq,
+    );
 }
 
 fn fill_zero(v: &mut Vec<f64>, len: usize) {
@@ -835,9 +996,11 @@ impl<'a> Kernel<'a> {
             k += alg.count(j * alg.ds_last);
         }
         power_offsets.push(k);
-        // Keep the largest block stack (K+1 blocks of B × max width) around 8 MB.
+        // At most 8 MB for the largest block stack (K+1 blocks of B × max width), and at most MAX_BATCH rows: at
+        // widths 40 the lsq pass is fastest with B = 64, where its power and output blocks stay in L2.
         let widest = network.widths().into_iter().max().unwrap_or(1);
         let batch = ((1usize << 20) / ((k + 1) * widest).max(1)).clamp(8, MAX_BATCH);
+        let (out_rt, out_tri) = output_factor(&network.weights()[network.depth()]);
         Kernel {
             network,
             layout,
@@ -845,12 +1008,23 @@ impl<'a> Kernel<'a> {
             power_offsets,
             support: k,
             batch,
+            out_rt,
+            out_tri,
         }
     }
 
     /// The power blocks of the last layer for a batch of b rows: ws.p holds K blocks of b × m_D (row-major);
-    /// block `power_offsets[j] + μ` is the coefficient of the inner monomial μ in s^j. Returns m_D.
-    fn powers(&self, x: &[f64], b: usize, ws: &mut Workspace) -> usize {
+    /// block `power_offsets[j] + μ` is the coefficient of the inner monomial μ in s^j. With `skip_top` and
+    /// d_D ≥ 2 the blocks of the top power s^{d_D} are left out (the caller reduces them on the fly).
+    /// Returns m_D.
+    #[inline(always)]
+    fn powers<const FMA: bool>(
+        &self,
+        x: &[f64],
+        b: usize,
+        ws: &mut Workspace,
+        skip_top: bool,
+    ) -> usize {
         let net = self.network;
         let w = net.weights();
         let degrees = net.degrees();
@@ -919,7 +1093,7 @@ impl<'a> Kernel<'a> {
                 for j in 1..=d {
                     if j > 1 {
                         fill_zero(&mut ws.u, alg.count(j * deg) * blk);
-                        mul_blocks(
+                        mul_blocks::<FMA>(
                             alg,
                             &ws.t,
                             alg.count((j - 1) * deg),
@@ -933,10 +1107,10 @@ impl<'a> Kernel<'a> {
                     let shift = &alg.shift[self.layout.index(l, j).expect("c_{l,j} is unknown")];
                     for (i, &dst) in shift.iter().enumerate().take(alg.count(j * deg)) {
                         let dst = dst as usize;
-                        let src = &ws.t[i * blk..(i + 1) * blk];
-                        for (h, v) in ws.h[dst * blk..(dst + 1) * blk].iter_mut().zip(src) {
-                            *h += v;
-                        }
+                        add_into(
+                            &mut ws.h[dst * blk..(dst + 1) * blk],
+                            &ws.t[i * blk..(i + 1) * blk],
+                        );
                     }
                 }
                 deg = new_deg;
@@ -949,12 +1123,21 @@ impl<'a> Kernel<'a> {
         let blk = b * m_last;
         let ds = alg.ds_last;
         let off = &self.power_offsets;
-        fill_zero(&mut ws.p, self.support * blk);
+        let top = off.len() - 2;
+        let stored = if skip_top && top >= 2 {
+            off[top]
+        } else {
+            self.support
+        };
+        fill_zero(&mut ws.p, stored * blk);
         ws.p[..blk].fill(1.0);
         ws.p[off[1] * blk..(off[1] + ls) * blk].copy_from_slice(&ws.s[..ls * blk]);
         for j in 2..off.len() - 1 {
+            if off[j] >= stored {
+                break;
+            }
             let (lo, hi) = ws.p.split_at_mut(off[j] * blk);
-            mul_blocks(
+            mul_blocks::<FMA>(
                 alg,
                 &lo[off[j - 1] * blk..],
                 alg.count((j - 1) * ds),
@@ -967,23 +1150,65 @@ impl<'a> Kernel<'a> {
         m_last
     }
 
-    /// Add one batch (x: b rows of m_0, y: b rows of m_{D+1}) to `acc`.
+    /// Add one batch (x: b rows of m_0, y: b rows of m_{D+1}) to `acc`: the element-wise kernels compiled
+    /// for AVX2 and FMA when the CPU has them (checked at run time), portable code otherwise.
     fn accumulate(&self, x: &[f64], y: &[f64], acc: &mut Accumulator, ws: &mut Workspace) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU supports AVX2 and FMA, checked just above.
+            return unsafe { self.accumulate_avx2_fma(x, y, acc, ws) };
+        }
+        self.accumulate_with::<false>(x, y, acc, ws)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn accumulate_avx2_fma(&self, x: &[f64], y: &[f64], acc: &mut Accumulator, ws: &mut Workspace) {
+        self.accumulate_with::<true>(x, y, acc, ws)
+    }
+
+    #[inline(always)]
+    fn accumulate_with<const FMA: bool>(
+        &self,
+        x: &[f64],
+        y: &[f64],
+        acc: &mut Accumulator,
+        ws: &mut Workspace,
+    ) {
         let net = self.network;
         let b = x.len() / net.input_dim();
-        let m = self.powers(x, b, ws);
+        let mean_inf = matches!(acc.data, AccData::MeanInf { .. });
+        let m = self.powers::<FMA>(x, b, ws, mean_inf);
         let k = self.support;
         let out_bias = &net.biases()[net.depth()];
         acc.count += b as u64;
         match &mut acc.data {
             AccData::MeanInf { units, targets } => {
-                for kk in 0..k {
+                // Stored blocks: summed over the rows; the top power (when not stored): its products are
+                // summed over the rows as they are formed, never written out.
+                let stored = ws.p.len() / (b * m);
+                for kk in 0..stored {
                     let dst = &mut units[kk * m..(kk + 1) * m];
                     for row in ws.p[kk * b * m..(kk + 1) * b * m].chunks_exact(m) {
-                        for (d, v) in dst.iter_mut().zip(row) {
-                            *d += v;
-                        }
+                        add_into(dst, row);
                     }
+                }
+                if stored < k {
+                    let off = &self.power_offsets;
+                    let top = off.len() - 2;
+                    let blk = b * m;
+                    let ls = off[2] - off[1];
+                    mul_blocks_row_sums::<FMA>(
+                        &self.alg,
+                        &ws.p[off[top - 1] * blk..off[top] * blk],
+                        off[top] - off[top - 1],
+                        &ws.p[off[1] * blk..off[2] * blk],
+                        ls,
+                        &mut units[off[top] * m..],
+                        blk,
+                        m,
+                    );
                 }
                 for row in y.chunks_exact(targets.len()) {
                     for ((t, v), bias) in targets.iter_mut().zip(row).zip(out_bias) {
@@ -991,7 +1216,73 @@ impl<'a> Kernel<'a> {
                     }
                 }
             }
-            AccData::Lsq { .. } | AccData::MaxInf { .. } => {
+            AccData::Lsq { gram } => {
+                // G = Σ_i b_i b_iᵀ with b_io = [a_io; −ỹ_io]: the K × K block is Σ_i P_iᵀ (RᵀR) P_i, the Gram of
+                // F = P·Rᵀ; the last row is −Σ_i P_iᵀ Wᵀ ỹ_i and the corner Σ_i ‖ỹ_i‖².
+                use faer::linalg::matmul::matmul;
+                let rt = self.out_rt.as_ref();
+                let r = rt.ncols();
+                let br = b * r;
+                fill_zero(&mut ws.f, k * br);
+                // Power block 0 is the constant 1: F_0 = (R·1)ᵀ in every row.
+                let ones: Vec<f64> = (0..r).map(|j| rt.col(j).sum()).collect();
+                for row in ws.f[..br].chunks_exact_mut(r) {
+                    row.copy_from_slice(&ones);
+                }
+                let rows = (k - 1) * b;
+                let pm = MatRef::from_row_major_slice(&ws.p[b * m..k * b * m], rows, m);
+                let mut fm = MatMut::from_row_major_slice_mut(&mut ws.f[br..], rows, r);
+                if self.out_tri && m >= 16 {
+                    // F = P·L with L lower triangular, in 2 × 2 blocks: three of the four block products.
+                    // The split rounded to a multiple of 8 (faer's micro-kernels are 8 columns wide).
+                    let h = (m / 2).div_ceil(8) * 8;
+                    let (l11, l21, l22) = (
+                        rt.submatrix(0, 0, h, h),
+                        rt.submatrix(h, 0, m - h, h),
+                        rt.submatrix(h, h, m - h, m - h),
+                    );
+                    let (p1, p2) = (pm.subcols(0, h), pm.subcols(h, m - h));
+                    let (mut f1, f2) = fm.as_mut().split_at_col_mut(h);
+                    matmul(f1.as_mut(), Accum::Replace, p1, l11, 1.0, Par::Seq);
+                    matmul(f1, Accum::Add, p2, l21, 1.0, Par::Seq);
+                    matmul(f2, Accum::Replace, p2, l22, 1.0, Par::Seq);
+                } else {
+                    matmul(fm, Accum::Replace, pm, rt, 1.0, Par::Seq);
+                }
+                // Lower triangle only (G is symmetric).
+                gram_lower_add(gram, k + 1, &ws.f, br, k);
+                let mut g = MatMut::from_column_major_slice_mut(gram, k + 1, k + 1);
+                // z = Ỹ W (b × m_D), Ỹ = Y − 1 b_{D+1}ᵀ; the last row −Pᵀz and the corner ‖Ỹ‖².
+                let w_out = &net.weights()[net.depth()];
+                let mo = w_out.nrows();
+                fill_zero(&mut ws.t, b * mo);
+                let mut yy = 0.0;
+                for (d, yr) in ws.t.chunks_exact_mut(mo).zip(y.chunks_exact(mo)) {
+                    for ((d, v), bias) in d.iter_mut().zip(yr).zip(out_bias) {
+                        *d = v - bias;
+                        yy += *d * *d;
+                    }
+                }
+                fill_zero(&mut ws.u, b * m);
+                matmul(
+                    MatMut::from_row_major_slice_mut(&mut ws.u, b, m),
+                    Accum::Replace,
+                    MatRef::from_row_major_slice(&ws.t, b, mo),
+                    w_out.transpose().transpose(),
+                    1.0,
+                    Par::Seq,
+                );
+                matmul(
+                    g.as_mut().submatrix_mut(k, 0, 1, k).transpose_mut(),
+                    Accum::Add,
+                    MatRef::from_column_major_slice(&ws.p[..k * b * m], b * m, k).transpose(),
+                    MatRef::from_column_major_slice(&ws.u, b * m, 1),
+                    -1.0,
+                    Par::Seq,
+                );
+                g[(k, k)] += yy;
+            }
+            AccData::MaxInf { rows } => {
                 let w_out = &net.weights()[net.depth()];
                 let bm = b * w_out.nrows();
                 fill_zero(&mut ws.f, (k + 1) * bm);
@@ -1011,31 +1302,100 @@ impl<'a> Kernel<'a> {
                         *d = bias - v;
                     }
                 }
-                match &mut acc.data {
-                    AccData::Lsq { gram } => {
-                        // Lower triangle only (G is symmetric): a rank-(B·m) update of half the cost.
-                        use faer::linalg::matmul::triangular::{BlockStructure, matmul};
-                        let a = MatRef::from_column_major_slice(&ws.f, bm, k + 1);
-                        let g = MatMut::from_column_major_slice_mut(gram, k + 1, k + 1);
-                        matmul(
-                            g,
-                            BlockStructure::TriangularLower,
-                            Accum::Add,
-                            a.transpose(),
-                            BlockStructure::Rectangular,
-                            a,
-                            BlockStructure::Rectangular,
-                            1.0,
-                            Par::Seq,
-                        );
-                    }
-                    AccData::MaxInf { rows } => {
-                        rows.reserve(bm * (k + 1));
-                        for r in 0..bm {
-                            rows.extend((0..=k).map(|kk| ws.f[kk * bm + r]));
-                        }
-                    }
-                    AccData::MeanInf { .. } => unreachable!(),
+                rows.reserve(bm * (k + 1));
+                for r in 0..bm {
+                    rows.extend((0..=k).map(|kk| ws.f[kk * bm + r]));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::synthetic::{SyntheticSpec, generate};
+    use crate::rng::Rng;
+
+    fn flat(acc: &Accumulator) -> Vec<f64> {
+        match &acc.data {
+            AccData::MeanInf { units, targets } => units.iter().chain(targets).copied().collect(),
+            AccData::Lsq { gram } => gram.clone(),
+            AccData::MaxInf { rows } => rows.clone(),
+        }
+    }
+
+    /// The portable kernels and the ones the CPU dispatch picks give the same sums, on networks that take the
+    /// triangular and the W path of the lsq pass, with and without biases, at depths 1 to 3.
+    #[test]
+    fn portable_and_dispatched_kernels_agree() {
+        for (degrees, widths, biases) in [
+            (&[3usize][..], &[4usize, 6, 5][..], false),
+            (&[2, 3], &[5, 7, 9, 8], true),
+            (&[2, 3], &[5, 7, 18, 24], false),
+            (&[2, 2], &[5, 7, 20, 3], true),
+            (&[1, 2, 2], &[3, 4, 5, 6, 2], false),
+        ] {
+            let p = generate(&SyntheticSpec {
+                degrees: degrees.to_vec(),
+                widths: widths.to_vec(),
+                samples: 1,
+                test_samples: 0,
+                noise: 0.0,
+                seed: 5,
+                biases,
+            })
+            .unwrap();
+            let net = &p.network;
+            let kernel = Kernel::new(net);
+            assert_eq!(
+                kernel.out_tri,
+                widths[widths.len() - 1] >= widths[widths.len() - 2]
+            );
+            let mut rng = Rng::new(11);
+            let b = 37;
+            let x: Vec<f64> = (0..b * net.input_dim()).map(|_| rng.normal()).collect();
+            let y: Vec<f64> = (0..b * net.output_dim()).map(|_| rng.normal()).collect();
+            for &loss in Loss::ALL {
+                let mut a1 = Accumulator::new(&kernel, loss);
+                let mut a2 = Accumulator::new(&kernel, loss);
+                kernel.accumulate_with::<false>(&x, &y, &mut a1, &mut Workspace::default());
+                kernel.accumulate(&x, &y, &mut a2, &mut Workspace::default());
+                let (v1, v2) = (flat(&a1), flat(&a2));
+                assert_eq!(v1.len(), v2.len());
+                let scale = v1.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+                for (u, v) in v1.iter().zip(&v2) {
+                    assert!(
+                        (u - v).abs() <= 1e-12 * scale,
+                        "{degrees:?} {loss}: {u} vs {v}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The blocked Gram kernel equals the dot products of the columns, for sizes with partial blocks and a row
+    /// count that is not a multiple of the vector width.
+    #[test]
+    fn gram_kernel_equals_the_dot_products() {
+        let mut rng = Rng::new(3);
+        for (n, k) in [(1usize, 1usize), (7, 3), (64, 5), (130, 20), (9, 21)] {
+            let a: Vec<f64> = (0..n * k).map(|_| rng.normal()).collect();
+            let ld = k + 1;
+            let mut g = vec![0.5; ld * ld];
+            gram_lower_add(&mut g, ld, &a, n, k);
+            for q in 0..k {
+                for p in 0..ld {
+                    let want = if p >= q && p < k {
+                        0.5 + (0..n).map(|r| a[p * n + r] * a[q * n + r]).sum::<f64>()
+                    } else {
+                        0.5
+                    };
+                    let got = g[q * ld + p];
+                    assert!(
+                        (got - want).abs() <= 1e-12 * want.abs().max(1.0),
+                        "n {n} k {k} ({p},{q})"
+                    );
                 }
             }
         }
