@@ -45,9 +45,16 @@ fn theta_free_bound_equals_the_dense_bound_on_network_pops() {
         let k0 = pop.min_order();
         for k in [k0, k0 + 1] {
             let dense = MomentRelaxation::new(&pop, k, 1 << 31).unwrap();
-            let free =
-                MomentRelaxation::with_structure(&pop, k, 1 << 31, Structure { theta_free: true })
-                    .unwrap();
+            let free = MomentRelaxation::with_structure(
+                &pop,
+                k,
+                1 << 31,
+                Structure {
+                    theta_free: true,
+                    ..Structure::default()
+                },
+            )
+            .unwrap();
             assert_eq!(free.free_variables(), &[n - 1]);
             // Rows: monomials of degree ≤ k in the n − 1 coefficients.
             assert_eq!(
@@ -81,7 +88,10 @@ fn theta_free_points_and_certificates_belong_to_the_pop() {
     let pop = npop.pop.with_ball(3.0);
     let settings = HierarchySettings {
         certificates: true,
-        structure: Structure { theta_free: true },
+        structure: Structure {
+            theta_free: true,
+            ..Structure::default()
+        },
         ..HierarchySettings::default()
     };
     let nu = npop.layout.num_unknowns();
@@ -169,7 +179,10 @@ fn theta_free_bound_equals_the_dense_bound_with_the_ball_on_c_only() {
                 &on_all,
                 k,
                 1 << 31,
-                Structure { theta_free: true },
+                Structure {
+                    theta_free: true,
+                    ..Structure::default()
+                },
             )
             .unwrap();
             let a = solve(dense.sdp(), &settings).unwrap();

@@ -8,6 +8,7 @@ use clap::Args;
 use polyact::fit::{DEFAULT_RADIUS, FitSettings};
 use polyact::model::Loss;
 use polyact::relax::hierarchy::{HierarchySettings, StopRule};
+use polyact::relax::sparsity::Sparsity;
 use polyact::sdp::SdpSettings;
 
 /// The relaxation hierarchy: orders, solver start, low-rank step, polish, stop rule, memory (fit, pop,
@@ -37,6 +38,16 @@ pub struct HierarchyOptions {
     /// ball on (c, θ/s).
     #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
     pub theta_free: bool,
+    /// Term sparsity (TSSOS): split the moment and localizing matrices into blocks read off the problem's
+    /// support. none: dense matrices; block: connected components (at its last step the dense bound);
+    /// chordal: maximal cliques of a chordal extension (smaller blocks, a bound that can be lower); auto:
+    /// chordal when it makes the moment matrix smaller, else none. Every choice gives a valid lower bound.
+    #[arg(long, value_enum, default_value_t = SparsityOption::None)]
+    pub sparsity: SparsityOption,
+    /// Steps of the term-sparsity iteration (each step's support is the moments the previous step's blocks
+    /// use; it stops earlier when the support no longer grows).
+    #[arg(long, default_value_t = 1)]
+    pub ts_steps: usize,
     /// Skip the local refinement (polish) of candidates.
     #[arg(long)]
     pub no_polish: bool,
@@ -60,6 +71,30 @@ pub struct HierarchyOptions {
     #[arg(long, value_name = "SECONDS", allow_negative_numbers = true,
           default_value_t = polyact::relax::hierarchy::DEFAULT_TIME_LIMIT)]
     pub time_limit: f64,
+}
+
+/// Term sparsity on the command line ([`Sparsity`]).
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum SparsityOption {
+    /// Dense matrices.
+    None,
+    /// Connected components of the term-sparsity graph.
+    Block,
+    /// Maximal cliques of a chordal extension of the term-sparsity graph.
+    Chordal,
+    /// Chordal when its moment-matrix blocks are smaller than the dense matrix, else none.
+    Auto,
+}
+
+impl From<SparsityOption> for Sparsity {
+    fn from(s: SparsityOption) -> Sparsity {
+        match s {
+            SparsityOption::None => Sparsity::None,
+            SparsityOption::Block => Sparsity::Block,
+            SparsityOption::Chordal => Sparsity::Chordal,
+            SparsityOption::Auto => Sparsity::Auto,
+        }
+    }
 }
 
 /// Stop rule on the command line.
@@ -99,6 +134,8 @@ impl HierarchyOptions {
             time_limit: Some(self.time_limit),
             structure: polyact::relax::moment::Structure {
                 theta_free: self.theta_free,
+                sparsity: self.sparsity.into(),
+                ts_steps: self.ts_steps,
             },
             ..HierarchySettings::default()
         })

@@ -158,9 +158,11 @@ impl Certificate {
         let k = relax.order();
         let n = pop.nvars();
         let mut multipliers = vec![];
-        let monos = |constraint: Option<usize>| -> Vec<Vec<u16>> {
+        // Each block's own rows (the whole moment or localizing matrix, or one block of it under term
+        // sparsity: σ_j is then a sum of SOS terms, one per block).
+        let monos = |b: usize| -> Vec<Vec<u16>> {
             relax
-                .block_rows(constraint)
+                .sdp_block_rows(b)
                 .iter()
                 .map(|m| m.0.clone())
                 .collect()
@@ -197,22 +199,20 @@ impl Certificate {
                 gram,
             });
         };
-        let mut sigma0 = None;
-        for (role, y) in relax.roles().iter().zip(&sol.dual) {
+        let mut sigma0 = vec![];
+        for (b, (role, y)) in relax.roles().iter().zip(&sol.dual).enumerate() {
             match (role, y) {
-                (BlockRole::Moment, BlockMatrix::Dense(m)) => {
-                    sigma0 = Some(SosMultiplier {
-                        constraint: None,
-                        basis: monos(None),
-                        gram: BlockMatrix::Dense(m.clone()).to_rows(),
-                    })
-                }
+                (BlockRole::Moment, BlockMatrix::Dense(m)) => sigma0.push(SosMultiplier {
+                    constraint: None,
+                    basis: monos(b),
+                    gram: BlockMatrix::Dense(m.clone()).to_rows(),
+                }),
                 (BlockRole::Localizing(js), BlockMatrix::Dense(m)) => {
                     let j = js[0];
                     let s = relax.scales()[j];
                     push(
                         j,
-                        monos(Some(j)),
+                        monos(b),
                         BlockMatrix::Dense(m.clone())
                             .to_rows()
                             .into_iter()

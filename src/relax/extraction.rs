@@ -38,12 +38,20 @@ pub struct FlatTruncation {
 }
 
 impl FlatTruncation {
-    /// Test flat truncation of `moments` (full moment vector) with step `d` ≥ 1.
+    /// Test flat truncation of `moments` (full moment vector) with step `d` ≥ 1. A term-sparse relaxation has
+    /// no moment matrix to test (no ranks; never flat).
     pub fn test(relax: &MomentRelaxation, moments: &[f64], d: usize, tol: f64) -> FlatTruncation {
         let k = relax.order();
         let ranks: Vec<usize> = (0..=k)
-            .map(|t| numerical_rank(relax.moment_matrix(moments, t).as_ref(), tol))
+            .map_while(|t| relax.moment_matrix(moments, t))
+            .map(|m| numerical_rank(m.as_ref(), tol))
             .collect();
+        if ranks.len() <= k {
+            return FlatTruncation {
+                ranks: vec![],
+                flat_order: None,
+            };
+        }
         let d = d.max(1);
         let flat_order = (d..=k).find(|&t| ranks[t] == ranks[t - d] && ranks[t] > 0);
         FlatTruncation { ranks, flat_order }
@@ -67,14 +75,16 @@ impl FlatTruncation {
 /// For the moments of a single point z, M_1 = (1, z)(1, z)ᵀ and the one candidate is z itself. For a moment
 /// vector that is not flat (a point of maximal rank on a large optimal face, say) the first-order moments are
 /// one weighted average of what M_1 spans, and the leading eigenvectors are others; all are only starting points
-/// for the local refinement, not certified minimizers.
+/// for the local refinement, not certified minimizers. None for a term-sparse relaxation (no M_1).
 pub fn eigenvector_points(
     relax: &MomentRelaxation,
     moments: &[f64],
     count: usize,
     tol: f64,
 ) -> Vec<Vec<f64>> {
-    let m1 = relax.moment_matrix(moments, 1);
+    let Some(m1) = relax.moment_matrix(moments, 1) else {
+        return vec![];
+    };
     let s = m1.nrows();
     let Ok(evd) = m1.self_adjoint_eigen(faer::Side::Lower) else {
         return vec![];
@@ -109,7 +119,7 @@ pub fn extract_points(
         return None;
     }
     let basis = relax.row_basis();
-    let mt = relax.moment_matrix(moments, t);
+    let mt = relax.moment_matrix(moments, t)?;
     let s = mt.nrows();
     // Factor M_t ≈ V Vᵀ with the r leading eigenpairs.
     let evd = mt.self_adjoint_eigen(faer::Side::Lower).ok()?;

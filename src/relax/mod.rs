@@ -13,6 +13,7 @@ pub mod extraction;
 pub mod hierarchy;
 pub mod moment;
 pub mod polish;
+pub mod sparsity;
 pub mod verified;
 
 pub use moment::MomentRelaxation;

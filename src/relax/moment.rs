@@ -13,6 +13,7 @@ use crate::polynomial::{Monomial, MonomialBasis, Polynomial};
 use crate::pop::Pop;
 use crate::pop::file::{pop_from_json, pop_to_json};
 use crate::relax::cost::{format_bytes, format_count};
+use crate::relax::sparsity::{Generator, Sparsity, resolve_auto, term_sparsity_blocks};
 use crate::sdp::sdpa::write_sdpa;
 use crate::sdp::{ConstraintBlock, DiagonalBlock, LocalizingBlock, SdpProblem, ShiftTerm};
 
@@ -46,12 +47,50 @@ pub struct Structure {
     /// relaxation of a ball described there), and equals the dense one under the conditions of
     /// docs/METHOD.md ("θ-free bases").
     pub theta_free: bool,
+    /// Term sparsity ([`Sparsity`]; default none: dense matrices).
+    pub sparsity: Sparsity,
+    /// Steps of the term-sparsity iteration (0 and 1 both mean one step; the iteration stops earlier when
+    /// the support stabilizes).
+    pub ts_steps: usize,
 }
 
 impl Structure {
     /// The dense relaxation (no structure exploited).
     pub fn dense() -> Structure {
-        Structure { theta_free: false }
+        Structure::default()
+    }
+}
+
+/// Rows of the moment matrix up to which a term-sparsity graph is built (its edges are found among all pairs).
+pub const MAX_SPARSE_ROWS: usize = 20_000;
+
+/// How moments are numbered while a relaxation is built: the dense graded basis, or as listed.
+enum Moments {
+    Graded(MonomialBasis),
+    Listed(ListedMoments),
+}
+
+impl Moments {
+    /// The index of `m` (listed: added if new).
+    fn index(&mut self, m: &Monomial) -> usize {
+        match self {
+            Moments::Graded(b) => b.index(m).expect("degree ≤ 2k"),
+            Moments::Listed(l) => l.insert(m.clone()),
+        }
+    }
+
+    fn get(&self, m: &Monomial) -> Option<usize> {
+        match self {
+            Moments::Graded(b) => b.index(m),
+            Moments::Listed(l) => l.index.get(m).copied(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Moments::Graded(b) => b.len(),
+            Moments::Listed(l) => l.monomials.len(),
+        }
     }
 }
 
@@ -151,7 +190,8 @@ pub struct MomentRelaxation {
     /// The dense graded basis of degree ≤ 2k (the moments of the dense relaxation; for a θ-free one, the
     /// basis of degree ≤ 2k in all variables, used only to name monomials by degree).
     basis: MonomialBasis,
-    /// The moments of a θ-free relaxation (monomial ↔ index, index 0 = 1); `None`: the dense basis.
+    /// The moments of a θ-free or term-sparse relaxation (monomial ↔ index, index 0 = 1); `None`: the dense
+    /// basis.
     listed: Option<ListedMoments>,
     /// The variables left out of every row basis ([`theta_free_variables`]); empty for the dense relaxation.
     free: Vec<usize>,
@@ -165,6 +205,12 @@ pub struct MomentRelaxation {
     row_degrees: Vec<usize>,
     sdp: SdpProblem,
     roles: Vec<BlockRole>,
+    /// The row monomials of each block of `sdp` (empty for the diagonal block).
+    block_rows: Vec<Vec<Monomial>>,
+    /// The term sparsity the blocks come from (never `Auto`: what it resolved to).
+    sparsity: Sparsity,
+    /// Its steps, as asked.
+    ts_steps: usize,
     /// Each inequality was divided by this (its largest coefficient; 0 for a zero polynomial, dropped).
     scales: Vec<f64>,
     /// For each equality row of the SDP: (equality index k, monomial index u, scale of h_k).
@@ -222,114 +268,23 @@ impl MomentRelaxation {
         } else {
             vec![]
         };
-        if free.is_empty() {
-            return Self::dense(pop, order, max_bytes);
-        }
-        Self::theta_free(pop, order, max_bytes, free)
+        Self::build(
+            pop,
+            order,
+            max_bytes,
+            free,
+            structure.sparsity,
+            structure.ts_steps,
+        )
     }
 
-    fn dense(pop: &Pop, order: usize, max_bytes: usize) -> Result<MomentRelaxation> {
-        let n = pop.nvars();
-        let k0 = pop.min_order();
-        if order < k0 {
-            return Err(Error::InvalidInput(format!(
-                "relaxation order {order} is below the minimal order {k0} of this problem"
-            )));
-        }
-        let size = RelaxationSize::new(pop, order);
-        if size.bytes > max_bytes as f64 || size.moments > u32::MAX as f64 {
-            return Err(Error::TooLarge(too_large(&size, k0, max_bytes)));
-        }
-        let basis = MonomialBasis::new(n, 2 * order);
-        let m = basis.len();
-        let mut blocks = vec![localizing_block(
-            &basis,
-            order,
-            &Polynomial::constant(n, 1.0),
-        )];
-        let mut roles = vec![BlockRole::Moment];
-        let mut diagonal_rows = vec![];
-        let mut diagonal_of = vec![];
-        let mut scales = vec![];
-        for (j, g) in pop.inequalities.iter().enumerate() {
-            let scale = g.max_abs_coefficient();
-            scales.push(scale);
-            if scale == 0.0 {
-                continue; // 0 ≥ 0 always holds
-            }
-            let g = g.scale(1.0 / scale);
-            let dj = (g.degree() as usize).div_ceil(2);
-            if dj == order {
-                diagonal_rows.push(linear_form(&basis, &g));
-                diagonal_of.push(j);
-            } else {
-                blocks.push(localizing_block(&basis, order - dj, &g));
-                roles.push(BlockRole::Localizing(vec![j]));
-            }
-        }
-        if !diagonal_rows.is_empty() {
-            blocks.push(ConstraintBlock::Diagonal(DiagonalBlock::new(diagonal_rows)));
-            roles.push(BlockRole::Localizing(diagonal_of));
-        }
-        let objective = basis.coefficients(&pop.objective).ok_or_else(|| {
-            Error::InvalidInput("objective degree exceeds twice the relaxation order".into())
-        })?;
-        // Equalities h_k = 0: Σ_γ h_γ y_{u+γ} = 0 for every monomial u of degree ≤ 2k − deg h_k (each h_k
-        // divided by its largest coefficient).
-        let mut equality_rows = vec![];
-        let mut rows = vec![];
-        for (k, h) in pop.equalities.iter().enumerate() {
-            let scale = h.max_abs_coefficient();
-            if scale == 0.0 {
-                continue;
-            }
-            let dh = h.degree() as usize;
-            for u in 0..basis.count_up_to(2 * order - dh) {
-                let row: Vec<(u32, f64)> = h
-                    .terms()
-                    .map(|(gamma, c)| {
-                        let idx = basis
-                            .index(&basis.monomial(u).times(gamma))
-                            .expect("degree ≤ 2k");
-                        (idx as u32, c / scale)
-                    })
-                    .collect();
-                rows.push(row);
-                equality_rows.push((k, u, scale));
-            }
-        }
-        let sdp = SdpProblem::new(m - 1, objective.clone(), blocks)?.with_equalities(rows)?;
-        let rows_basis = MonomialBasis::new(n, order);
-        let row_monomials = rows_basis.monomials().to_vec();
-        let row_degrees = pop
-            .inequalities
-            .iter()
-            .map(|g| order.saturating_sub((g.degree() as usize).div_ceil(2)))
-            .collect();
-        Ok(MomentRelaxation {
-            pop: pop.clone(),
-            order,
-            basis,
-            listed: None,
-            free: vec![],
-            kept: (0..n).collect(),
-            rows: rows_basis,
-            row_monomials,
-            row_degrees,
-            sdp,
-            roles,
-            scales,
-            equality_rows,
-            equality_monomials: vec![],
-            objective,
-        })
-    }
-
-    fn theta_free(
+    fn build(
         pop: &Pop,
         order: usize,
         max_bytes: usize,
         free: Vec<usize>,
+        sparsity: Sparsity,
+        ts_steps: usize,
     ) -> Result<MomentRelaxation> {
         let n = pop.nvars();
         let k0 = pop.min_order();
@@ -340,8 +295,18 @@ impl MomentRelaxation {
         }
         let kept: Vec<usize> = (0..n).filter(|i| !free.contains(i)).collect();
         let size = RelaxationSize::with_row_variables(pop, order, kept.len());
-        if size.bytes > max_bytes as f64 || size.moments > u32::MAX as f64 {
-            return Err(Error::TooLarge(too_large(&size, k0, max_bytes)));
+        if sparsity == Sparsity::None {
+            if size.bytes > max_bytes as f64 || size.moments > u32::MAX as f64 {
+                return Err(Error::TooLarge(too_large(&size, k0, max_bytes)));
+            }
+        } else if size.moment_matrix > MAX_SPARSE_ROWS as f64 {
+            return Err(Error::TooLarge(format!(
+                "the order-{order} moment matrix in {} row variables has {} rows; its term-sparsity graph is \
+                 built for at most {} rows: lower the order",
+                kept.len(),
+                format_count(size.moment_matrix),
+                format_count(MAX_SPARSE_ROWS as f64)
+            )));
         }
         let rows = MonomialBasis::new(kept.len(), order);
         let embed = |m: &Monomial| {
@@ -352,47 +317,95 @@ impl MomentRelaxation {
             Monomial(e)
         };
         let row_monomials: Vec<Monomial> = rows.monomials().iter().map(embed).collect();
-        let mut listed = ListedMoments::default();
-        listed.insert(Monomial::one(n));
-        let mut blocks = vec![listed_block(
-            &row_monomials[..rows.count_up_to(order)],
-            &Polynomial::constant(n, 1.0),
-            &mut listed,
-        )];
-        let mut roles = vec![BlockRole::Moment];
-        let mut diagonal_rows = vec![];
-        let mut diagonal_of = vec![];
+        // The inequalities as localized: a ball term of a free variable dropped, divided by the largest
+        // coefficient (zero ones dropped: 0 ≥ 0 always holds).
         let mut scales = vec![];
         let mut row_degrees = vec![];
+        let mut localized: Vec<(usize, Polynomial, usize)> = vec![]; // (j, g_j scaled, row degree)
         for (j, g) in pop.inequalities.iter().enumerate() {
             let g = relaxed_inequality(g, &free);
             let scale = g.max_abs_coefficient();
             scales.push(scale);
-            let dj = (g.degree() as usize).div_ceil(2);
-            row_degrees.push(order.saturating_sub(dj));
-            if scale == 0.0 {
-                continue;
+            let t = order.saturating_sub((g.degree() as usize).div_ceil(2));
+            row_degrees.push(t);
+            if scale != 0.0 {
+                localized.push((j, g.scale(1.0 / scale), t));
             }
-            let g = g.scale(1.0 / scale);
-            if dj == order {
+        }
+        let one = Polynomial::constant(n, 1.0);
+        // The rows of every block: the moment matrix's first, then each localized inequality's.
+        let full = |t: usize| vec![(0..rows.count_up_to(t)).collect::<Vec<usize>>()];
+        let dense_blocks = || -> Vec<Vec<Vec<usize>>> {
+            std::iter::once(full(order))
+                .chain(localized.iter().map(|(_, _, t)| full(*t)))
+                .collect()
+        };
+        let sparse_blocks = |mode: Sparsity| {
+            let generators: Vec<Generator<'_>> = std::iter::once(Generator {
+                polynomial: &one,
+                rows: &row_monomials[..],
+            })
+            .chain(localized.iter().map(|(_, g, t)| Generator {
+                polynomial: g,
+                rows: &row_monomials[..rows.count_up_to(*t)],
+            }))
+            .collect();
+            term_sparsity_blocks(&pop.objective, &generators, mode, ts_steps)
+        };
+        let (sparsity, row_sets) = match sparsity {
+            Sparsity::None => (Sparsity::None, dense_blocks()),
+            Sparsity::Auto => {
+                let chordal = sparse_blocks(Sparsity::Chordal);
+                match resolve_auto(&chordal[0], row_monomials.len()) {
+                    Sparsity::Chordal => (Sparsity::Chordal, chordal),
+                    _ => (Sparsity::None, dense_blocks()),
+                }
+            }
+            mode => (mode, sparse_blocks(mode)),
+        };
+        let mut moments = if free.is_empty() && sparsity == Sparsity::None {
+            Moments::Graded(MonomialBasis::new(n, 2 * order))
+        } else {
+            let mut listed = ListedMoments::default();
+            listed.insert(Monomial::one(n));
+            Moments::Listed(listed)
+        };
+        let mut blocks = vec![];
+        let mut roles = vec![];
+        let mut block_rows = vec![];
+        let mut diagonal_rows = vec![];
+        let mut diagonal_of = vec![];
+        let matrices = std::iter::once((None, &one, order))
+            .chain(localized.iter().map(|(j, g, t)| (Some(*j), g, *t)));
+        for ((constraint, g, t), sets) in matrices.zip(&row_sets) {
+            if let (0, Some(j)) = (t, constraint) {
                 diagonal_rows.push(
                     g.terms()
-                        .map(|(gamma, c)| (listed.insert(gamma.clone()) as u32, c))
+                        .map(|(gamma, c)| (moments.index(gamma) as u32, c))
                         .collect(),
                 );
                 diagonal_of.push(j);
-            } else {
-                let t = rows.count_up_to(order - dj);
-                blocks.push(listed_block(&row_monomials[..t], &g, &mut listed));
-                roles.push(BlockRole::Localizing(vec![j]));
+                continue;
+            }
+            for set in sets {
+                let rows_of: Vec<Monomial> =
+                    set.iter().map(|&i| row_monomials[i].clone()).collect();
+                blocks.push(block(&rows_of, g, &mut moments));
+                roles.push(match constraint {
+                    None => BlockRole::Moment,
+                    Some(j) => BlockRole::Localizing(vec![j]),
+                });
+                block_rows.push(rows_of);
             }
         }
         if !diagonal_rows.is_empty() {
             blocks.push(ConstraintBlock::Diagonal(DiagonalBlock::new(diagonal_rows)));
             roles.push(BlockRole::Localizing(diagonal_of));
+            block_rows.push(vec![]);
         }
         // Equalities (free of the free variables): Σ_γ h_γ y_{u+γ} = 0 for every row-variable monomial u of
-        // degree ≤ 2k − deg h_k.
+        // degree ≤ 2k − deg h_k; with term sparsity only the rows whose moments the blocks already have (a
+        // subset of the dense rows: still a relaxation).
         let wide = MonomialBasis::new(kept.len(), 2 * order);
         let mut equality_rows = vec![];
         let mut eq_rows = vec![];
@@ -405,9 +418,15 @@ impl MomentRelaxation {
             let dh = h.degree() as usize;
             for u in 0..wide.count_up_to(2 * order - dh) {
                 let um = embed(wide.monomial(u));
+                if sparsity != Sparsity::None
+                    && h.terms()
+                        .any(|(gamma, _)| moments.get(&um.times(gamma)).is_none())
+                {
+                    continue;
+                }
                 let row: Vec<(u32, f64)> = h
                     .terms()
-                    .map(|(gamma, c)| (listed.insert(um.times(gamma)) as u32, c / scale))
+                    .map(|(gamma, c)| (moments.index(&um.times(gamma)) as u32, c / scale))
                     .collect();
                 eq_rows.push(row);
                 equality_rows.push((k, equality_monomials.len(), scale));
@@ -421,19 +440,41 @@ impl MomentRelaxation {
                     "objective degree exceeds twice the relaxation order".into(),
                 ));
             }
-            objective_terms.push((listed.insert(m.clone()), c));
+            if sparsity != Sparsity::None && moments.get(m).is_none() {
+                return Err(Error::InvalidInput(format!(
+                    "the objective's monomial {:?} is in no block of the {} term-sparsity relaxation of order \
+                     {order} (it would be unbounded): raise the order or use --sparsity none",
+                    m.0,
+                    sparsity.name()
+                )));
+            }
+            objective_terms.push((moments.index(m), c));
         }
-        let m = listed.monomials.len();
+        let m = moments.len();
         let mut objective = vec![0.0; m];
         for (i, c) in objective_terms {
             objective[i] += c;
         }
         let sdp = SdpProblem::new(m - 1, objective.clone(), blocks)?.with_equalities(eq_rows)?;
+        if sparsity != Sparsity::None && sdp.memory_estimate() > max_bytes {
+            return Err(Error::TooLarge(format!(
+                "the order-{order} {} term-sparsity relaxation has {} moments; it needs about {} (limit {}): \
+                 lower the order",
+                sparsity.name(),
+                format_count(m as f64),
+                format_bytes(sdp.memory_estimate() as f64),
+                format_bytes(max_bytes as f64)
+            )));
+        }
+        let (basis, listed) = match moments {
+            Moments::Graded(b) => (b, None),
+            Moments::Listed(l) => (MonomialBasis::new(0, 0), Some(l)),
+        };
         Ok(MomentRelaxation {
             pop: pop.clone(),
             order,
-            basis: MonomialBasis::new(0, 0),
-            listed: Some(listed),
+            basis,
+            listed,
             free,
             kept,
             rows,
@@ -441,6 +482,9 @@ impl MomentRelaxation {
             row_degrees,
             sdp,
             roles,
+            block_rows,
+            sparsity,
+            ts_steps,
             scales,
             equality_rows,
             equality_monomials,
@@ -470,6 +514,35 @@ impl MomentRelaxation {
             Some(l) => l.index.get(m).copied(),
             None => self.basis.index(m),
         }
+    }
+
+    /// The term sparsity of the blocks ([`Sparsity::None`] for dense matrices; never `Auto`, which resolves
+    /// to one of the others when the relaxation is built).
+    pub fn sparsity(&self) -> Sparsity {
+        self.sparsity
+    }
+
+    /// The row monomials (in all variables) of block `b` of [`Self::sdp`]; empty for the diagonal block,
+    /// whose entries are the localizing matrices of size one (row: the constant).
+    pub fn sdp_block_rows(&self, b: usize) -> &[Monomial] {
+        &self.block_rows[b]
+    }
+
+    /// The sides of the blocks of each role: (moment-matrix blocks, localizing blocks), the entries of the
+    /// diagonal block counted as localizing blocks of side one.
+    pub fn block_sides(&self) -> (Vec<usize>, Vec<usize>) {
+        let mut moment = vec![];
+        let mut localizing = vec![];
+        for (b, role) in self.roles.iter().enumerate() {
+            match role {
+                BlockRole::Moment => moment.push(self.block_rows[b].len()),
+                BlockRole::Localizing(js) if self.block_rows[b].is_empty() => {
+                    localizing.extend(std::iter::repeat_n(1, js.len()))
+                }
+                BlockRole::Localizing(_) => localizing.push(self.block_rows[b].len()),
+            }
+        }
+        (moment, localizing)
     }
 
     /// The variables left out of every row basis (θ-free; empty for the dense relaxation).
@@ -604,21 +677,24 @@ impl MomentRelaxation {
     }
 
     /// The truncated moment matrix M_t(y) for t ≤ k, rows and columns the monomials of degree ≤ t of
-    /// [`Self::row_basis`].
-    pub fn moment_matrix(&self, moments: &[f64], t: usize) -> Mat<f64> {
+    /// [`Self::row_basis`]; `None` for a term-sparse relaxation, whose moments cover only its blocks.
+    pub fn moment_matrix(&self, moments: &[f64], t: usize) -> Option<Mat<f64>> {
+        if self.sparsity != Sparsity::None {
+            return None;
+        }
         if self.listed.is_none() {
             let s = self.basis.count_up_to(t);
-            return Mat::from_fn(s, s, |u, v| {
+            return Some(Mat::from_fn(s, s, |u, v| {
                 moments[self.basis.index_of_product(u, v).expect("degree ≤ 2k")]
-            });
+            }));
         }
         let rows = &self.row_monomials[..self.rows.count_up_to(t)];
         let s = rows.len();
-        Mat::from_fn(s, s, |u, v| {
+        Some(Mat::from_fn(s, s, |u, v| {
             moments[self
                 .moment_index(&rows[u].times(&rows[v]))
                 .expect("degree ≤ 2k")]
-        })
+        }))
     }
 
     /// Bounds Bᵢ ≥ |yᵢ| for every moment vector feasible for [`Self::sdp`] (i = 1..m, the SDP's variables), from
@@ -632,8 +708,8 @@ impl MomentRelaxation {
     /// a relaxation built on a smaller basis must return `None` here or a bound proved for that basis.
     pub fn moment_bounds(&self) -> Option<Vec<f64>> {
         use crate::verified::{div_up, mul_up, pow_up, sqrt_up};
-        if !self.free_variables().is_empty() {
-            return None; // a θ-free basis: the bound below is proved for the dense one only
+        if !self.free_variables().is_empty() || self.sparsity != Sparsity::None {
+            return None; // a θ-free or sparse basis: the bound below is proved for the dense one only
         }
         let n = self.basis.nvars();
         let square = |i: usize| Monomial::variable(n, i).times(&Monomial::variable(n, i));
@@ -676,16 +752,16 @@ impl MomentRelaxation {
     }
 
     /// The point read off the first-order moments (y_{e_i} of the row variables; the free variables filled in
-    /// by [`Self::complete_point`]): the minimizer when M_k(y) has rank one.
+    /// by [`Self::complete_point`]): the minimizer when M_k(y) has rank one. A term-sparse relaxation may
+    /// lack some y_{e_i} (no block pairs 1 with z_i): that coordinate is 0.
     pub fn first_order_moments(&self, moments: &[f64]) -> Vec<f64> {
         let n = self.pop.nvars();
         let values: Vec<f64> = self
             .kept
             .iter()
             .map(|&i| {
-                moments[self
-                    .moment_index(&Monomial::variable(n, i))
-                    .expect("degree 1")]
+                self.moment_index(&Monomial::variable(n, i))
+                    .map_or(0.0, |k| moments[k])
             })
             .collect();
         self.complete_point(&values)
@@ -823,8 +899,17 @@ impl MomentRelaxation {
         } else {
             "\"theta_free\":true,"
         };
+        let sparsity = if self.sparsity == Sparsity::None {
+            String::new()
+        } else {
+            format!(
+                "\"sparsity\":\"{}\",\"ts_steps\":{},",
+                self.sparsity.name(),
+                self.ts_steps
+            )
+        };
         let hint = format!(
-            "* {SDPA_RELAXATION_TAG} {{\"order\":{},{theta_free}\"pop\":{}}}\n",
+            "* {SDPA_RELAXATION_TAG} {{\"order\":{},{theta_free}{sparsity}\"pop\":{}}}\n",
             self.order,
             pop_to_json(&self.pop)
         );
@@ -846,6 +931,10 @@ impl MomentRelaxation {
             order: usize,
             #[serde(default)]
             theta_free: bool,
+            #[serde(default)]
+            sparsity: Sparsity,
+            #[serde(default)]
+            ts_steps: usize,
             pop: serde_json::Value,
         }
         let hint: Hint = serde_json::from_str(&line[prefix.len()..]).ok()?;
@@ -854,6 +943,8 @@ impl MomentRelaxation {
             .pop;
         let structure = Structure {
             theta_free: hint.theta_free,
+            sparsity: hint.sparsity,
+            ts_steps: hint.ts_steps,
         };
         let relaxation =
             MomentRelaxation::with_structure(&pop, hint.order, max_bytes, structure).ok()?;
@@ -861,34 +952,9 @@ impl MomentRelaxation {
     }
 }
 
-/// The localizing block of g with rows/columns = monomials of degree ≤ t.
-fn localizing_block(basis: &MonomialBasis, t: usize, g: &Polynomial) -> ConstraintBlock {
-    let size = basis.count_up_to(t);
-    let small_len = basis.count_up_to(2 * t);
-    let mut sum_index = Vec::with_capacity(size * size);
-    for u in 0..size {
-        for v in 0..size {
-            sum_index.push(basis.index_of_product(u, v).expect("degree ≤ 2t") as u32);
-        }
-    }
-    let terms = g
-        .terms()
-        .map(|(gamma, coef)| ShiftTerm {
-            coefficient: coef,
-            target: (0..small_len)
-                .map(|a| {
-                    basis
-                        .index(&basis.monomial(a).times(gamma))
-                        .expect("degree ≤ 2k") as u32
-                })
-                .collect(),
-        })
-        .collect();
-    ConstraintBlock::Localizing(LocalizingBlock::new(size, small_len, sum_index, terms))
-}
-
-/// The localizing block of g with rows/columns `rows`, its moments added to `listed`.
-fn listed_block(rows: &[Monomial], g: &Polynomial, listed: &mut ListedMoments) -> ConstraintBlock {
+/// The localizing block of g (g = 1: a moment-matrix block) with rows/columns `rows`, its moments added to
+/// `moments` (for the graded basis, its moments listed in the basis's order).
+fn block(rows: &[Monomial], g: &Polynomial, moments: &mut Moments) -> ConstraintBlock {
     let size = rows.len();
     let mut small = ListedMoments::default();
     let mut sum_index = Vec::with_capacity(size * size);
@@ -897,6 +963,18 @@ fn listed_block(rows: &[Monomial], g: &Polynomial, listed: &mut ListedMoments) -
             sum_index.push(small.insert(u.times(v)) as u32);
         }
     }
+    if let Moments::Graded(basis) = moments {
+        let mut order: Vec<usize> = (0..small.monomials.len()).collect();
+        order.sort_by_key(|&i| basis.index(&small.monomials[i]));
+        let mut rank = vec![0u32; order.len()];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i] = r as u32;
+        }
+        for s in &mut sum_index {
+            *s = rank[*s as usize];
+        }
+        small.monomials = order.iter().map(|&i| small.monomials[i].clone()).collect();
+    }
     let terms = g
         .terms()
         .map(|(gamma, coef)| ShiftTerm {
@@ -904,7 +982,7 @@ fn listed_block(rows: &[Monomial], g: &Polynomial, listed: &mut ListedMoments) -
             target: small
                 .monomials
                 .iter()
-                .map(|a| listed.insert(a.times(gamma)) as u32)
+                .map(|a| moments.index(&a.times(gamma)) as u32)
                 .collect(),
         })
         .collect();
@@ -914,13 +992,6 @@ fn listed_block(rows: &[Monomial], g: &Polynomial, listed: &mut ListedMoments) -
         sum_index,
         terms,
     ))
-}
-
-/// Σ_γ g_γ y_γ as a sparse row.
-fn linear_form(basis: &MonomialBasis, g: &Polynomial) -> Vec<(u32, f64)> {
-    g.terms()
-        .map(|(gamma, c)| (basis.index(gamma).expect("degree ≤ 2k") as u32, c))
-        .collect()
 }
 
 #[cfg(test)]

@@ -181,7 +181,10 @@ pub fn assemble_schur(
                     let ConstraintBlock::Localizing(o) = &blocks[grp[0]] else {
                         unreachable!()
                     };
-                    o.size == l.size && o.small_len == l.small_len && o.sum_index == l.sum_index
+                    o.size == l.size
+                        && o.small_len == l.small_len
+                        && o.sum_index == l.sum_index
+                        && shares_a_shift(o, l)
                 });
                 match found {
                     Some(grp) => grp.push(k),
@@ -211,6 +214,15 @@ pub fn assemble_schur(
     }
 }
 
+/// Do two blocks of one sum table have a shift (target vector) in common? Only then is one product of their
+/// stacked S_j worth forming (a group of blocks with disjoint shifts would form all cross products for
+/// nothing).
+fn shares_a_shift(a: &LocalizingBlock, b: &LocalizingBlock) -> bool {
+    a.terms
+        .iter()
+        .any(|s| b.terms.iter().any(|t| s.target == t.target))
+}
+
 /// B += Σ_{γ,γ'} Shift_γ W_{γγ'} Shift_γ'ᵀ with W_{γγ'} = Σ_j g_{jγ} g_{jγ'} S_j, for localizing blocks j that
 /// share one structure (size and sum table), γ over the union of their supports.
 ///
@@ -227,21 +239,23 @@ fn localizing_add(
     let first = blocks[0];
     let ms = first.small_len;
     let nj = blocks.len();
-    // Union of supports, identified by the target of the constant monomial (= index of γ).
-    let mut support: Vec<u32> = blocks
+    // Union of the shifts, each identified by its whole target vector: blocks of one sum table can still
+    // have different row monomials (blocks of a term-sparse relaxation), so the same γ can shift them to
+    // different moments.
+    let mut support: Vec<&[u32]> = blocks
         .iter()
-        .flat_map(|l| l.terms.iter().map(|t| t.target[0]))
+        .flat_map(|l| l.terms.iter().map(|t| t.target.as_slice()))
         .collect();
     support.sort_unstable();
     support.dedup();
     let ns = support.len();
-    let pos = |t: u32| support.binary_search(&t).expect("in the union");
+    let pos = |t: &[u32]| support.binary_search(&t).expect("in the union");
     let mut shifts: Vec<Option<&ShiftTerm>> = vec![None; ns];
     // Coefficients: coef[j * ns + p].
     let mut coef = vec![0.0; nj * ns];
     for (j, l) in blocks.iter().enumerate() {
         for t in &l.terms {
-            let p = pos(t.target[0]);
+            let p = pos(&t.target);
             shifts[p].get_or_insert(t);
             coef[j * ns + p] += t.coefficient;
         }
@@ -1027,6 +1041,69 @@ mod tests {
                         assert!((b.data[j * 3 + i] - tr).abs() < 1e-12, "({i},{j})");
                     }
                 }
+            }
+        }
+    }
+
+    /// Localizing blocks with the same sum table but different row monomials (the blocks of a term-sparse
+    /// relaxation: rows [1, x] and [1, y] of g = 1 − x² − y² give the same table and different moments) are
+    /// assembled as the sum of their own terms: B = Σ_blocks tr(F_i G F_j Y).
+    #[test]
+    fn blocks_of_one_sum_table_with_different_targets() {
+        // Variables: 0 = 1, 1 = x, 2 = y, 3 = x², 4 = y², 5 = x³, 6 = xy², 7 = x²y, 8 = y³.
+        let n = 9;
+        let loc = |targets: [[u32; 3]; 3]| {
+            ConstraintBlock::Localizing(LocalizingBlock::new(
+                2,
+                3,
+                vec![0, 1, 1, 2],
+                [1.0, -0.5, -0.5]
+                    .iter()
+                    .zip(targets)
+                    .map(|(&coefficient, t)| ShiftTerm {
+                        coefficient,
+                        target: t.to_vec(),
+                    })
+                    .collect(),
+            ))
+        };
+        // Rows [1, x]: shifts by 1, x², y² of the sums 1, x, x²; rows [1, y] likewise.
+        let blocks = vec![
+            loc([[0, 1, 3], [3, 5, 0], [4, 6, 0]]),
+            loc([[0, 2, 4], [3, 7, 0], [4, 8, 0]]),
+        ];
+        let mut rng = crate::rng::Rng::new(11);
+        let gs: Vec<BlockMatrix> = (0..2)
+            .map(|_| BlockMatrix::Dense(random_spd(&mut rng, 2)))
+            .collect();
+        let ys: Vec<BlockMatrix> = (0..2)
+            .map(|_| BlockMatrix::Dense(random_spd(&mut rng, 2)))
+            .collect();
+        let mut b = SchurMatrix::zeros(n);
+        assemble_schur(&blocks, &gs, &ys, &mut b);
+        let f = |k: usize, i: usize| {
+            let mut e = vec![0.0; n];
+            e[i] = 1.0;
+            match blocks[k].affine(&e) {
+                BlockMatrix::Dense(m) => m,
+                _ => unreachable!(),
+            }
+        };
+        for i in 0..n {
+            for j in 0..=i {
+                let mut tr = 0.0;
+                for k in 0..2 {
+                    let (BlockMatrix::Dense(g), BlockMatrix::Dense(y)) = (&gs[k], &ys[k]) else {
+                        unreachable!()
+                    };
+                    let p = &f(k, i) * g * &f(k, j) * y;
+                    tr += p[(0, 0)] + p[(1, 1)];
+                }
+                let got = b.data[j * n + i];
+                assert!(
+                    (got - tr).abs() <= 1e-12 * (1.0 + tr.abs()),
+                    "B({i},{j}) = {got}, tr = {tr}"
+                );
             }
         }
     }
