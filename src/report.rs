@@ -62,6 +62,8 @@ pub struct OrderSummary {
     pub seconds: f64,
     /// Number of moments (SDP variables + 1).
     pub moments: usize,
+    /// The relaxation's blocks and structure in words.
+    pub relaxation: String,
     /// SDP status of the relaxation.
     pub sdp_status: SdpStatus,
     /// SDP status of the low-rank step, when it ran.
@@ -90,6 +92,7 @@ impl From<&OrderResult> for OrderSummary {
             iterations: o.iterations,
             seconds: o.seconds,
             moments: o.moments,
+            relaxation: o.relaxation.clone(),
             sdp_status: o.status,
             low_rank_status: o.low_rank_status,
             relative_gap: o.relative_gap,
@@ -156,6 +159,18 @@ impl FitReport {
     /// Pretty-printed JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("reports serialize")
+    }
+}
+
+/// "relaxation    …" line: the blocks of the relaxation at `order` (from the hierarchy's entry for it).
+fn write_relaxation(
+    f: &mut fmt::Formatter<'_>,
+    hierarchy: &[OrderSummary],
+    order: usize,
+) -> fmt::Result {
+    match hierarchy.iter().rev().find(|o| o.order == order) {
+        Some(o) if !o.relaxation.is_empty() => writeln!(f, "relaxation    {}", o.relaxation),
+        _ => Ok(()),
     }
 }
 
@@ -237,6 +252,7 @@ impl fmt::Display for FitReport {
             fmt_opt(self.lower_bound),
             self.order
         )?;
+        write_relaxation(f, &self.hierarchy, self.order)?;
         writeln!(
             f,
             "gap           {}   (relative {})",
@@ -345,6 +361,7 @@ impl fmt::Display for PopReport {
             fmt_opt(self.lower_bound),
             self.order
         )?;
+        write_relaxation(f, &self.hierarchy, self.order)?;
         if let Some(c) = self.certified_lower_bound {
             writeln!(
                 f,

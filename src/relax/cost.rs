@@ -48,8 +48,11 @@ pub struct RelaxationSize {
     pub nvars: usize,
     /// Moments of degree ≤ 2k, C(n + 2k, 2k) (SDP variables + 1).
     pub moments: f64,
-    /// Side of the moment matrix M_k, C(n + k, k).
+    /// Side of the moment matrix M_k, C(n + k, k) (of its largest block, under term sparsity).
     pub moment_matrix: f64,
+    /// Sides of the blocks of the moment matrix: one, of side [`Self::moment_matrix`], for a dense
+    /// relaxation; several under term sparsity.
+    pub moment_blocks: Vec<f64>,
     /// Sides of the dense localizing blocks, one per inequality of degree below 2k (in the POP's order).
     pub localizing: Vec<f64>,
     /// Entries of the diagonal block: the inequalities of degree 2k − 1 or 2k (localizing matrices of size 1).
@@ -153,6 +156,42 @@ impl RelaxationSize {
             nvars,
             moments,
             moment_matrix,
+            moment_blocks: vec![moment_matrix],
+            localizing,
+            diagonal,
+            equality_rows,
+            bytes,
+            factorization_flops,
+            assembly_updates,
+            seconds_per_iteration,
+            iterations,
+            seconds: iterations * seconds_per_iteration,
+        }
+    }
+
+    /// The predicted cost of a relaxation with these blocks (built: [`super::moment::MomentRelaxation::size`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_blocks(
+        order: usize,
+        nvars: usize,
+        moments: f64,
+        moment_blocks: Vec<f64>,
+        localizing: Vec<f64>,
+        diagonal: usize,
+        equality_rows: f64,
+        bytes: f64,
+        assembly_updates: f64,
+    ) -> RelaxationSize {
+        let factorization_flops = (moments - 1.0).powi(3) / 3.0;
+        let seconds_per_iteration = (1.0 + OVERHEAD)
+            * (factorization_flops / FACTORIZATION_RATE + assembly_updates / ASSEMBLY_RATE);
+        let iterations = typical_iterations(order);
+        RelaxationSize {
+            order,
+            nvars,
+            moments,
+            moment_matrix: moment_blocks.iter().copied().fold(0.0, f64::max),
+            moment_blocks,
             localizing,
             diagonal,
             equality_rows,
@@ -175,6 +214,15 @@ impl RelaxationSize {
             format_count(self.moments),
             self.order
         );
+        if self.moment_blocks.len() > 1 {
+            text = format!(
+                "order {} ({} moments, M_{} in {} blocks up to {s}×{s}",
+                self.order,
+                format_count(self.moments),
+                self.order,
+                self.moment_blocks.len()
+            );
+        }
         if let Some(largest) = self.localizing.iter().copied().reduce(f64::max) {
             let l = format_count(largest);
             text.push_str(&format!(

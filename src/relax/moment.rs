@@ -516,6 +516,70 @@ impl MomentRelaxation {
         }
     }
 
+    /// Its blocks and structure in words: [`RelaxationSize::describe_size`], then the term sparsity and the
+    /// θ-free variables when used.
+    pub fn describe(&self) -> String {
+        let mut text = self.size().describe_size();
+        if self.sparsity != Sparsity::None {
+            text.push_str(&format!(
+                ", term sparsity {} ({} step{})",
+                self.sparsity.name(),
+                self.ts_steps.max(1),
+                if self.ts_steps > 1 { "s" } else { "" }
+            ));
+        }
+        if !self.free.is_empty() {
+            text.push_str(", θ-free");
+        }
+        text
+    }
+
+    /// The size and predicted cost of this relaxation, from its blocks as built (for a dense relaxation the
+    /// same as [`RelaxationSize::new`]).
+    pub fn size(&self) -> RelaxationSize {
+        let mut moment_blocks = vec![];
+        let mut localizing = vec![];
+        let mut diagonal = 0;
+        let mut updates = 0.0;
+        for (block, role) in self.sdp.blocks().iter().zip(&self.roles) {
+            let side = block.dim() as f64;
+            match (block, role) {
+                (ConstraintBlock::Diagonal(d), _) => {
+                    diagonal += d.rows.len();
+                    updates += d
+                        .rows
+                        .iter()
+                        .map(|r| 0.5 * (r.len() as f64).powi(2))
+                        .sum::<f64>();
+                }
+                (ConstraintBlock::Localizing(l), role) => {
+                    let s = l.size as f64;
+                    let terms = l.terms.len() as f64;
+                    let ell = l.small_len as f64;
+                    if matches!(role, BlockRole::Moment) {
+                        moment_blocks.push(s);
+                        updates += 0.5 * s.powi(4);
+                    } else {
+                        localizing.push(s);
+                        updates += 0.5 * terms * terms * ell * ell;
+                    }
+                }
+                (ConstraintBlock::Sparse(_), _) => localizing.push(side),
+            }
+        }
+        RelaxationSize::from_blocks(
+            self.order,
+            self.pop.nvars(),
+            self.sdp.num_vars() as f64 + 1.0,
+            moment_blocks,
+            localizing,
+            diagonal,
+            self.equality_rows.len() as f64,
+            self.sdp.memory_estimate() as f64,
+            updates,
+        )
+    }
+
     /// The term sparsity of the blocks ([`Sparsity::None`] for dense matrices; never `Auto`, which resolves
     /// to one of the others when the relaxation is built).
     pub fn sparsity(&self) -> Sparsity {
