@@ -48,6 +48,10 @@ pub struct HierarchyOptions {
     /// use; it stops earlier when the support no longer grows).
     #[arg(long, default_value_t = 1)]
     pub ts_steps: usize,
+    /// When an order's candidates from the moments do not certify it, also refine this many random points
+    /// and keep the best (0 = none).
+    #[arg(long, default_value_t = 8)]
+    pub random_starts: usize,
     /// Skip the local refinement (polish) of candidates.
     #[arg(long)]
     pub no_polish: bool,
@@ -132,6 +136,7 @@ impl HierarchyOptions {
                 Some(Stop::Certified) | None => StopRule::Certified,
             },
             time_limit: Some(self.time_limit),
+            random_starts: self.random_starts,
             structure: polyact::relax::moment::Structure {
                 theta_free: self.theta_free,
                 sparsity: self.sparsity.into(),

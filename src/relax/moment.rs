@@ -158,6 +158,27 @@ pub fn theta_free_variables(pop: &Pop) -> Vec<usize> {
     free
 }
 
+/// Set each variable t of `free` (θ-free, [`theta_free_variables`]) to the smallest value every inequality
+/// allows at the other coordinates of `z`: t = max_j −q_j(z)/b_j over the inequalities b_j·t + q_j ≥ 0 (0 when
+/// none is active), the minimizer in t of the objective, which is increasing in t.
+pub fn fill_smallest_levels(pop: &Pop, free: &[usize], z: &mut [f64]) {
+    let n = pop.nvars();
+    for &t in free {
+        let unit = Monomial::variable(n, t);
+        let mut level = f64::NEG_INFINITY;
+        for g in &pop.inequalities {
+            if entry(g, t) != Some(Entry::Linear) {
+                continue;
+            }
+            let b = g.coefficient(&unit);
+            let mut zt = z.to_vec();
+            zt[t] = 0.0;
+            level = level.max(-g.evaluate(&zt) / b);
+        }
+        z[t] = if level.is_finite() { level } else { 0.0 };
+    }
+}
+
 /// g without its terms −a·t² in the free variables t (g ≥ 0 implies this polynomial ≥ 0).
 fn relaxed_inequality(g: &Polynomial, free: &[usize]) -> Polynomial {
     let mut out = g.clone();
@@ -648,20 +669,7 @@ impl MomentRelaxation {
         for (&v, &x) in self.kept.iter().zip(row_values) {
             z[v] = x;
         }
-        for &t in &self.free {
-            let unit = Monomial::variable(n, t);
-            let mut level = f64::NEG_INFINITY;
-            for g in &self.pop.inequalities {
-                if entry(g, t) != Some(Entry::Linear) {
-                    continue;
-                }
-                let b = g.coefficient(&unit);
-                let mut zt = z.clone();
-                zt[t] = 0.0;
-                level = level.max(-g.evaluate(&zt) / b);
-            }
-            z[t] = if level.is_finite() { level } else { 0.0 };
-        }
+        fill_smallest_levels(&self.pop, &self.free, &mut z);
         z
     }
 

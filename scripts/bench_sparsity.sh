@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Term sparsity side by side (docs/BENCHMARKS.md, "Term sparsity"): the generalized Rosenbrock function
+# Σ_{i<n} 100(x_{i+1} − x_i²)² + (1 − x_i)² on the ball of radius 2√n (optimum 0 at the point of ones) at
+# order 2, dense (n ≤ 20) and chordal, by `polyact pop`; then a (2,2,2) network at order 4, θ-free, dense and
+# chordal, by `polyact fit`. Prints per run: wall seconds, moments, lower and upper bound, status, blocks.
+# Usage: scripts/bench_sparsity.sh [OUTDIR]   (after cargo build --release)
+set -euo pipefail
+POLYACT=$(realpath "${POLYACT:-target/release/polyact}")
+OUT=${1:-bench-out}
+mkdir -p "$OUT" && cd "$OUT"
+summary() {
+  python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+o = j["hierarchy"][-1]
+print(f"{o[\"moments\"]:>7} {o[\"bound\"]:+.6e} {o[\"upper_bound\"] if o[\"upper_bound\"] is not None else float(\"nan\"):+.6e} {j[\"status\"]:<14} {o[\"relaxation\"]}")
+'
+}
+run() { # label, then the command
+  local label=$1; shift
+  local t0 t1 line
+  t0=$(date +%s.%N)
+  line=$("$@" --json 2>/dev/null | summary)
+  t1=$(date +%s.%N)
+  printf "%-22s %8.2f %s\n" "$label" "$(echo "$t1 - $t0" | bc)" "$line"
+}
+printf "%-22s %8s %7s %13s %13s %-14s %s\n" run seconds moments lower upper status relaxation
+for n in 10 20 40; do
+  python3 -c "
+import json
+n = $n
+v = [f'x{i + 1}' for i in range(n)]
+obj = ' + '.join(f'100*({v[i + 1]} - {v[i]}^2)^2 + (1 - {v[i]})^2' for i in range(n - 1))
+json.dump({'variables': v, 'objective': obj, 'radius': 2 * n ** 0.5}, open('rosenbrock$n.json', 'w'))
+"
+  if [[ $n -le 20 ]]; then
+    run "rosenbrock $n dense" "$POLYACT" pop rosenbrock$n.json --sparsity none
+  fi
+  run "rosenbrock $n chordal" "$POLYACT" pop rosenbrock$n.json --sparsity chordal
+done
+"$POLYACT" generate --degrees 2,2,2 --widths 20,20,20,20,20 --samples 100 --noise 0 --seed 1 -o n222.json > /dev/null
+for s in none chordal; do
+  run "(2,2,2) order 4 $s" "$POLYACT" fit n222.json --theta-free true --sparsity $s --order 4 --max-order 4 \
+    --ball-retries 0
+done
