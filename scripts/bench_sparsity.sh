@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Term sparsity side by side (docs/BENCHMARKS.md, "Term sparsity"): the generalized Rosenbrock function
 # Σ_{i<n} 100(x_{i+1} − x_i²)² + (1 − x_i)² on the ball of radius 2√n (optimum 0 at the point of ones) at
-# order 2, dense (n ≤ 20) and chordal, by `polyact pop`; then a (2,2,2) network at order 4, θ-free, dense and
-# chordal, by `polyact fit`. Prints per run: wall seconds, moments, lower and upper bound, status, blocks.
+# order 2, dense (n ≤ 20) and chordal, by `polyact pop`; then (2,2,2) networks (widths 20, N = 100, noise 0 and
+# 0.01) at order 4, θ-free, dense and chordal, by `polyact fit`. Prints per run: wall seconds, moments, lower and upper bound, status, blocks.
 # Usage: scripts/bench_sparsity.sh [OUTDIR]   (after cargo build --release)
 set -euo pipefail
 POLYACT=$(realpath "${POLYACT:-target/release/polyact}")
@@ -13,7 +13,8 @@ summary() {
 import json, sys
 j = json.load(sys.stdin)
 o = j["hierarchy"][-1]
-print(f"{o[\"moments\"]:>7} {o[\"bound\"]:+.6e} {o[\"upper_bound\"] if o[\"upper_bound\"] is not None else float(\"nan\"):+.6e} {j[\"status\"]:<14} {o[\"relaxation\"]}")
+u = o["upper_bound"]
+print("%7d %+.6e %+.6e %-14s %s" % (o["moments"], o["bound"], float("nan") if u is None else u, j["status"], o["relaxation"]))
 '
 }
 run() { # label, then the command
@@ -38,8 +39,11 @@ json.dump({'variables': v, 'objective': obj, 'radius': 2 * n ** 0.5}, open('rose
   fi
   run "rosenbrock $n chordal" "$POLYACT" pop rosenbrock$n.json --sparsity chordal
 done
-"$POLYACT" generate --degrees 2,2,2 --widths 20,20,20,20,20 --samples 100 --noise 0 --seed 1 -o n222.json > /dev/null
-for s in none chordal; do
-  run "(2,2,2) order 4 $s" "$POLYACT" fit n222.json --theta-free true --sparsity $s --order 4 --max-order 4 \
-    --ball-retries 0
+for noise in 0 0.01; do
+  "$POLYACT" generate --degrees 2,2,2 --widths 20,20,20,20,20 --samples 100 --noise $noise --seed 1 \
+    -o n222_$noise.json > /dev/null
+  for s in none chordal; do
+    run "(2,2,2) σ=$noise $s" "$POLYACT" fit n222_$noise.json --theta-free true --sparsity $s --order 4 \
+      --max-order 4 --ball-retries 0
+  done
 done

@@ -192,8 +192,8 @@ fn fit_once(
         Error::TooLarge(why) if hs.min_order.is_none_or(|k| k == pop.min_order()) => {
             Error::TooLarge(format!(
                 "{why}. For a network, the loss's degree grows with the product of the activation degrees \
-                 and its variables are their coefficients: fewer hidden layers or lower degrees fit (sparse \
-                 relaxations, for larger networks, are planned)"
+                 and its variables are their coefficients: fewer hidden layers or lower degrees fit, and \
+                 --theta-free true --sparsity chordal builds a smaller relaxation"
             ))
         }
         e => e,

@@ -79,7 +79,7 @@ pub struct HierarchySettings {
     /// feasible level, seeded by the order) and evaluate them (default 8; 0 = none). A term-sparse relaxation
     /// has no full moment matrix to extract from, and a dense one whose optimum is not of rank one gives only
     /// an average of the minimizers: on a noiseless (2,2,2) network both left a loss of 2.13 where local
-    /// refinement from random points reached 2e-13 (docs/BENCHMARKS.md, "Term sparsity").
+    /// refinement from random points reached 7e-15 (docs/BENCHMARKS.md, "Term sparsity").
     pub random_starts: usize,
     /// Settings of the SDP solver.
     pub sdp: SdpSettings,
