@@ -276,7 +276,7 @@ fn a_network_whose_minimal_order_cannot_fit_is_told_why() {
         "dense moment relaxation of this problem cannot fit",
         "minimal order",
         "fewer hidden layers or lower degrees",
-        "planned",
+        "--sparsity chordal",
     ] {
         assert!(msg.contains(needle), "{needle:?} in {msg}");
     }

@@ -18,7 +18,7 @@ use crate::relax::extraction::{
     DEFAULT_RANK_TOLERANCE, FlatTruncation, eigenvector_points, extract_points,
 };
 use crate::relax::moment::{
-    MomentRelaxation, Structure, fill_smallest_levels, theta_free_variables,
+    MomentRelaxation, Structure, ball_radius, fill_smallest_levels, theta_free_variables,
 };
 use crate::relax::polish::{PolishSettings, polish};
 use crate::relax::sparsity::Sparsity;
@@ -332,31 +332,26 @@ pub fn run(
         check_interrupt(settings)?;
         // A dense relaxation's size is known before it is built; a structured one (θ-free, term-sparse) is
         // built first and measured.
-        let structured =
-            settings.structure.theta_free || settings.structure.sparsity != Sparsity::None;
-        let mut built = None;
-        if structured {
-            match MomentRelaxation::with_structure(
+        let build = || {
+            MomentRelaxation::with_structure(
                 &normalized,
                 k,
                 settings.sdp.max_memory_bytes,
                 settings.structure,
-            ) {
-                Ok(r) => built = Some(r),
-                Err(e @ Error::TooLarge(_)) if !orders.is_empty() => {
-                    let why = e.to_string();
-                    on_event(&Event::Stopped(&why));
-                    stopped_early = Some(why);
-                    break;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        let size = match &built {
-            Some(r) => r.size(),
-            None => RelaxationSize::new(pop, k),
+            )
         };
-        if let Some(left) = remaining().filter(|left| !orders.is_empty() && size.seconds > *left) {
+        let structured =
+            settings.structure.theta_free || settings.structure.sparsity != Sparsity::None;
+        let built = structured.then(build);
+        let size = match &built {
+            Some(Ok(r)) => Some(r.size()),
+            Some(Err(_)) => None,
+            None => Some(RelaxationSize::new(pop, k)),
+        };
+        if let Some(size) = &size
+            && let Some(left) =
+                remaining().filter(|left| !orders.is_empty() && size.seconds > *left)
+        {
             let why = format!(
                 "the time limit: {} would take about {} and {} of the {} limit remain \
                  (raise the time limit to run it)",
@@ -370,24 +365,17 @@ pub fn run(
             time_limited = true;
             break;
         }
-        let relax = match built {
-            Some(r) => r,
-            None => match MomentRelaxation::with_structure(
-                &normalized,
-                k,
-                settings.sdp.max_memory_bytes,
-                settings.structure,
-            ) {
-                Ok(r) => r,
-                Err(e @ Error::TooLarge(_)) if !orders.is_empty() => {
-                    let why = e.to_string();
-                    on_event(&Event::Stopped(&why));
-                    stopped_early = Some(why);
-                    break;
-                }
-                Err(e) => return Err(e),
-            },
+        let relax = match built.unwrap_or_else(build) {
+            Ok(r) => r,
+            Err(e @ Error::TooLarge(_)) if !orders.is_empty() => {
+                let why = e.to_string();
+                on_event(&Event::Stopped(&why));
+                stopped_early = Some(why);
+                break;
+            }
+            Err(e) => return Err(e),
         };
+        let size = size.unwrap_or_else(|| relax.size());
         on_event(&Event::OrderStart {
             size: &size,
             remaining_seconds: remaining(),
@@ -842,14 +830,12 @@ impl Candidates {
             max_iterations: 200,
             ..settings.polish.clone().unwrap_or_default()
         };
-        // The starts are refined first without ball constraints a − Σ cᵢzᵢ² ≥ 0 (a random point with its θ-free
-        // level is far outside the ball, where the ball's penalty stalls the refinement), then with them.
-        let is_ball = |g: &crate::polynomial::Polynomial| {
-            g.terms()
-                .all(|(m, c)| m.degree() == 0 || (c < 0.0 && m.degree() == 2 && m.0.contains(&2)))
-        };
+        // The starts are refined first without the ball a(R² − ‖z‖²) ≥ 0 (a random point with its θ-free level is
+        // far outside it, where the ball's penalty stalls the refinement), then with it.
         let mut unbounded = pop.clone();
-        unbounded.inequalities.retain(|g| !is_ball(g));
+        unbounded
+            .inequalities
+            .retain(|g| ball_radius(g, pop.nvars()).is_none());
         for _ in 0..settings.random_starts {
             let mut z: Vec<f64> = (0..pop.nvars())
                 .map(|_| rng.uniform_in(-1.0, 1.0))

@@ -893,7 +893,7 @@ impl GaussianStart {
 }
 
 /// R if g = a(R² − ‖z‖²) for some a > 0 (a ball over all n variables).
-fn ball_radius(g: &Polynomial, n: usize) -> Option<f64> {
+pub(crate) fn ball_radius(g: &Polynomial, n: usize) -> Option<f64> {
     let mut constant = 0.0;
     let mut a = None;
     let mut squares = 0;

@@ -73,13 +73,7 @@ pub fn term_sparsity_blocks(
     for _ in 0..steps.max(1) {
         blocks = generators
             .iter()
-            .map(|g| {
-                let adjacency = graph(g, &support);
-                match mode {
-                    Sparsity::Block => components(&adjacency),
-                    _ => chordal_cliques(&adjacency),
-                }
-            })
+            .map(|g| blocks_of(&graph(g, &support), mode))
             .collect::<Vec<_>>();
         let before = support.len();
         for (g, bs) in generators.iter().zip(&blocks) {
@@ -104,13 +98,18 @@ pub fn term_sparsity_blocks(
     // coefficient), which makes the Schur complement singular. With it every moment is an entry of a
     // moment-matrix block, so the moment-to-matrix map is injective.
     if let (Some(g0), Some(b0)) = (generators.first(), blocks.first_mut()) {
-        let adjacency = graph(g0, &support);
-        *b0 = match mode {
-            Sparsity::Block => components(&adjacency),
-            _ => chordal_cliques(&adjacency),
-        };
+        *b0 = blocks_of(&graph(g0, &support), mode);
     }
     blocks
+}
+
+/// The blocks of one graph: its connected components in block mode, else the maximal cliques of its chordal
+/// extension.
+fn blocks_of(adjacency: &[Vec<usize>], mode: Sparsity) -> Vec<Vec<usize>> {
+    match mode {
+        Sparsity::Block => components(adjacency),
+        _ => chordal_cliques(adjacency),
+    }
 }
 
 /// The term-sparsity graph of one matrix on support `support` (adjacency lists).
