@@ -49,7 +49,7 @@ pub struct HierarchyOptions {
     #[arg(long, default_value_t = 1)]
     pub ts_steps: usize,
     /// When an order's candidates from the moments do not certify it, also refine this many random points
-    /// and keep the best (0 = none).
+    /// and keep the best (0 = none; none with --no-polish).
     #[arg(long, default_value_t = 8)]
     pub random_starts: usize,
     /// Skip the local refinement (polish) of candidates.

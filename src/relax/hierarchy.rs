@@ -76,10 +76,10 @@ pub struct HierarchySettings {
     pub eigenvector_candidates: usize,
     /// When an order's candidates from the moments do not certify it (not flat, gap above the tolerance), also
     /// refine this many random points (coordinates uniform in [−1, 1], θ-free variables at their smallest
-    /// feasible level, seeded by the order) and evaluate them (default 8; 0 = none). A term-sparse relaxation
-    /// has no full moment matrix to extract from, and a dense one whose optimum is not of rank one gives only
-    /// an average of the minimizers: on a noiseless (2,2,2) network both left a loss of 2.13 where local
-    /// refinement from random points reached 7e-15 (docs/BENCHMARKS.md, "Term sparsity").
+    /// feasible level, seeded by the order) and evaluate them (default 8; 0 = none; none without `polish`). A
+    /// term-sparse relaxation has no full moment matrix to extract from, and a dense one whose optimum is not
+    /// of rank one gives only an average of the minimizers: on a noiseless (2,2,2) network both left a loss of
+    /// 2.13 where local refinement from random points reached 7e-15 (docs/BENCHMARKS.md, "Term sparsity").
     pub random_starts: usize,
     /// Settings of the SDP solver.
     pub sdp: SdpSettings,
@@ -637,8 +637,13 @@ pub fn solve_order_monitored(
             }
         }
     }
-    if solved && !cand.flat.is_flat() && !gap_ok(cand.upper()) && settings.random_starts > 0 {
-        cand.add_random_starts(relax, settings, upper_bound);
+    if solved
+        && !cand.flat.is_flat()
+        && !gap_ok(cand.upper())
+        && settings.random_starts > 0
+        && settings.polish.is_some()
+    {
+        cand.add_random_starts(relax, settings, upper_bound, deadline);
     }
     let Candidates {
         flat,
@@ -813,14 +818,15 @@ impl Candidates {
         }
     }
 
-    /// The best value.
     /// Refine [`HierarchySettings::random_starts`] random points and add them with their values (only for a
-    /// point that is not flat: a flat point's candidates are its atoms).
+    /// point that is not flat: a flat point's candidates are its atoms). No new start begins once the run is
+    /// interrupted or past its deadline.
     fn add_random_starts(
         &mut self,
         relax: &MomentRelaxation,
         settings: &HierarchySettings,
         upper_bound: &dyn Fn(&[f64]) -> Option<f64>,
+        deadline: Option<Instant>,
     ) {
         let pop = relax.pop();
         let free = theta_free_variables(pop);
@@ -837,6 +843,13 @@ impl Candidates {
             .inequalities
             .retain(|g| ball_radius(g, pop.nvars()).is_none());
         for _ in 0..settings.random_starts {
+            let stopped = settings
+                .interrupt
+                .as_ref()
+                .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed));
+            if stopped || deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
             let mut z: Vec<f64> = (0..pop.nvars())
                 .map(|_| rng.uniform_in(-1.0, 1.0))
                 .collect();
@@ -855,6 +868,7 @@ impl Candidates {
         }
     }
 
+    /// The best value.
     fn upper(&self) -> Option<f64> {
         self.values
             .iter()
