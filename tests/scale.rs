@@ -259,8 +259,9 @@ proptest! {
             prop_assert!((z[i] - b[i]).abs() < 1e-3, "{:?} vs {:?}", z, b);
         }
         if let (Some(gu), Some(gs)) = (u.relative_gap, s.relative_gap) {
-            // Relative gaps below the solver's tolerance (1e-8) are rounding: compared to that.
-            prop_assert!((gu - gs).abs() <= 1e-3 * gu.abs().max(gs.abs()) + 1e-9, "{} vs {}", gu, gs);
+            // Relative gaps are known to the solver's tolerance (1e-8), not better: two solves of one
+            // problem at different scales agree to that (a gap of 2.8e-8 against 2.7e-8 was seen).
+            prop_assert!((gu - gs).abs() <= 1e-3 * gu.abs().max(gs.abs()) + 1e-8, "{} vs {}", gu, gs);
         }
         prop_assert!((scaled.objective_scale / factor - unit.objective_scale).abs()
             <= 1e-12 * unit.objective_scale);
