@@ -138,7 +138,6 @@ impl RelaxationSize {
         let l = equality_rows;
         let m = moments;
         let bytes = 8.0 * (m * m + 12.0 * (dense + diagonal as f64) + 8.0 * m + l * m + l * l);
-        let factorization_flops = (m - 1.0).powi(3) / 3.0;
         let group_updates: f64 = groups
             .iter()
             .map(|(dj, support)| {
@@ -148,25 +147,17 @@ impl RelaxationSize {
             })
             .sum();
         let assembly_updates = 0.5 * moment_matrix.powi(4) + group_updates + diagonal_updates;
-        let seconds_per_iteration = (1.0 + OVERHEAD)
-            * (factorization_flops / FACTORIZATION_RATE + assembly_updates / ASSEMBLY_RATE);
-        let iterations = typical_iterations(order);
-        RelaxationSize {
+        Self::from_blocks(
             order,
             nvars,
             moments,
-            moment_matrix,
-            moment_blocks: vec![moment_matrix],
+            vec![moment_matrix],
             localizing,
             diagonal,
             equality_rows,
             bytes,
-            factorization_flops,
             assembly_updates,
-            seconds_per_iteration,
-            iterations,
-            seconds: iterations * seconds_per_iteration,
-        }
+        )
     }
 
     /// The predicted cost of a relaxation with these blocks (built: [`super::moment::MomentRelaxation::size`]).
