@@ -845,7 +845,7 @@ fn add_into(o: &mut [f64], x: &[f64]) {
 }
 
 /// out += a·b over coefficient blocks of length `blk`, through the basis's multiplication table
-/// (a has `na` blocks, b has `nb` ≤ table width blocks).
+/// (a has `na` blocks, b has `nb` ≤ table width blocks): [`mul_blocks_row_sums`] with one row of width `blk`.
 #[inline(always)]
 fn mul_blocks<const FMA: bool>(
     alg: &Algebra,
@@ -856,14 +856,7 @@ fn mul_blocks<const FMA: bool>(
     out: &mut [f64],
     blk: usize,
 ) {
-    for i in 0..na {
-        let ai = &a[i * blk..(i + 1) * blk];
-        let row = &alg.table[i * alg.cols..i * alg.cols + nb];
-        for (jj, &k) in row.iter().enumerate() {
-            let bj = &b[jj * blk..(jj + 1) * blk];
-            fma_into::<FMA>(&mut out[k as usize * blk..(k as usize + 1) * blk], ai, bj);
-        }
-    }
+    mul_blocks_row_sums::<FMA>(alg, a, na, b, nb, out, blk, blk);
 }
 
 /// Like [`mul_blocks`], but the product blocks are summed over the `blk / width` rows instead of stored:
