@@ -16,7 +16,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::model::Loss;
-use crate::relax::hierarchy::OrderResult;
+use crate::relax::hierarchy::{OrderResult, SdpPath};
 use crate::sdp::SdpStatus;
 
 /// How a fit ended.
@@ -50,13 +50,15 @@ impl fmt::Display for FitStatus {
 pub struct OrderSummary {
     /// Relaxation order k.
     pub order: usize,
-    /// The relaxation's lower bound (dual objective).
+    /// The relaxation's lower bound (the interior-point dual objective, or the first-order path's valid bound).
     pub bound: f64,
+    /// The SDP method whose answer gave the bound ("ipm" or "admm").
+    pub solver: SdpPath,
     /// rank M_t for t = 0..=k.
     pub ranks: Vec<usize>,
     /// Flat truncation held.
     pub flat: bool,
-    /// Interior-point iterations.
+    /// SDP iterations (of every solve of the order).
     pub iterations: usize,
     /// Seconds spent on this order.
     pub seconds: f64,
@@ -87,6 +89,7 @@ impl From<&OrderResult> for OrderSummary {
         OrderSummary {
             order: o.order,
             bound: o.lower_bound,
+            solver: o.solver,
             ranks: o.ranks.clone(),
             flat: o.flat,
             iterations: o.iterations,
@@ -169,7 +172,13 @@ fn write_relaxation(
     order: usize,
 ) -> fmt::Result {
     match hierarchy.iter().rev().find(|o| o.order == order) {
-        Some(o) if !o.relaxation.is_empty() => writeln!(f, "relaxation    {}", o.relaxation),
+        Some(o) if !o.relaxation.is_empty() => {
+            let solver = match o.solver {
+                SdpPath::Ipm => "interior-point method",
+                SdpPath::Admm => "first-order path (ADMM), valid bound",
+            };
+            writeln!(f, "relaxation    {}; solved by the {solver}", o.relaxation)
+        }
         _ => Ok(()),
     }
 }

@@ -7,7 +7,7 @@ use clap::Args;
 
 use polyact::fit::{DEFAULT_RADIUS, FitSettings};
 use polyact::model::Loss;
-use polyact::relax::hierarchy::{HierarchySettings, StopRule};
+use polyact::relax::hierarchy::{HierarchySettings, SdpPath, StopRule};
 use polyact::relax::sparsity::Sparsity;
 use polyact::sdp::SdpSettings;
 
@@ -44,6 +44,11 @@ pub struct HierarchyOptions {
     /// chordal when it makes the moment matrix smaller, else none. Every choice gives a valid lower bound.
     #[arg(long, value_enum, default_value_t = SparsityOption::None)]
     pub sparsity: SparsityOption,
+    /// The SDP method of every relaxation: ipm (the interior-point method) or admm (the first-order path, with
+    /// a lower bound valid by construction of the ball; the interior-point method takes over when it does not
+    /// reach its tolerance or applies not). docs/BENCHMARKS.md ("The first-order path") compares them.
+    #[arg(long, value_enum, default_value_t = SolverOption::Ipm)]
+    pub solver: SolverOption,
     /// Steps of the term-sparsity iteration (each step's support is the moments the previous step's blocks
     /// use; it stops earlier when the support no longer grows).
     #[arg(long, default_value_t = 1)]
@@ -101,6 +106,15 @@ impl From<SparsityOption> for Sparsity {
     }
 }
 
+/// The SDP method on the command line ([`polyact::relax::hierarchy::SdpPath`]).
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum SolverOption {
+    /// The interior-point method.
+    Ipm,
+    /// The first-order path (ADMM) with a valid lower bound.
+    Admm,
+}
+
 /// Stop rule on the command line.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Stop {
@@ -137,6 +151,15 @@ impl HierarchyOptions {
             },
             time_limit: Some(self.time_limit),
             random_starts: self.random_starts,
+            solver: match self.solver {
+                SolverOption::Ipm => SdpPath::Ipm,
+                SolverOption::Admm => SdpPath::Admm,
+            },
+            admm: polyact::sdp::admm::AdmmSettings {
+                verbose: self.verbose,
+                max_memory_bytes: (self.max_memory_gb * 1e9) as usize,
+                ..Default::default()
+            },
             structure: polyact::relax::moment::Structure {
                 theta_free: self.theta_free,
                 sparsity: self.sparsity.into(),

@@ -23,9 +23,10 @@ use crate::relax::moment::{
 use crate::relax::polish::{PolishSettings, polish};
 use crate::relax::sparsity::Sparsity;
 use crate::rng::Rng;
+use crate::sdp::admm::AdmmSettings;
 use crate::sdp::{
-    IterationInfo, SdpProblem, SdpResiduals, SdpSettings, SdpSolution, SdpStatus, StartPoint,
-    solve_monitored,
+    IterationInfo, SdpProblem, SdpResiduals, SdpSettings, SdpSolution, SdpSolver, SdpStatus,
+    StartPoint, solve_monitored,
 };
 
 /// The low-rank step's penalty may raise the objective by at most LOW_RANK_GIVE_ABS + LOW_RANK_GIVE_REL·|θ*|
@@ -83,6 +84,10 @@ pub struct HierarchySettings {
     pub random_starts: usize,
     /// Settings of the SDP solver.
     pub sdp: SdpSettings,
+    /// Which SDP method solves each relaxation (default [`SdpPath::Ipm`]).
+    pub solver: SdpPath,
+    /// Settings of the first-order path, when it runs (its time limit is the time left).
+    pub admm: AdmmSettings,
     /// Refine candidates locally before evaluating them (default on); `None` disables.
     pub polish: Option<PolishSettings>,
     /// When to stop raising the order (default: at the first certified order).
@@ -104,6 +109,20 @@ pub struct HierarchySettings {
     pub interrupt: Option<Arc<AtomicBool>>,
     /// The structure the relaxations exploit (default: none, the dense relaxation; [`Structure`]).
     pub structure: Structure,
+}
+
+/// The SDP method that solves a relaxation ([`HierarchySettings::solver`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SdpPath {
+    /// The interior-point method ([`crate::sdp::ipm`]).
+    #[default]
+    Ipm,
+    /// The first-order path ([`crate::sdp::admm`]) with the lower bound valid by construction of the ball
+    /// ([`MomentRelaxation::moment_bounds`]) as the relaxation's bound. It runs only on relaxations with such
+    /// bounds and without equality constraints; elsewhere, and when it does not reach its tolerance or its
+    /// target (the best candidate's value so far), the interior-point method solves the relaxation.
+    Admm,
 }
 
 /// Default of [`HierarchySettings::time_limit`]: five minutes.
@@ -132,6 +151,8 @@ impl Default for HierarchySettings {
             eigenvector_candidates: 1,
             random_starts: 8,
             sdp: SdpSettings::default(),
+            solver: SdpPath::Ipm,
+            admm: AdmmSettings::default(),
             polish: Some(PolishSettings::default()),
             stop: StopRule::Certified,
             certificates: false,
@@ -155,7 +176,10 @@ pub struct OrderResult {
     pub relaxation: String,
     /// Status of the relaxation's SDP solve.
     pub status: SdpStatus,
-    /// The relaxation value (dual objective: the SOS lower bound).
+    /// The SDP method whose answer gave the bound.
+    pub solver: SdpPath,
+    /// The relaxation value: the interior-point method's dual objective (the SOS lower bound), or the
+    /// first-order path's valid bound.
     pub lower_bound: f64,
     /// The primal objective of the relaxation.
     pub primal_objective: f64,
@@ -380,7 +404,14 @@ pub fn run(
             size: &size,
             remaining_seconds: remaining(),
         });
-        let mut res = solve_order_monitored(&relax, d, settings, &oracle, deadline, on_event)?;
+        // The best candidate so far, in the scaled units of the solve.
+        let target = orders
+            .iter()
+            .filter_map(|o: &OrderResult| o.upper_bound)
+            .min_by(f64::total_cmp)
+            .map(|u| u / scale);
+        let mut res =
+            solve_order_monitored(&relax, d, settings, &oracle, target, deadline, on_event)?;
         res.unscale(scale, pop);
         on_event(&Event::OrderDone(&res));
         let done = match settings.stop {
@@ -529,16 +560,18 @@ pub fn solve_order(
     settings: &HierarchySettings,
     upper_bound: &dyn Fn(&[f64]) -> Option<f64>,
 ) -> Result<OrderResult> {
-    solve_order_monitored(relax, d, settings, upper_bound, None, &mut |_| {})
+    solve_order_monitored(relax, d, settings, upper_bound, None, None, &mut |_| {})
 }
 
-/// [`solve_order`] with every interior-point iteration passed to `on_event`, and the solves limited to the
-/// time left before `deadline`.
+/// [`solve_order`] with every solver iteration passed to `on_event`, and the solves limited to the time left
+/// before `deadline`. `target` is the best value of a candidate found so far (an upper bound on the optimum):
+/// the first-order path stops once its valid bound certifies it ([`HierarchySettings::gap_tolerance`]).
 pub fn solve_order_monitored(
     relax: &MomentRelaxation,
     d: usize,
     settings: &HierarchySettings,
     upper_bound: &dyn Fn(&[f64]) -> Option<f64>,
+    target: Option<f64>,
     deadline: Option<Instant>,
     on_event: &mut (dyn FnMut(&Event) + Send),
 ) -> Result<OrderResult> {
@@ -549,26 +582,41 @@ pub fn solve_order_monitored(
     if settings.low_rank_step && settings.low_rank_warm_start {
         first.warm_start_gap = LOW_RANK_WARM_GAP;
     }
-    let sol = solve_moment_sdp_monitored(
-        relax,
-        relax.sdp(),
-        &first,
-        settings.gaussian_start,
-        deadline,
-        &mut forward(
-            k,
-            SolveKind::Relaxation,
-            settings.interrupt.as_deref(),
-            &mut *on_event,
-        ),
-    )?;
+    let first_order = match settings.solver {
+        SdpPath::Admm => solve_first_order(relax, settings, target, deadline, &mut *on_event)?,
+        SdpPath::Ipm => None,
+    };
+    let path = if first_order.is_some() {
+        SdpPath::Admm
+    } else {
+        SdpPath::Ipm
+    };
+    let sol = match first_order {
+        Some(sol) => sol,
+        None => solve_moment_sdp_monitored(
+            relax,
+            relax.sdp(),
+            &first,
+            settings.gaussian_start,
+            deadline,
+            &mut forward(
+                k,
+                SolveKind::Relaxation,
+                settings.interrupt.as_deref(),
+                &mut *on_event,
+            ),
+        )?,
+    };
     check_interrupt(settings)?;
     let certificate = settings
         .certificates
         .then(|| Certificate::from_solution(relax, &sol));
     let mut iterations = sol.iterations;
     let solved = sol.status.is_solved();
-    let lower = sol.dual_objective;
+    let lower = match path {
+        SdpPath::Admm => sol.valid_bound.map_or(f64::NEG_INFINITY, |b| b.value),
+        SdpPath::Ipm => sol.dual_objective,
+    };
     // Relative to the values, with floor GAP_FLOOR: a fraction of the objective's scale once `run` has divided
     // it out.
     let gap_ok = |u: Option<f64>| {
@@ -580,7 +628,12 @@ pub fn solve_order_monitored(
     let mut cand = Candidates::from_moments(relax, &first_solve_moments, d, settings, solved);
     cand.evaluate(relax, settings, upper_bound);
     let mut low_rank_status = None;
-    if solved && !cand.flat.is_flat() && !gap_ok(cand.upper()) && settings.low_rank_step {
+    if solved
+        && path == SdpPath::Ipm
+        && !cand.flat.is_flat()
+        && !gap_ok(cand.upper())
+        && settings.low_rank_step
+    {
         // The penalty may cost at most `give` of the objective (weight·tr M_k(y*), y* the point just found).
         let give = LOW_RANK_GIVE_ABS + LOW_RANK_GIVE_REL * sol.primal_objective.abs();
         let weight = give / relax.trace(&first_solve_moments).max(1.0);
@@ -672,6 +725,7 @@ pub fn solve_order_monitored(
         moments: relax.num_moments(),
         relaxation: relax.describe(),
         status: sol.status,
+        solver: path,
         lower_bound: lower,
         primal_objective: sol.primal_objective,
         residuals: sol.residuals,
@@ -692,6 +746,56 @@ pub fn solve_order_monitored(
         seconds: start.elapsed().as_secs_f64(),
         certificate,
     })
+}
+
+/// The first-order path on `relax` ([`SdpPath::Admm`]): `None` when it does not apply (no moment bounds,
+/// equality constraints) or did not reach its tolerance or the bound that certifies `target`, so that the
+/// interior-point method solves the relaxation instead.
+fn solve_first_order(
+    relax: &MomentRelaxation,
+    settings: &HierarchySettings,
+    target: Option<f64>,
+    deadline: Option<Instant>,
+    on_event: &mut (dyn FnMut(&Event) + Send),
+) -> Result<Option<SdpSolution>> {
+    let Some(bounds) = relax.moment_bounds() else {
+        return Ok(None);
+    };
+    if !relax.sdp().equalities().is_empty() {
+        return Ok(None);
+    }
+    let mut admm = settings.admm.clone();
+    if let Some(d) = deadline {
+        let left = d.saturating_duration_since(Instant::now()).as_secs_f64();
+        admm.time_limit = Some(admm.time_limit.map_or(left, |t| t.min(left)));
+    }
+    // The bound that certifies the target: relative_gap(target, b, GAP_FLOOR) ≤ gap_tolerance.
+    admm.target =
+        target.map(|u| u - settings.gap_tolerance * u.abs().max(GAP_FLOOR) * (1.0 - 1e-3));
+    let start = settings
+        .gaussian_start
+        .then(|| relax.gaussian_start())
+        .filter(|x0| x0.iter().all(|v| v.is_finite()));
+    let start = match &start {
+        Some(x0) => StartPoint::Primal(x0),
+        None => StartPoint::Standard,
+    };
+    let sol = admm.solve(
+        relax.sdp(),
+        start,
+        Some(&bounds),
+        &mut forward(
+            relax.order(),
+            SolveKind::Relaxation,
+            settings.interrupt.as_deref(),
+            on_event,
+        ),
+    )?;
+    check_interrupt(settings)?;
+    Ok(
+        (sol.status.is_solved() && sol.valid_bound.is_some_and(|b| b.value.is_finite()))
+            .then_some(sol),
+    )
 }
 
 /// The low-rank step's solve from the start of [`solve_moment_sdp`].

@@ -14,6 +14,7 @@
 //! Blocks describe their coefficient matrices structurally ([`ConstraintBlock`]): moment/localizing structure,
 //! general sparse matrices, or diagonal (LP) rows. Dense Fᵢ are never formed for structured blocks.
 
+pub mod admm;
 pub mod block;
 pub mod bound;
 pub mod ipm;
@@ -28,6 +29,55 @@ pub use bound::{ValidBound, valid_lower_bound};
 pub use ipm::{StartPoint, WarmStart, solve, solve_from, solve_monitored, solve_warm};
 
 use crate::error::{Error, Result};
+
+/// A method that solves an [`SdpProblem`]: the interior-point method (its settings, [`SdpSettings`]) or the
+/// first-order path ([`admm::AdmmSettings`]). Both return an [`SdpSolution`] with the same statuses; the
+/// first-order path also returns a lower bound valid by construction when given variable bounds.
+pub trait SdpSolver {
+    /// The method's name in reports: "ipm" or "admm".
+    fn name(&self) -> &'static str;
+    /// Solve from `start` (methods refuse the starts they do not take), showing `monitor` iterates; `bounds`
+    /// (Bᵢ ≥ |xᵢ| on the feasible set) let a method compute [`SdpSolution::valid_bound`].
+    fn solve(
+        &self,
+        problem: &SdpProblem,
+        start: StartPoint,
+        bounds: Option<&[f64]>,
+        monitor: &mut (dyn FnMut(&IterationInfo) -> std::ops::ControlFlow<()> + Send),
+    ) -> Result<SdpSolution>;
+}
+
+impl SdpSolver for SdpSettings {
+    fn name(&self) -> &'static str {
+        "ipm"
+    }
+
+    fn solve(
+        &self,
+        problem: &SdpProblem,
+        start: StartPoint,
+        _bounds: Option<&[f64]>,
+        monitor: &mut (dyn FnMut(&IterationInfo) -> std::ops::ControlFlow<()> + Send),
+    ) -> Result<SdpSolution> {
+        ipm::solve_monitored(problem, self, start, monitor)
+    }
+}
+
+impl SdpSolver for admm::AdmmSettings {
+    fn name(&self) -> &'static str {
+        "admm"
+    }
+
+    fn solve(
+        &self,
+        problem: &SdpProblem,
+        start: StartPoint,
+        bounds: Option<&[f64]>,
+        monitor: &mut (dyn FnMut(&IterationInfo) -> std::ops::ControlFlow<()> + Send),
+    ) -> Result<SdpSolution> {
+        admm::solve(problem, self, start, bounds, monitor)
+    }
+}
 
 /// A block-diagonal SDP in the form described in the [module docs](self).
 #[derive(Clone, Debug)]
@@ -419,4 +469,8 @@ pub struct SdpSolution {
     pub seconds: f64,
     /// The iterate kept for a warm start ([`SdpSettings::warm_start_gap`]), if asked for and reached.
     pub warm_start: Option<WarmStart>,
+    /// The best lower bound on (P) valid by construction ([`valid_lower_bound`]) found during the solve: the
+    /// first-order path ([`admm`]) computes one when given variable bounds; `None` from the interior-point
+    /// method.
+    pub valid_bound: Option<ValidBound>,
 }

@@ -942,6 +942,7 @@ impl<'a> Ipm<'a> {
             iterations,
             seconds: start.elapsed().as_secs_f64(),
             warm_start: None,
+            valid_bound: None,
         }
     }
 
