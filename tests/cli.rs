@@ -455,8 +455,7 @@ fn a_zero_time_limit_ends_with_the_best_answer_so_far() {
         "{stdout}"
     );
     assert!(
-        stdout
-            .contains("the time limit of 0 s ran out in order 1 after 0 interior-point iterations"),
+        stdout.contains("the time limit of 0 s ran out in order 1 after 0 SDP iterations"),
         "{stdout}"
     );
     assert!(stdout.contains("would take about"), "{stdout}");

@@ -64,7 +64,7 @@ pub struct HierarchyOptions {
     /// truncation (the paper's rule; default for `example`).
     #[arg(long, value_enum)]
     pub stop: Option<Stop>,
-    /// Print the interior-point iterations.
+    /// Print the SDP iterations (interior-point, or every 25th of the first-order path).
     #[arg(long)]
     pub verbose: bool,
     /// Memory limit for one relaxation, in GB.

@@ -427,7 +427,7 @@ pub fn run(
         }
         if timed_out {
             let why = format!(
-                "the time limit of {} ran out in order {k} after {iterations} interior-point iterations; \
+                "the time limit of {} ran out in order {k} after {iterations} SDP iterations; \
                  {} would take about {} (raise the time limit to finish it)",
                 format_seconds(settings.time_limit.unwrap_or(0.0)),
                 size.describe_size(),
@@ -772,14 +772,9 @@ fn solve_first_order(
     // The bound that certifies the target: relative_gap(target, b, GAP_FLOOR) ≤ gap_tolerance.
     admm.target =
         target.map(|u| u - settings.gap_tolerance * u.abs().max(GAP_FLOOR) * (1.0 - 1e-3));
-    let start = settings
-        .gaussian_start
-        .then(|| relax.gaussian_start())
-        .filter(|x0| x0.iter().all(|v| v.is_finite()));
-    let start = match &start {
-        Some(x0) => StartPoint::Primal(x0),
-        None => StartPoint::Standard,
-    };
+    // From x = 0: from the Gaussian start (the interior-point method's) the order-3 relaxation of a (2,2)
+    // network took more than 20,000 iterations instead of 5,806 (docs/BENCHMARKS.md).
+    let start = StartPoint::Standard;
     let sol = admm.solve(
         relax.sdp(),
         start,

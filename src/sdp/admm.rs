@@ -31,7 +31,8 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::sdp::bound::{ValidBound, valid_lower_bound};
 use crate::sdp::{
-    BlockMatrix, IterationInfo, SdpProblem, SdpResiduals, SdpSolution, SdpStatus, StartPoint,
+    BlockMatrix, ConstraintBlock, IterationInfo, SdpProblem, SdpResiduals, SdpSolution, SdpStatus,
+    StartPoint,
 };
 
 /// Settings of [`solve`]; `Default` gives the documented values.
@@ -82,7 +83,8 @@ impl Default for AdmmSettings {
     }
 }
 
-/// Bytes [`solve`] allocates: G and its factor share one m × m matrix, plus a few copies of the blocks.
+/// Bytes [`solve`] allocates: two m × m matrices while G is formed (then G and its factor), plus a few
+/// copies of the blocks.
 pub fn memory_estimate(problem: &SdpProblem) -> usize {
     let m = problem.num_vars();
     let blocks: usize = problem
@@ -96,62 +98,31 @@ pub fn memory_estimate(problem: &SdpProblem) -> usize {
             }
         })
         .sum();
-    8 * (m * m + 10 * blocks + 10 * m)
+    8 * (2 * m * m + 10 * blocks + 10 * m)
 }
 
 /// G = F*F over the variables 1..=m (row/column i−1 for variable i), and F*(C₀), for the blocks scaled by
 /// `d` (block b's matrices multiplied by d_b).
 fn gram(problem: &SdpProblem, d: &[f64]) -> (Mat<f64>, Vec<f64>) {
     let m = problem.num_vars();
-    let parts: Vec<(Mat<f64>, Vec<f64>)> = problem
-        .blocks()
-        .par_iter()
-        .zip(d)
-        .map(|(block, &db)| {
-            let mut g = Mat::<f64>::zeros(m, m);
-            let mut g0 = vec![0.0; m + 1];
-            // Entries grouped by position (i, j), duplicates of a variable merged.
-            let n = block.dim();
-            let mut entries: Vec<(u64, u32, f64)> = vec![];
-            block.for_each_entry(|var, i, j, coef| {
-                entries.push(((i * n + j) as u64, var as u32, coef));
-            });
-            entries.sort_unstable_by_key(|e| (e.0, e.1));
-            let mut pos: Vec<(usize, f64)> = vec![];
-            let mut k = 0;
-            while k < entries.len() {
-                let p = entries[k].0;
-                pos.clear();
-                while k < entries.len() && entries[k].0 == p {
-                    let (_, v, c) = entries[k];
-                    match pos.last_mut() {
-                        Some(last) if last.0 == v as usize => last.1 += c,
-                        _ => pos.push((v as usize, c)),
-                    }
-                    k += 1;
-                }
-                let (i, j) = ((p / n as u64) as usize, (p % n as u64) as usize);
-                let w = if i == j { db * db } else { 2.0 * db * db };
-                let c0 = pos.iter().find(|e| e.0 == 0).map_or(0.0, |e| e.1);
-                for &(a, ca) in pos.iter().filter(|e| e.0 > 0) {
-                    g0[a] += w * ca * c0;
-                    for &(b, cb) in pos.iter().filter(|e| e.0 > 0) {
-                        if b >= a {
-                            g[(b - 1, a - 1)] += w * ca * cb;
-                        }
-                    }
-                }
-            }
-            (g, g0)
-        })
-        .collect();
-    let mut g = Mat::<f64>::zeros(m, m);
-    let mut g0 = vec![0.0; m + 1];
-    for (gb, g0b) in parts {
-        g += &gb;
-        for (a, b) in g0.iter_mut().zip(&g0b) {
-            *a += b;
+    let blocks = problem.blocks();
+    // Two halves of the blocks on the two sides of a join, each into its own m × m accumulator (memory: two
+    // copies of G, [`memory_estimate`]).
+    let half = blocks.len() / 2;
+    let accumulate = |range: std::ops::Range<usize>| {
+        let mut g = Mat::<f64>::zeros(m, m);
+        let mut g0 = vec![0.0; m + 1];
+        for k in range {
+            gram_add(&blocks[k], d[k], &mut g, &mut g0);
         }
+        (g, g0)
+    };
+    let ((mut g, mut g0), (g2, g02)) =
+        rayon::join(|| accumulate(0..half), || accumulate(half..blocks.len()));
+    g += &g2;
+    drop(g2);
+    for (a, b) in g0.iter_mut().zip(&g02) {
+        *a += b;
     }
     for j in 0..m {
         for i in 0..j {
@@ -159,6 +130,42 @@ fn gram(problem: &SdpProblem, d: &[f64]) -> (Mat<f64>, Vec<f64>) {
         }
     }
     (g, g0[1..].to_vec())
+}
+
+/// Add block `block`'s part of G (lower triangle) and of F*(C₀), scaled by db², to `g` and `g0`.
+fn gram_add(block: &ConstraintBlock, db: f64, g: &mut Mat<f64>, g0: &mut [f64]) {
+    // Entries grouped by position (i, j), duplicates of a variable merged.
+    let n = block.dim();
+    let mut entries: Vec<(u64, u32, f64)> = vec![];
+    block.for_each_entry(|var, i, j, coef| {
+        entries.push(((i * n + j) as u64, var as u32, coef));
+    });
+    entries.sort_unstable_by_key(|e| (e.0, e.1));
+    let mut pos: Vec<(usize, f64)> = vec![];
+    let mut k = 0;
+    while k < entries.len() {
+        let p = entries[k].0;
+        pos.clear();
+        while k < entries.len() && entries[k].0 == p {
+            let (_, v, c) = entries[k];
+            match pos.last_mut() {
+                Some(last) if last.0 == v as usize => last.1 += c,
+                _ => pos.push((v as usize, c)),
+            }
+            k += 1;
+        }
+        let (i, j) = ((p / n as u64) as usize, (p % n as u64) as usize);
+        let w = if i == j { db * db } else { 2.0 * db * db };
+        let c0 = pos.iter().find(|e| e.0 == 0).map_or(0.0, |e| e.1);
+        for &(a, ca) in pos.iter().filter(|e| e.0 > 0) {
+            g0[a] += w * ca * c0;
+            for &(b, cb) in pos.iter().filter(|e| e.0 > 0) {
+                if b >= a {
+                    g[(b - 1, a - 1)] += w * ca * cb;
+                }
+            }
+        }
+    }
 }
 
 /// V₊ and (−V)₊ of a symmetric block, from one eigendecomposition.
