@@ -586,6 +586,11 @@ pub fn solve_order_monitored(
         SdpPath::Admm => solve_first_order(relax, settings, target, deadline, &mut *on_event)?,
         SdpPath::Ipm => None,
     };
+    // A first-order solve that did not end solved hands the relaxation to the IPM; its iterations count.
+    let given_up = first_order.as_ref().map_or(0, |sol| sol.iterations);
+    let first_order = first_order.filter(|sol| {
+        sol.status.is_solved() && sol.valid_bound.is_some_and(|b| b.value.is_finite())
+    });
     let path = if first_order.is_some() {
         SdpPath::Admm
     } else {
@@ -611,7 +616,7 @@ pub fn solve_order_monitored(
     let certificate = settings
         .certificates
         .then(|| Certificate::from_solution(relax, &sol));
-    let mut iterations = sol.iterations;
+    let mut iterations = sol.iterations + if path == SdpPath::Ipm { given_up } else { 0 };
     let solved = sol.status.is_solved();
     let lower = match path {
         SdpPath::Admm => sol.valid_bound.map_or(f64::NEG_INFINITY, |b| b.value),
@@ -749,8 +754,8 @@ pub fn solve_order_monitored(
 }
 
 /// The first-order path on `relax` ([`SdpPath::Admm`]): `None` when it does not apply (no moment bounds,
-/// equality constraints) or did not reach its tolerance or the bound that certifies `target`, so that the
-/// interior-point method solves the relaxation instead.
+/// equality constraints). The caller hands the relaxation to the interior-point method when the solve did
+/// not reach its tolerance or the bound that certifies `target`.
 fn solve_first_order(
     relax: &MomentRelaxation,
     settings: &HierarchySettings,
@@ -787,10 +792,7 @@ fn solve_first_order(
         ),
     )?;
     check_interrupt(settings)?;
-    Ok(
-        (sol.status.is_solved() && sol.valid_bound.is_some_and(|b| b.value.is_finite()))
-            .then_some(sol),
-    )
+    Ok(Some(sol))
 }
 
 /// The low-rank step's solve from the start of [`solve_moment_sdp`].

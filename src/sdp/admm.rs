@@ -87,18 +87,7 @@ impl Default for AdmmSettings {
 /// copies of the blocks.
 pub fn memory_estimate(problem: &SdpProblem) -> usize {
     let m = problem.num_vars();
-    let blocks: usize = problem
-        .blocks()
-        .iter()
-        .map(|b| {
-            if b.is_diagonal() {
-                b.dim()
-            } else {
-                b.dim() * b.dim()
-            }
-        })
-        .sum();
-    8 * (2 * m * m + 10 * blocks + 10 * m)
+    8 * (2 * m * m + 10 * problem.block_entries() + 10 * m)
 }
 
 /// G = F*F over the variables 1..=m (row/column i−1 for variable i), and F*(C₀), for the blocks scaled by

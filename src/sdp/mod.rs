@@ -197,11 +197,10 @@ impl SdpProblem {
         self.blocks.iter().map(|b| b.dim()).sum()
     }
 
-    /// Bytes the interior-point method will allocate, dominated by the dense Schur complement (m+1)².
-    pub fn memory_estimate(&self) -> usize {
-        let m = self.num_vars + 1;
-        let blocks: usize = self
-            .blocks
+    /// Number of stored entries of one block-diagonal matrix of the problem's shape (n_b² per dense block,
+    /// n_b per diagonal one).
+    pub fn block_entries(&self) -> usize {
+        self.blocks
             .iter()
             .map(|b| {
                 if b.is_diagonal() {
@@ -210,7 +209,13 @@ impl SdpProblem {
                     b.dim() * b.dim()
                 }
             })
-            .sum();
+            .sum()
+    }
+
+    /// Bytes the interior-point method will allocate, dominated by the dense Schur complement (m+1)².
+    pub fn memory_estimate(&self) -> usize {
+        let m = self.num_vars + 1;
+        let blocks = self.block_entries();
         let l = self.equalities.len();
         8 * (m * m + 12 * blocks + 8 * m + l * m + l * l)
     }
