@@ -372,11 +372,12 @@ pub fn solve(
     let mut last_progress = (0usize, f64::INFINITY, f64::NEG_INFINITY);
     let (mut pacc, mut dacc) = (0.0f64, 0.0f64);
     let every = settings.bound_every.max(1);
+    // F*(Y) of the current Y: formed once per iteration, after the Y-step, and used by the next x-step.
+    let mut fy = adjoint(problem, &y, &d);
     for it in 1..=settings.max_iterations {
         iterations = it;
         // x-step.
         let fs = adjoint(problem, &s, &d);
-        let fy = adjoint(problem, &y, &d);
         let mut rhs: Vec<f64> = (0..m)
             .map(|i| fs[i] - g0[i] + (fy[i] - c[i]) / rho)
             .collect();
@@ -414,7 +415,7 @@ pub fn solve(
             s[k] = p;
             y[k] = n;
         }
-        let fy = adjoint(problem, &y, &d);
+        fy = adjoint(problem, &y, &d);
         let rd = norm2(&(0..m).map(|i| c[i] - fy[i]).collect::<Vec<_>>());
         pinf = rp.sqrt() / (1.0 + c0_norm);
         dinf = rd / (1.0 + c_norm);
