@@ -46,7 +46,7 @@ pub struct HierarchyOptions {
     pub sparsity: SparsityOption,
     /// The SDP method of every relaxation: ipm (the interior-point method) or admm (the first-order path, with
     /// a lower bound valid by construction of the ball; the interior-point method takes over when it does not
-    /// reach its tolerance or applies not). docs/BENCHMARKS.md ("The first-order path") compares them.
+    /// reach its tolerance or does not apply). docs/BENCHMARKS.md ("The first-order path") compares them.
     #[arg(long, value_enum, default_value_t = SolverOption::Ipm)]
     pub solver: SolverOption,
     /// Steps of the term-sparsity iteration (each step's support is the moments the previous step's blocks
