@@ -107,6 +107,19 @@ def _order(v: Optional[int], name: str) -> Optional[int]:
     return int(v)
 
 
+def _relaxation(solver: str, sparsity: str, ts_steps: int, theta_free: bool) -> Dict[str, Any]:
+    """The relaxation's structure and SDP path as the library reads them (names are checked there)."""
+    if not isinstance(solver, str):
+        raise ValueError(f"solver must be a string, got {solver!r}")
+    if not isinstance(sparsity, str):
+        raise ValueError(f"sparsity must be a string, got {sparsity!r}")
+    if isinstance(ts_steps, bool) or not isinstance(ts_steps, (int, np.integer)) or ts_steps < 0:
+        raise ValueError(f"ts_steps must be a nonnegative integer, got {ts_steps!r}")
+    if not isinstance(theta_free, (bool, np.bool_)):
+        raise ValueError(f"theta_free must be True or False, got {theta_free!r}")
+    return {"solver": solver, "sparsity": sparsity, "ts_steps": int(ts_steps), "theta_free": bool(theta_free)}
+
+
 class _Result:
     """A report of the library with its fields as attributes (see ``to_dict()`` for all of them)."""
 
@@ -186,6 +199,10 @@ def fit(
     true_coefficients: Optional[Sequence[Sequence[float]]] = None,
     time_limit: Optional[float] = DEFAULT_TIME_LIMIT,
     biases: Optional[Sequence[Any]] = None,
+    solver: str = "ipm",
+    sparsity: str = "none",
+    ts_steps: int = 1,
+    theta_free: bool = False,
 ) -> FitResult:
     """Fit the activation coefficients of a network globally, with a certificate.
 
@@ -211,6 +228,13 @@ def fit(
             predicted to take longer than the time left is not started, and the result's status and notes
             say what it would cost.
         biases: the D + 1 bias vectors b_1, ..., b_{D+1}, b_l of length m_l (None: every bias is zero).
+        solver: the SDP method of every relaxation: "ipm" (the interior-point method, default) or "admm"
+            (the first-order path with a lower bound valid at every iterate; the interior-point method takes
+            over where it does not apply or does not converge), as the CLI's ``--solver``.
+        sparsity: term sparsity of the relaxations: "none" (dense, default), "block", "chordal" or "auto",
+            as ``--sparsity``; every choice gives a valid lower bound, the sparse ones possibly a weaker one.
+        ts_steps: steps of the term-sparsity iteration (default 1), as ``--ts-steps``.
+        theta_free: leave the epigraph variable out of the row bases (default False), as ``--theta-free``.
 
     Returns:
         FitResult with the report's fields as attributes.
@@ -244,6 +268,7 @@ def fit(
         _coefficients(true_coefficients),
         _optional_float(time_limit),
         biases=_biases(biases),
+        relaxation=_relaxation(solver, sparsity, ts_steps, theta_free),
     )
     return _fit_result(report)
 
@@ -261,6 +286,10 @@ def fit_file(
     max_order: Optional[int] = None,
     radius: Optional[float] = DEFAULT_RADIUS,
     time_limit: Optional[float] = DEFAULT_TIME_LIMIT,
+    solver: str = "ipm",
+    sparsity: str = "none",
+    ts_steps: int = 1,
+    theta_free: bool = False,
 ) -> FitResult:
     """Fit the problem in a polyact problem file (as ``polyact fit PATH``; ``fit(Problem.load(path))`` gives
     the same result); arguments as in :func:`fit`."""
@@ -270,20 +299,33 @@ def fit_file(
         str(path), loss, _order(order, "order"), _order(max_order, "max_order"),
         _optional_float(radius),
         _optional_float(time_limit),
+        relaxation=_relaxation(solver, sparsity, ts_steps, theta_free),
     )
     return _fit_result(report)
 
 
-def pop(problem: Any, *, order: Optional[int] = None, max_order: Optional[int] = None) -> PopResult:
+def pop(
+    problem: Any,
+    *,
+    order: Optional[int] = None,
+    max_order: Optional[int] = None,
+    solver: str = "ipm",
+    sparsity: str = "none",
+    ts_steps: int = 1,
+    theta_free: bool = False,
+) -> PopResult:
     """Solve a polynomial optimization problem globally (as ``polyact pop``).
 
     Args:
         problem: a dict in the POP file format (``{"objective": "...", "inequalities": [...], ...}``) or its
             JSON text.
-        order, max_order: as in :func:`fit`.
+        order, max_order, solver, sparsity, ts_steps, theta_free: as in :func:`fit`.
     """
     text = problem if isinstance(problem, str) else json.dumps(problem)
-    report, certificate = _polyact.pop_json(text, _order(order, "order"), _order(max_order, "max_order"))
+    report, certificate = _polyact.pop_json(
+        text, _order(order, "order"), _order(max_order, "max_order"),
+        relaxation=_relaxation(solver, sparsity, ts_steps, theta_free),
+    )
     return PopResult(json.loads(report), certificate)
 
 
@@ -374,6 +416,10 @@ def fit_statistics(
     true_coefficients: Optional[Sequence[Sequence[float]]] = None,
     time_limit: Optional[float] = DEFAULT_TIME_LIMIT,
     biases: Optional[Sequence[Any]] = None,
+    solver: str = "ipm",
+    sparsity: str = "none",
+    ts_steps: int = 1,
+    theta_free: bool = False,
 ) -> FitResult:
     """Fit from (merged) statistics instead of data; the loss is the statistics' own. Arguments as in :func:`fit`."""
     ws = _weights(weights)
@@ -387,6 +433,7 @@ def fit_statistics(
         _coefficients(true_coefficients),
         _optional_float(time_limit),
         biases=_biases(biases),
+        relaxation=_relaxation(solver, sparsity, ts_steps, theta_free),
     )
     return _fit_result(report)
 

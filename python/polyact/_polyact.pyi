@@ -1,6 +1,6 @@
 """Type stubs of the extension module (python/src/lib.rs); the documented API is polyact/__init__.py."""
 
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +25,7 @@ def fit_json(
     true_coefficients: Optional[Sequence[Sequence[float]]] = ...,
     time_limit: Optional[float] = ...,
     biases: Optional[Sequence[Sequence[float]]] = ...,
+    relaxation: Optional[Dict[str, Any]] = ...,
 ) -> Tuple[str, Optional[str]]: ...
 def fit_file_json(
     path: str,
@@ -33,8 +34,14 @@ def fit_file_json(
     max_order: Optional[int] = ...,
     radius: Optional[float] = ...,
     time_limit: Optional[float] = ...,
+    relaxation: Optional[Dict[str, Any]] = ...,
 ) -> Tuple[str, Optional[str]]: ...
-def pop_json(text: str, order: Optional[int] = ..., max_order: Optional[int] = ...) -> Tuple[str, Optional[str]]: ...
+def pop_json(
+    text: str,
+    order: Optional[int] = ...,
+    max_order: Optional[int] = ...,
+    relaxation: Optional[Dict[str, Any]] = ...,
+) -> Tuple[str, Optional[str]]: ...
 def forward(
     weights: Sequence[_F64],
     degrees: Sequence[int],
@@ -61,6 +68,7 @@ def fit_statistics_json(
     true_coefficients: Optional[Sequence[Sequence[float]]] = ...,
     time_limit: Optional[float] = ...,
     biases: Optional[Sequence[Sequence[float]]] = ...,
+    relaxation: Optional[Dict[str, Any]] = ...,
 ) -> Tuple[str, Optional[str]]: ...
 def load_problem_json(path: str) -> str: ...
 def check_problem_json(text: str) -> str: ...

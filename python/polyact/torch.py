@@ -86,7 +86,8 @@ def fit_activations(model: nn.Module, X: Any, Y: Any, *, loss: str = "lsq", **kw
         model: nn.Sequential(Linear, PolyActivation, Linear, ..., PolyActivation, Linear).
         X, Y: tensors or arrays (N × in_features, N × out_features).
         loss: "lsq" (mean squared error, the default here), "mean-inf" or "max-inf".
-        kwargs: passed to :func:`polyact.fit` (order, max_order, radius).
+        kwargs: passed to :func:`polyact.fit` (order, max_order, radius, time_limit, solver, sparsity,
+            ts_steps, theta_free).
 
     Returns:
         The FitResult; the coefficients are also written into the modules (c_0 first).

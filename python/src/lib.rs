@@ -24,6 +24,8 @@ use polyact::fit::{CERTIFICATE_TOLERANCE, DEFAULT_RADIUS, FitSettings};
 use polyact::model::stats::SufficientStatistics;
 use polyact::model::{Dataset, Loss, Network, Problem};
 use polyact::relax::hierarchy::{DEFAULT_TIME_LIMIT, HierarchySettings};
+use polyact::relax::moment::Structure;
+use polyact::relax::sparsity::Sparsity;
 
 /// The library's error as a Python exception: file errors as `OSError`, everything else as `ValueError`.
 fn to_py(e: polyact::Error) -> PyErr {
@@ -102,6 +104,31 @@ fn dataset(inputs: &PyReadonlyArray2<'_, f64>, outputs: &PyReadonlyArray2<'_, f6
     }
 }
 
+/// The relaxation's structure and SDP path: the keyword arguments `solver`, `sparsity`, `ts_steps` and
+/// `theta_free` of `polyact.fit` and `polyact.pop`, passed as a dict (the CLI's `--solver`, `--sparsity`,
+/// `--ts-steps`, `--theta-free`).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct Relaxation {
+    solver: String,
+    sparsity: String,
+    ts_steps: usize,
+    theta_free: bool,
+}
+
+impl Relaxation {
+    /// Set the hierarchy's solver and structure; an unknown name raises ValueError listing the known ones.
+    fn apply(&self, hierarchy: &mut HierarchySettings) -> PyResult<()> {
+        hierarchy.solver = self.solver.parse().map_err(to_py)?;
+        hierarchy.structure = Structure {
+            theta_free: self.theta_free,
+            sparsity: self.sparsity.parse::<Sparsity>().map_err(to_py)?,
+            ts_steps: self.ts_steps,
+        };
+        Ok(())
+    }
+}
+
 /// Build the settings of a fit from the keyword arguments of `polyact.fit`.
 fn settings(
     loss: &str,
@@ -109,6 +136,7 @@ fn settings(
     max_order: Option<usize>,
     radius: Option<f64>,
     time_limit: Option<f64>,
+    relaxation: Option<&Relaxation>,
     interrupt: &Arc<AtomicBool>,
 ) -> PyResult<FitSettings> {
     let loss: Loss = loss.parse().map_err(to_py)?;
@@ -133,23 +161,27 @@ fn settings(
             "max_order ({hi}) is below order ({lo})"
         )));
     }
+    let mut hierarchy = HierarchySettings {
+        min_order: order,
+        max_order,
+        time_limit,
+        interrupt: Some(interrupt.clone()),
+        ..HierarchySettings::default()
+    };
+    if let Some(r) = relaxation {
+        r.apply(&mut hierarchy)?;
+    }
     Ok(FitSettings {
         loss,
         radius,
-        hierarchy: HierarchySettings {
-            min_order: order,
-            max_order,
-            time_limit,
-            interrupt: Some(interrupt.clone()),
-            ..HierarchySettings::default()
-        },
+        hierarchy,
         ..FitSettings::default()
     })
 }
 
 /// Fit the activation coefficients globally; returns the report as JSON (see `polyact.fit`).
 #[pyfunction]
-#[pyo3(signature = (weights, degrees, inputs, outputs, loss="mean-inf", order=None, max_order=None, radius=Some(DEFAULT_RADIUS), true_coefficients=None, time_limit=Some(DEFAULT_TIME_LIMIT), biases=None))]
+#[pyo3(signature = (weights, degrees, inputs, outputs, loss="mean-inf", order=None, max_order=None, radius=Some(DEFAULT_RADIUS), true_coefficients=None, time_limit=Some(DEFAULT_TIME_LIMIT), biases=None, relaxation=None))]
 #[allow(clippy::too_many_arguments)]
 fn fit_json(
     py: Python<'_>,
@@ -164,9 +196,18 @@ fn fit_json(
     true_coefficients: Option<Vec<Vec<f64>>>,
     time_limit: Option<f64>,
     biases: Option<Vec<Vec<f64>>>,
+    relaxation: Option<Relaxation>,
 ) -> PyResult<WithCertificate> {
     let flag = Arc::new(AtomicBool::new(false));
-    let settings = settings(loss, order, max_order, radius, time_limit, &flag)?;
+    let settings = settings(
+        loss,
+        order,
+        max_order,
+        radius,
+        time_limit,
+        relaxation.as_ref(),
+        &flag,
+    )?;
     let network = network(&weights, degrees, biases)?;
     let data = dataset(&inputs, &outputs);
     let problem = Problem::new(network, data, true_coefficients, None).map_err(to_py)?;
@@ -178,7 +219,8 @@ fn fit_json(
 
 /// Fit the problem in a problem file (the CLI's `polyact fit FILE`); returns the report as JSON.
 #[pyfunction]
-#[pyo3(signature = (path, loss="mean-inf", order=None, max_order=None, radius=Some(DEFAULT_RADIUS), time_limit=Some(DEFAULT_TIME_LIMIT)))]
+#[pyo3(signature = (path, loss="mean-inf", order=None, max_order=None, radius=Some(DEFAULT_RADIUS), time_limit=Some(DEFAULT_TIME_LIMIT), relaxation=None))]
+#[allow(clippy::too_many_arguments)]
 fn fit_file_json(
     py: Python<'_>,
     path: &str,
@@ -187,9 +229,18 @@ fn fit_file_json(
     max_order: Option<usize>,
     radius: Option<f64>,
     time_limit: Option<f64>,
+    relaxation: Option<Relaxation>,
 ) -> PyResult<WithCertificate> {
     let flag = Arc::new(AtomicBool::new(false));
-    let settings = settings(loss, order, max_order, radius, time_limit, &flag)?;
+    let settings = settings(
+        loss,
+        order,
+        max_order,
+        radius,
+        time_limit,
+        relaxation.as_ref(),
+        &flag,
+    )?;
     let problem = Problem::load(path).map_err(to_py)?;
     let report = interruptible(py, &flag, move || {
         polyact::fit::fit(&problem, &settings, &mut |_| {})
@@ -199,21 +250,25 @@ fn fit_file_json(
 
 /// Solve a polynomial optimization problem given as POP JSON text; returns the report as JSON.
 #[pyfunction]
-#[pyo3(signature = (text, order=None, max_order=None))]
+#[pyo3(signature = (text, order=None, max_order=None, relaxation=None))]
 fn pop_json(
     py: Python<'_>,
     text: &str,
     order: Option<usize>,
     max_order: Option<usize>,
+    relaxation: Option<Relaxation>,
 ) -> PyResult<WithCertificate> {
     let file = polyact::pop::file::pop_from_json(text, "<pop>").map_err(to_py)?;
     let flag = Arc::new(AtomicBool::new(false));
-    let settings = HierarchySettings {
+    let mut settings = HierarchySettings {
         min_order: order,
         max_order,
         interrupt: Some(flag.clone()),
         ..HierarchySettings::default()
     };
+    if let Some(r) = &relaxation {
+        r.apply(&mut settings)?;
+    }
     let (report, cert) = interruptible(py, &flag, move || {
         polyact::fit::solve_pop(&file.pop, &settings, &mut |_| {})
     })?;
@@ -308,7 +363,7 @@ fn merge_json(parts: Vec<String>) -> PyResult<String> {
 /// Fit from statistics (JSON of `reduce_json`/`merge_json`) instead of data; returns the report as JSON.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
-#[pyo3(signature = (weights, degrees, statistics, order=None, max_order=None, radius=Some(DEFAULT_RADIUS), true_coefficients=None, time_limit=Some(DEFAULT_TIME_LIMIT), biases=None))]
+#[pyo3(signature = (weights, degrees, statistics, order=None, max_order=None, radius=Some(DEFAULT_RADIUS), true_coefficients=None, time_limit=Some(DEFAULT_TIME_LIMIT), biases=None, relaxation=None))]
 fn fit_statistics_json(
     py: Python<'_>,
     weights: Vec<PyReadonlyArray2<'_, f64>>,
@@ -320,6 +375,7 @@ fn fit_statistics_json(
     true_coefficients: Option<Vec<Vec<f64>>>,
     time_limit: Option<f64>,
     biases: Option<Vec<Vec<f64>>>,
+    relaxation: Option<Relaxation>,
 ) -> PyResult<WithCertificate> {
     let network = network(&weights, degrees, biases)?;
     let stats = SufficientStatistics::from_json_str(statistics, "statistics").map_err(to_py)?;
@@ -330,6 +386,7 @@ fn fit_statistics_json(
         max_order,
         radius,
         time_limit,
+        relaxation.as_ref(),
         &flag,
     )?;
     let report = interruptible(py, &flag, move || {

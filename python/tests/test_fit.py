@@ -113,6 +113,31 @@ def test_pop_six_hump_camel():
     assert math.isclose(r.objective, -1.0316284534898774, rel_tol=1e-6)
 
 
+def test_two_minimizers_on_both_sdp_paths():
+    # (x^2 - 1)^2 + y^2 on a ball: minimum 0 at (-1, 0) and (1, 0), an optimum of rank two.
+    problem = {"objective": "x^4 - 2*x^2 + 1 + y^2", "inequalities": ["4 - x^2 - y^2"]}
+    for solver in ("ipm", "admm"):
+        r = polyact.pop(problem, solver=solver)
+        assert r.status == "certified", (solver, r)
+        assert [h["solver"] for h in r.hierarchy] == [solver]
+        # The bound is a lower bound on the known optimum 0, and the minimizers are the known ones.
+        assert -1e-6 <= r.lower_bound <= 1e-12 and abs(r.objective) < 1e-12
+        assert np.allclose(sorted(r.minimizers), [[-1.0, 0.0], [1.0, 0.0]], atol=1e-6)
+
+
+def test_term_sparse_and_theta_free_relaxations_recover_a_noiseless_network():
+    dense = polyact.fit(W, [2, 1], X, Y)
+    sparse = polyact.fit(W, [2, 1], X, Y, sparsity="chordal", ts_steps=2, theta_free=True)
+    assert sparse.certified, sparse
+    for got, want in zip(sparse.coefficients, TRUE):
+        assert np.allclose(got, want, atol=1e-6)
+    relaxation = sparse.hierarchy[0]["relaxation"]
+    assert "term sparsity chordal" in relaxation and "θ-free" in relaxation, relaxation
+    assert "sparsity" not in dense.hierarchy[0]["relaxation"]
+    # A sparse relaxation has fewer moments than the dense one of the same order.
+    assert sparse.hierarchy[0]["moments"] < dense.hierarchy[0]["moments"]
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [
@@ -137,6 +162,11 @@ def test_pop_six_hump_camel():
         (dict(degrees=[2, 0]), "degree"),
         (dict(degrees=[2.5, 1]), "integers"),
         (dict(degrees="21"), "degree"),
+        (dict(solver="newton"), "unknown solver \"newton\" \\(known: ipm, admm\\)"),
+        (dict(sparsity="tight"), "unknown sparsity \"tight\" \\(known: none, block, chordal, auto\\)"),
+        (dict(ts_steps=-1), "ts_steps"),
+        (dict(ts_steps=1.5), "ts_steps"),
+        (dict(theta_free="yes"), "theta_free"),
     ],
 )
 def test_bad_input_raises_value_error(kwargs, message):
@@ -161,7 +191,8 @@ def test_missing_file_is_an_os_error(tmp_path: Path):
 
 def test_help_explains_every_argument():
     doc = polyact.fit.__doc__
-    for name in ("weights", "degrees", "X", "Y", "loss", "order", "max_order", "radius", "true_coefficients", "time_limit"):
+    for name in ("weights", "degrees", "X", "Y", "loss", "order", "max_order", "radius", "true_coefficients", "time_limit",
+                 "biases", "solver", "sparsity", "ts_steps", "theta_free"):
         assert f"{name}:" in doc, name
 
 

@@ -125,6 +125,36 @@ pub enum SdpPath {
     Admm,
 }
 
+impl SdpPath {
+    /// Every path, in the order of the command line's help.
+    pub const ALL: [SdpPath; 2] = [SdpPath::Ipm, SdpPath::Admm];
+
+    /// Its name on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            SdpPath::Ipm => "ipm",
+            SdpPath::Admm => "admm",
+        }
+    }
+}
+
+impl std::str::FromStr for SdpPath {
+    type Err = Error;
+    /// A path by its [name](SdpPath::name); an error lists the known names.
+    fn from_str(s: &str) -> Result<SdpPath> {
+        SdpPath::ALL
+            .into_iter()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = SdpPath::ALL.iter().map(|p| p.name()).collect();
+                Error::InvalidInput(format!(
+                    "unknown solver \"{s}\" (known: {})",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
 /// Default of [`HierarchySettings::time_limit`]: five minutes.
 pub const DEFAULT_TIME_LIMIT: f64 = 300.0;
 

@@ -43,6 +43,31 @@ impl Sparsity {
             Sparsity::Auto => "auto",
         }
     }
+
+    /// Every mode, in the order of the command line's help.
+    pub const ALL: [Sparsity; 4] = [
+        Sparsity::None,
+        Sparsity::Block,
+        Sparsity::Chordal,
+        Sparsity::Auto,
+    ];
+}
+
+impl std::str::FromStr for Sparsity {
+    type Err = crate::error::Error;
+    /// A mode by its [name](Sparsity::name); an error lists the known names.
+    fn from_str(s: &str) -> crate::error::Result<Sparsity> {
+        Sparsity::ALL
+            .into_iter()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Sparsity::ALL.iter().map(|m| m.name()).collect();
+                crate::error::Error::InvalidInput(format!(
+                    "unknown sparsity \"{s}\" (known: {})",
+                    names.join(", ")
+                ))
+            })
+    }
 }
 
 /// One matrix of the relaxation: its generator (1 for the moment matrix) and row monomials.
