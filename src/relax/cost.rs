@@ -16,9 +16,12 @@ use serde::Serialize;
 use crate::polynomial::Monomial;
 use crate::pop::Pop;
 
-/// Multiply-adds per second of the Schur complement's Cholesky factorization (faer, two threads): m = 3002 took
-/// 0.435 s per iteration (9.0·10⁹ multiply-adds), m = 923 11 ms (2.6·10⁸).
-pub const FACTORIZATION_RATE: f64 = 2.0e10;
+/// Multiply-adds per second of the Schur complement's Cholesky factorization (faer, two threads), on a quiet
+/// machine: the order-4 relaxation of a (2,3) network (m = 6434, 8.9·10¹⁰ multiply-adds per factorization)
+/// took 85 s for its 43 iterations, at most 2.0 s per iteration with the assembly and both solves'
+/// candidates. A loaded machine was 2.5 times slower (m = 3002: 0.435 s for 9.0·10⁹ multiply-adds at load
+/// 9–13); an order that runs past the time left is stopped by the solver's own limit.
+pub const FACTORIZATION_RATE: f64 = 5.0e10;
 
 /// Scattered updates per second of the Schur complement's assembly ([`RelaxationSize::assembly_updates`]).
 pub const ASSEMBLY_RATE: f64 = 2.0e9;
