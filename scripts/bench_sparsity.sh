@@ -2,7 +2,7 @@
 # Term sparsity side by side (docs/BENCHMARKS.md, "Term sparsity"): the generalized Rosenbrock function
 # Σ_{i<n} 100(x_{i+1} − x_i²)² + (1 − x_i)² on the ball of radius 2√n (optimum 0 at the point of ones) at
 # order 2, dense (n ≤ 20) and chordal, by `polyact pop`; then (2,2,2) networks (widths 20, N = 100, noise 0 and
-# 0.01) at order 4, θ-free, dense and chordal, by `polyact fit`. Prints per run: wall seconds, moments, lower and upper bound, status, blocks.
+# 0.01) at order 4 by `polyact fit`: θ-free dense, θ-free chordal, and chordal with the ball on (c, θ/s). Prints per run: wall seconds, moments, lower and upper bound, status, blocks.
 # Usage: scripts/bench_sparsity.sh [OUTDIR]   (after cargo build --release)
 set -euo pipefail
 POLYACT=$(realpath "${POLYACT:-target/release/polyact}")
@@ -42,8 +42,11 @@ done
 for noise in 0 0.01; do
   "$POLYACT" generate --degrees 2,2,2 --widths 20,20,20,20,20 --samples 100 --noise $noise --seed 1 \
     -o n222_$noise.json > /dev/null
-  for s in none chordal; do
-    run "(2,2,2) σ=$noise $s" "$POLYACT" fit n222_$noise.json --theta-free true --sparsity $s --order 4 \
+  for options in "true none" "true chordal" "false chordal"; do
+    read -r free s <<<"$options"
+    label="(2,2,2) σ=$noise $s"
+    [[ $free == true ]] && label="$label θ-free"
+    run "$label" "$POLYACT" fit n222_$noise.json --theta-free "$free" --sparsity "$s" --order 4 \
       --max-order 4 --ball-retries 0
   done
 done

@@ -192,8 +192,9 @@ fn fit_once(
         Error::TooLarge(why) if hs.min_order.is_none_or(|k| k == pop.min_order()) => {
             Error::TooLarge(format!(
                 "{why}. For a network, the loss's degree grows with the product of the activation degrees \
-                 and its variables are their coefficients: fewer hidden layers or lower degrees fit, and \
-                 --theta-free true --sparsity chordal builds a smaller relaxation"
+                 and its variables are their coefficients: fewer hidden layers or lower degrees fit, \
+                 --sparsity chordal builds a smaller relaxation, and --theta-free true a smaller one still \
+                 (its bound is capped by the convex-hull bound: it certifies noiseless data)"
             ))
         }
         e => e,

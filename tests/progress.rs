@@ -13,7 +13,7 @@ use polyact::pop::loss::loss_value;
 use polyact::relax::cost::RelaxationSize;
 use polyact::relax::events::{Event, SolveKind};
 use polyact::relax::hierarchy::{HierarchySettings, StopRule, feasible_objective, run};
-use polyact::relax::moment::MomentRelaxation;
+use polyact::relax::moment::{MomentRelaxation, Structure};
 use polyact::report::FitStatus;
 use polyact::sdp::{IterationInfo, SdpSettings, SdpStatus, StartPoint, solve, solve_monitored};
 
@@ -160,6 +160,8 @@ fn an_order_predicted_too_long_is_not_started() {
         stop: StopRule::Flat,
         time_limit: Some(100.0),
         max_order: Some(3),
+        // The dense relaxation (the default, auto, would fall back to a term-sparse one at order 2).
+        structure: Structure::dense(),
         ..HierarchySettings::default()
     };
     let next = RelaxationSize::new(&pop, 2);

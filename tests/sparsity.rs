@@ -85,6 +85,90 @@ fn chained_rosenbrock_is_certified_with_small_blocks() {
     assert!(z.iter().all(|v| (v - 1.0).abs() < 1e-3), "{z:?}");
 }
 
+/// The default sparsity (auto) of a hierarchy is the dense relaxation where it is predicted to fit, and term
+/// sparsity where it is not: by memory (a limit between the chordal and the dense relaxation's size) and by
+/// time (a limit below the dense relaxation's predicted time); each certifies the Rosenbrock optimum 0.
+#[test]
+fn auto_sparsity_is_dense_where_it_fits_and_chordal_where_it_does_not() {
+    use polyact::error::Error;
+    use polyact::relax::cost::RelaxationSize;
+    assert_eq!(
+        HierarchySettings::default().structure.sparsity,
+        Sparsity::Auto
+    );
+    let run_with = |pop: &Pop, settings: &HierarchySettings| {
+        let oracle = |z: &[f64]| feasible_objective(pop, z);
+        run(pop, settings, &oracle, &mut |_| {})
+    };
+    let order = |settings: HierarchySettings| HierarchySettings {
+        min_order: Some(2),
+        max_order: Some(2),
+        ..settings
+    };
+    let pop = rosenbrock(10);
+    let dense_bytes = RelaxationSize::new(&pop, 2).bytes;
+    let chordal = MomentRelaxation::with_structure(
+        &pop,
+        2,
+        1 << 32,
+        Structure {
+            sparsity: Sparsity::Chordal,
+            ..Structure::default()
+        },
+    )
+    .unwrap();
+    let chordal_bytes = chordal.size().bytes;
+    assert!(
+        4.0 * chordal_bytes < dense_bytes,
+        "{chordal_bytes} vs {dense_bytes}"
+    );
+
+    // Memory for the dense relaxation: dense, with the dense bound.
+    let auto = run_with(&pop, &order(HierarchySettings::default())).unwrap();
+    let dense = solve(&pop, Sparsity::None, 2);
+    let (a, d) = (&auto.orders[0], &dense.orders[0]);
+    assert!(!a.relaxation.contains("sparsity"), "{}", a.relaxation);
+    assert_eq!(a.moments, d.moments);
+    assert!(
+        (a.lower_bound - d.lower_bound).abs() < 1e-9,
+        "{} vs {}",
+        a.lower_bound,
+        d.lower_bound
+    );
+
+    // Memory for the chordal relaxation only: dense is refused, auto is chordal and certifies.
+    let mut small = order(HierarchySettings::default());
+    small.sdp.max_memory_bytes = (2.0 * chordal_bytes) as usize;
+    let mut none = small.clone();
+    none.structure.sparsity = Sparsity::None;
+    assert!(matches!(run_with(&pop, &none), Err(Error::TooLarge(_))));
+    let sparse = run_with(&pop, &small).unwrap();
+    let o = sparse.certified().expect("certified");
+    assert!(
+        o.relaxation.contains("term sparsity chordal"),
+        "{}",
+        o.relaxation
+    );
+    assert!(o.lower_bound.abs() < 1e-5, "{}", o.lower_bound);
+
+    // Time: with less time than the dense relaxation is predicted to take, auto is chordal.
+    let pop = rosenbrock(20);
+    let predicted = RelaxationSize::new(&pop, 2).seconds;
+    assert!(predicted > 20.0, "{predicted}");
+    let timed = HierarchySettings {
+        time_limit: Some(predicted / 2.0),
+        ..order(HierarchySettings::default())
+    };
+    let sparse = run_with(&pop, &timed).unwrap();
+    let o = sparse.certified().expect("certified");
+    assert!(
+        o.relaxation.contains("term sparsity chordal"),
+        "{}",
+        o.relaxation
+    );
+    assert!(o.lower_bound.abs() < 1e-5, "{}", o.lower_bound);
+}
+
 /// A random quartic with a ball: the bounds of the sparse relaxations are below the dense one (they are
 /// relaxations of it), the dense one below the value at any feasible point, and block mode, iterated to its
 /// fixed point, equals the dense bound.

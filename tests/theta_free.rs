@@ -1,5 +1,6 @@
-//! θ-free relaxations (docs/METHOD.md, "θ-free bases"): the same bound as the dense relaxation on network
-//! POPs, smaller blocks, points and certificates of the POP itself.
+//! θ-free relaxations (docs/METHOD.md, "θ-free bases"): the bound of the dense relaxation with the ball on c,
+//! the dense bound on single-output network POPs, capped by the convex-hull bound in general; smaller blocks,
+//! points and certificates of the POP itself.
 
 use polyact::model::example_3_4;
 use polyact::model::synthetic::{SyntheticSpec, generate};
@@ -33,8 +34,10 @@ fn instances() -> Vec<(String, polyact::model::Problem)> {
     out
 }
 
+/// One output: the image of r on the (connected) ball is an interval, so the convex-hull cap is the optimum
+/// and the θ-free bound is the dense one.
 #[test]
-fn theta_free_bound_equals_the_dense_bound_on_network_pops() {
+fn theta_free_bound_equals_the_dense_bound_on_single_output_network_pops() {
     let settings = SdpSettings::default();
     for (name, problem) in instances() {
         let npop = network_pop(&problem, Loss::MeanInf).unwrap();
@@ -200,4 +203,55 @@ fn theta_free_bound_equals_the_dense_bound_with_the_ball_on_c_only() {
             );
         }
     }
+}
+
+/// The θ-free relaxation is capped by the convex-hull bound (docs/METHOD.md, "θ-free bases"): every multiplier
+/// of an inequality linear in t is a constant, so at every order its bound is at most
+/// min { ‖v‖_∞ : v in the convex hull of r(ball) }. For r(c) = (c, c² − 1/2) the POP
+/// min t s.t. t ± c ≥ 0, t ± (c² − 1/2) ≥ 0 has the optimum (√3 − 1)/2 at c = ±(√3 − 1)/2, while the measure
+/// ½δ_{−1/√2} + ½δ_{1/√2} has E r = 0: the θ-free bound is 0 at every order, and the dense relaxation (whose
+/// ball R² − c² − t² ≥ 0 bounds t too) reaches the optimum.
+#[test]
+fn theta_free_bound_is_capped_by_the_convex_hull_bound() {
+    use polyact::polynomial::Polynomial;
+    use polyact::pop::Pop;
+    let settings = SdpSettings::default();
+    let c = Polynomial::variable(2, 0);
+    let t = Polynomial::variable(2, 1);
+    let half = Polynomial::constant(2, 0.5);
+    let q = &c.pow(2) - &half;
+    let pop = Pop::new(
+        vec!["c".into(), "t".into()],
+        t.clone(),
+        vec![&t - &c, &t + &c, &t - &q, &t + &q],
+        vec![],
+    )
+    .unwrap()
+    .with_ball(2.0);
+    let optimum = (3f64.sqrt() - 1.0) / 2.0;
+    assert_eq!(theta_free_variables(&pop), vec![1]);
+    let theta_free = Structure {
+        theta_free: true,
+        ..Structure::default()
+    };
+    for k in [1, 2, 3, 4] {
+        let free = MomentRelaxation::with_structure(&pop, k, 1 << 30, theta_free).unwrap();
+        // The four inequalities linear in t are scalars: one moment of t, and the moments of c to 2k.
+        assert_eq!(free.num_moments(), 2 * k + 2, "order {k}");
+        let b = solve(free.sdp(), &settings).unwrap();
+        assert!(b.status.is_solved(), "order {k}: {:?}", b.status);
+        assert!(
+            b.dual_objective.abs() < 1e-6,
+            "order {k}: {}",
+            b.dual_objective
+        );
+    }
+    let dense = MomentRelaxation::new(&pop, 3, 1 << 30).unwrap();
+    let a = solve(dense.sdp(), &settings).unwrap();
+    assert!(a.status.is_solved());
+    assert!(
+        (a.dual_objective - optimum).abs() < 1e-6,
+        "dense order 3: {} against {optimum}",
+        a.dual_objective
+    );
 }

@@ -200,7 +200,7 @@ def fit(
     time_limit: Optional[float] = DEFAULT_TIME_LIMIT,
     biases: Optional[Sequence[Any]] = None,
     solver: str = "ipm",
-    sparsity: str = "none",
+    sparsity: str = "auto",
     ts_steps: int = 1,
     theta_free: bool = False,
 ) -> FitResult:
@@ -231,10 +231,13 @@ def fit(
         solver: the SDP method of every relaxation: "ipm" (the interior-point method, default) or "admm"
             (the first-order path with a lower bound valid at every iterate; the interior-point method takes
             over where it does not apply or does not converge), as the CLI's ``--solver``.
-        sparsity: term sparsity of the relaxations: "none" (dense, default), "block", "chordal" or "auto",
-            as ``--sparsity``; every choice gives a valid lower bound, the sparse ones possibly a weaker one.
+        sparsity: term sparsity of the relaxations: "auto" (default: at each order the dense relaxation when
+            it is predicted to fit the memory and the time left, else chordal), "none" (dense), "block" or
+            "chordal", as ``--sparsity``; every choice gives a valid lower bound, the sparse ones possibly a
+            weaker one.
         ts_steps: steps of the term-sparsity iteration (default 1), as ``--ts-steps``.
-        theta_free: leave the epigraph variable out of the row bases (default False), as ``--theta-free``.
+        theta_free: leave the epigraph variable out of the row bases (default False), as ``--theta-free``: a
+            smaller relaxation whose bound never exceeds the convex-hull bound (it certifies noiseless fits).
 
     Returns:
         FitResult with the report's fields as attributes.
@@ -287,7 +290,7 @@ def fit_file(
     radius: Optional[float] = DEFAULT_RADIUS,
     time_limit: Optional[float] = DEFAULT_TIME_LIMIT,
     solver: str = "ipm",
-    sparsity: str = "none",
+    sparsity: str = "auto",
     ts_steps: int = 1,
     theta_free: bool = False,
 ) -> FitResult:
@@ -310,7 +313,7 @@ def pop(
     order: Optional[int] = None,
     max_order: Optional[int] = None,
     solver: str = "ipm",
-    sparsity: str = "none",
+    sparsity: str = "auto",
     ts_steps: int = 1,
     theta_free: bool = False,
 ) -> PopResult:
@@ -417,7 +420,7 @@ def fit_statistics(
     time_limit: Optional[float] = DEFAULT_TIME_LIMIT,
     biases: Optional[Sequence[Any]] = None,
     solver: str = "ipm",
-    sparsity: str = "none",
+    sparsity: str = "auto",
     ts_steps: int = 1,
     theta_free: bool = False,
 ) -> FitResult:

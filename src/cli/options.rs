@@ -33,16 +33,19 @@ pub struct HierarchyOptions {
     #[arg(long)]
     pub standard_start: bool,
     /// Leave the θ-free variables (linear in every constraint, the objective increasing in them, not in a ball
-    /// except as −a·t²; θ of a network fit) out of every row basis: the same bound as the dense relaxation
-    /// with the ball on c only (docs/METHOD.md, "θ-free bases"), with a smaller moment matrix. Default false (the dense relaxation): its bound can be below the dense relaxation's with the
-    /// ball on (c, θ/s).
+    /// except as −a·t²; θ of a network fit) out of every row basis and localize the constraints linear in
+    /// them as scalars: the bound of the dense relaxation with the ball on c only, a much smaller SDP, and a
+    /// valid bound that never exceeds the convex-hull bound min{‖v‖_∞ : v ∈ conv r(ball)} at any order
+    /// (docs/METHOD.md, "θ-free bases"): it certifies noiseless fits, and stalls below the loss of noisy fits
+    /// with several outputs. Default false (the dense relaxation, ball on (c, θ/s)).
     #[arg(long, default_value_t = false, action = clap::ArgAction::Set)]
     pub theta_free: bool,
     /// Term sparsity (TSSOS): split the moment and localizing matrices into blocks read off the problem's
     /// support. none: dense matrices; block: connected components (at its last step the dense bound);
-    /// chordal: maximal cliques of a chordal extension (smaller blocks, a bound that can be lower); auto:
-    /// chordal when it makes the moment matrix smaller, else none. Every choice gives a valid lower bound.
-    #[arg(long, value_enum, default_value_t = SparsityOption::None)]
+    /// chordal: maximal cliques of a chordal extension (smaller blocks, a bound that can be lower); auto (the
+    /// default): at each order the dense relaxation when it is predicted to fit --max-memory-gb and the time
+    /// left, else chordal (when it makes the moment matrix smaller). Every choice gives a valid lower bound.
+    #[arg(long, value_enum, default_value_t = SparsityOption::Auto)]
     pub sparsity: SparsityOption,
     /// The SDP method of every relaxation: ipm (the interior-point method) or admm (the first-order path, with
     /// a lower bound valid by construction of the ball; the interior-point method takes over when it does not
@@ -91,7 +94,8 @@ pub enum SparsityOption {
     Block,
     /// Maximal cliques of a chordal extension of the term-sparsity graph.
     Chordal,
-    /// Chordal when its moment-matrix blocks are smaller than the dense matrix, else none.
+    /// The dense relaxation when it is predicted to fit the memory and time left, else chordal (when its
+    /// moment-matrix blocks are smaller than the dense matrix).
     Auto,
 }
 

@@ -92,30 +92,34 @@ impl RelaxationSize {
     /// The size of the order-`order` relaxation of `pop`, with the blocks [`super::moment::MomentRelaxation::new`]
     /// builds (zero constraints dropped, those of size 1 grouped into one diagonal block).
     pub fn new(pop: &Pop, order: usize) -> RelaxationSize {
-        Self::with_row_variables(pop, order, pop.nvars())
+        Self::with_row_variables(pop, order, pop.nvars(), &[])
     }
 
     /// The size of a relaxation whose row bases are graded bases in `row_vars` of the POP's variables (a
-    /// θ-free relaxation, [`super::moment::MomentRelaxation::with_structure`]); its moments are estimated as
-    /// C(r + 2k, 2k) + f·C(r + 2k − 2, 2k − 2) (r row variables, f = n − r free ones, which appear to degree
-    /// one).
-    pub fn with_row_variables(pop: &Pop, order: usize, row_vars: usize) -> RelaxationSize {
+    /// θ-free relaxation, [`super::moment::MomentRelaxation::with_structure`]), where the inequalities with
+    /// `scalar[j]` set are localized as scalars (those linear in a free variable); its moments are
+    /// C(r + 2k, 2k) + f (r row variables, f = n − r free ones t, whose only moments are the y_t).
+    pub fn with_row_variables(
+        pop: &Pop,
+        order: usize,
+        row_vars: usize,
+        scalar: &[bool],
+    ) -> RelaxationSize {
         let nvars = pop.nvars();
         let n = row_vars.min(nvars);
-        let moments = monomial_count_f64(n, 2 * order)
-            + (nvars - n) as f64 * monomial_count_f64(n, (2 * order).saturating_sub(2));
+        let moments = monomial_count_f64(n, 2 * order) + (nvars - n) as f64;
         let moment_matrix = monomial_count_f64(n, order);
         let mut localizing = vec![];
         let mut diagonal = 0usize;
         let mut diagonal_updates = 0.0;
         // Localizing blocks grouped by their half-degree dj: the union of supports and ℓ.
         let mut groups: Vec<(usize, HashSet<&Monomial>)> = vec![];
-        for g in &pop.inequalities {
+        for (j, g) in pop.inequalities.iter().enumerate() {
             if g.max_abs_coefficient() == 0.0 {
                 continue;
             }
             let dj = (g.degree() as usize).div_ceil(2);
-            if dj >= order {
+            if dj >= order || scalar.get(j).copied().unwrap_or(false) {
                 diagonal += 1;
                 let t = g.terms().count() as f64;
                 diagonal_updates += 0.5 * t * t;

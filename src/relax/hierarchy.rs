@@ -107,7 +107,9 @@ pub struct HierarchySettings {
     /// A flag another thread may set to stop the run (default `None`): it is read at every interior-point
     /// iteration and before each order, and once set the run ends with [`Error::Interrupted`].
     pub interrupt: Option<Arc<AtomicBool>>,
-    /// The structure the relaxations exploit (default: none, the dense relaxation; [`Structure`]).
+    /// The structure the relaxations exploit ([`Structure`]; default: [`Sparsity::Auto`] without θ-free
+    /// bases, that is the dense relaxation of every order predicted to fit the memory limit and the time
+    /// left, and chordal term sparsity for the others).
     pub structure: Structure,
 }
 
@@ -189,7 +191,10 @@ impl Default for HierarchySettings {
             gaussian_start: true,
             time_limit: Some(DEFAULT_TIME_LIMIT),
             interrupt: None,
-            structure: Structure::default(),
+            structure: Structure {
+                sparsity: Sparsity::Auto,
+                ..Structure::default()
+            },
         }
     }
 }
@@ -384,19 +389,31 @@ pub fn run(
     let mut time_limited = false;
     for k in first..=last {
         check_interrupt(settings)?;
+        // Automatic sparsity: the dense relaxation when it is predicted to fit the memory limit and the time
+        // left, else term sparsity (chordal when it makes the moment matrix smaller).
+        let structure = resolve_structure(settings.structure, pop, k, settings, remaining());
         // A dense relaxation's size is known before it is built; a structured one (θ-free, term-sparse) is
         // built first and measured.
-        let build = || {
+        let build_with = |structure: Structure| {
             MomentRelaxation::with_structure(
                 &normalized,
                 k,
                 settings.sdp.max_memory_bytes,
-                settings.structure,
+                structure,
             )
         };
-        let structured =
-            settings.structure.theta_free || settings.structure.sparsity != Sparsity::None;
-        let built = structured.then(build);
+        let build = || build_with(structure);
+        let structured = structure.theta_free || structure.sparsity != Sparsity::None;
+        let built = structured.then(|| match build() {
+            // When the sparse relaxation the dense one fell back to cannot be built either, the dense
+            // relaxation's own answer (its refusal, which says why) is the one to give.
+            Err(Error::TooLarge(_))
+                if settings.structure.sparsity == Sparsity::Auto && !structure.theta_free =>
+            {
+                build_with(Structure::dense())
+            }
+            r => r,
+        });
         let size = match &built {
             Some(Ok(r)) => Some(r.size()),
             Some(Err(_)) => None,
@@ -475,6 +492,30 @@ pub fn run(
         time_limited,
         objective_scale: scale,
     })
+}
+
+/// The structure order `k` is built with: `structure` itself, except that [`Sparsity::Auto`] without θ-free
+/// bases becomes the dense relaxation when it is predicted ([`RelaxationSize`]) to fit the memory limit and
+/// the time left (`left`, `None`: no limit), and stays `Auto` (chordal when it makes the moment matrix
+/// smaller, else dense) otherwise. So the default keeps the dense relaxation's bound wherever it can be
+/// afforded and reaches problems it cannot.
+fn resolve_structure(
+    structure: Structure,
+    pop: &Pop,
+    k: usize,
+    settings: &HierarchySettings,
+    left: Option<f64>,
+) -> Structure {
+    if structure.sparsity != Sparsity::Auto || structure.theta_free {
+        return structure;
+    }
+    let dense = RelaxationSize::new(pop, k);
+    let fits = dense.bytes <= settings.sdp.max_memory_bytes as f64
+        && left.is_none_or(|left| dense.seconds <= left);
+    Structure {
+        sparsity: if fits { Sparsity::None } else { Sparsity::Auto },
+        ..structure
+    }
 }
 
 /// The solver's settings with the time left before `deadline` as its time limit (the smaller of that and its

@@ -40,12 +40,13 @@ impl ListedMoments {
 /// Which structure a relaxation exploits (settings of [`MomentRelaxation::with_structure`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Structure {
-    /// Leave the variables found by [`theta_free_variables`] out of every row basis (default false: on a
-    /// (2,3) network, widths 40, N = 250, at order 3 its bound was below the dense one, 7.37e-4 against
-    /// 1.156e-3, where the dense relaxation keeps the ball's θ term; see docs/METHOD.md). The bound
-    /// is always a valid lower bound (every block is a principal submatrix of the dense one, after the
-    /// relaxation of a ball described there), and equals the dense one under the conditions of
-    /// docs/METHOD.md ("θ-free bases").
+    /// Leave the variables found by [`theta_free_variables`] out of every row basis and localize the
+    /// inequalities linear in them as scalars (their multipliers are constants in every certificate,
+    /// docs/METHOD.md, "θ-free bases"). The bound is always valid and equals that of the dense relaxation
+    /// with the ball on the other variables only, which never exceeds the convex-hull bound (for a network,
+    /// min{‖v‖_∞ : v ∈ conv r(ball)}) at any order; default false, since the dense relaxation with the ball
+    /// on θ too escapes that cap (a (2,2) network, widths 35, N = 200, noise 0.01: θ-free 8.744e-4 at orders
+    /// 3 and 4, dense 9.509e-4 = the loss at order 4).
     pub theta_free: bool,
     /// Term sparsity ([`Sparsity`]; default none: dense matrices).
     pub sparsity: Sparsity,
@@ -315,7 +316,14 @@ impl MomentRelaxation {
             )));
         }
         let kept: Vec<usize> = (0..n).filter(|i| !free.contains(i)).collect();
-        let size = RelaxationSize::with_row_variables(pop, order, kept.len());
+        // An inequality linear in a free variable has a constant multiplier in every SOS certificate of
+        // the θ-free relaxation (docs/METHOD.md, "θ-free bases"), so it is localized as a scalar.
+        let scalar: Vec<bool> = pop
+            .inequalities
+            .iter()
+            .map(|g| free.iter().any(|&t| entry(g, t) == Some(Entry::Linear)))
+            .collect();
+        let size = RelaxationSize::with_row_variables(pop, order, kept.len(), &scalar);
         if sparsity == Sparsity::None {
             if size.bytes > max_bytes as f64 || size.moments > u32::MAX as f64 {
                 return Err(Error::TooLarge(too_large(&size, k0, max_bytes)));
@@ -347,7 +355,11 @@ impl MomentRelaxation {
             let g = relaxed_inequality(g, &free);
             let scale = g.max_abs_coefficient();
             scales.push(scale);
-            let t = order.saturating_sub((g.degree() as usize).div_ceil(2));
+            let t = if scalar[j] {
+                0
+            } else {
+                order.saturating_sub((g.degree() as usize).div_ceil(2))
+            };
             row_degrees.push(t);
             if scale != 0.0 {
                 localized.push((j, g.scale(1.0 / scale), t));

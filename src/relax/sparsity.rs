@@ -29,7 +29,8 @@ pub enum Sparsity {
     /// Maximal cliques of an approximately minimal chordal extension of the term-sparsity graph.
     Chordal,
     /// Chordal when its largest moment-matrix block is strictly smaller than the dense moment matrix, else
-    /// none ([`resolve_auto`]).
+    /// none ([`resolve_auto`]). In a hierarchy (the default there) an order whose dense relaxation is
+    /// predicted to fit the memory limit and the time left is dense, and this rule decides the others.
     Auto,
 }
 
