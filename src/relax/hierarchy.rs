@@ -391,7 +391,7 @@ pub fn run(
         check_interrupt(settings)?;
         // Automatic sparsity: the dense relaxation when it is predicted to fit the memory limit and the time
         // left, else term sparsity (chordal when it makes the moment matrix smaller).
-        let structure = resolve_structure(settings.structure, pop, k, settings, remaining());
+        let structure = resolve_structure(settings, pop, k, remaining());
         // A dense relaxation's size is known before it is built; a structured one (θ-free, term-sparse) is
         // built first and measured.
         let build_with = |structure: Structure| {
@@ -494,18 +494,18 @@ pub fn run(
     })
 }
 
-/// The structure order `k` is built with: `structure` itself, except that [`Sparsity::Auto`] without θ-free
+/// The structure order `k` is built with: `settings.structure` itself, except that [`Sparsity::Auto`] without θ-free
 /// bases becomes the dense relaxation when it is predicted ([`RelaxationSize`]) to fit the memory limit and
 /// the time left (`left`, `None`: no limit), and stays `Auto` (chordal when it makes the moment matrix
 /// smaller, else dense) otherwise. So the default keeps the dense relaxation's bound wherever it can be
 /// afforded and reaches problems it cannot.
 fn resolve_structure(
-    structure: Structure,
+    settings: &HierarchySettings,
     pop: &Pop,
     k: usize,
-    settings: &HierarchySettings,
     left: Option<f64>,
 ) -> Structure {
+    let structure = settings.structure;
     if structure.sparsity != Sparsity::Auto || structure.theta_free {
         return structure;
     }
