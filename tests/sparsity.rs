@@ -43,6 +43,15 @@ fn solve(
     run(pop, &settings(sparsity, order), &oracle, &mut |_| {}).unwrap()
 }
 
+/// The order-`order` relaxation of `pop` with chordal term sparsity.
+fn chordal_relaxation(pop: &Pop, order: usize) -> MomentRelaxation {
+    let structure = Structure {
+        sparsity: Sparsity::Chordal,
+        ..Structure::default()
+    };
+    MomentRelaxation::with_structure(pop, order, 1 << 32, structure).unwrap()
+}
+
 /// Generalized Rosenbrock Σ_{i<n} 100(x_{i+1} − x_i²)² + (1 − x_i)² on the ball of radius 2√n: optimum 0 at
 /// the point of ones (inside the ball).
 fn rosenbrock(n: usize) -> Pop {
@@ -64,16 +73,7 @@ fn chained_rosenbrock_is_certified_with_small_blocks() {
     let n = 8;
     let pop = rosenbrock(n);
     let dense = MomentRelaxation::new(&pop, 2, 1 << 32).unwrap();
-    let sparse = MomentRelaxation::with_structure(
-        &pop,
-        2,
-        1 << 32,
-        Structure {
-            sparsity: Sparsity::Chordal,
-            ..Structure::default()
-        },
-    )
-    .unwrap();
+    let sparse = chordal_relaxation(&pop, 2);
     let (moment_blocks, _) = sparse.block_sides();
     let largest = moment_blocks.iter().copied().max().unwrap();
     assert!(largest < dense.sdp_block_rows(0).len(), "{moment_blocks:?}");
@@ -107,16 +107,7 @@ fn auto_sparsity_is_dense_where_it_fits_and_chordal_where_it_does_not() {
     };
     let pop = rosenbrock(10);
     let dense_bytes = RelaxationSize::new(&pop, 2).bytes;
-    let chordal = MomentRelaxation::with_structure(
-        &pop,
-        2,
-        1 << 32,
-        Structure {
-            sparsity: Sparsity::Chordal,
-            ..Structure::default()
-        },
-    )
-    .unwrap();
+    let chordal = chordal_relaxation(&pop, 2);
     let chordal_bytes = chordal.size().bytes;
     assert!(
         4.0 * chordal_bytes < dense_bytes,
