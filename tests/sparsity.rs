@@ -105,6 +105,16 @@ fn auto_sparsity_is_dense_where_it_fits_and_chordal_where_it_does_not() {
         max_order: Some(2),
         ..settings
     };
+    // Certified with chordal term sparsity, at the optimum 0.
+    let certified_by_chordal = |result: polyact::relax::hierarchy::HierarchyResult| {
+        let o = result.certified().expect("certified");
+        assert!(
+            o.relaxation.contains("term sparsity chordal"),
+            "{}",
+            o.relaxation
+        );
+        assert!(o.lower_bound.abs() < 1e-5, "{}", o.lower_bound);
+    };
     let pop = rosenbrock(10);
     let dense_bytes = RelaxationSize::new(&pop, 2).bytes;
     let chordal = chordal_relaxation(&pop, 2);
@@ -133,14 +143,7 @@ fn auto_sparsity_is_dense_where_it_fits_and_chordal_where_it_does_not() {
     let mut none = small.clone();
     none.structure.sparsity = Sparsity::None;
     assert!(matches!(run_with(&pop, &none), Err(Error::TooLarge(_))));
-    let sparse = run_with(&pop, &small).unwrap();
-    let o = sparse.certified().expect("certified");
-    assert!(
-        o.relaxation.contains("term sparsity chordal"),
-        "{}",
-        o.relaxation
-    );
-    assert!(o.lower_bound.abs() < 1e-5, "{}", o.lower_bound);
+    certified_by_chordal(run_with(&pop, &small).unwrap());
 
     // Time: with less time than the dense relaxation is predicted to take, auto is chordal.
     let pop = rosenbrock(20);
@@ -150,14 +153,7 @@ fn auto_sparsity_is_dense_where_it_fits_and_chordal_where_it_does_not() {
         time_limit: Some(predicted / 2.0),
         ..order(HierarchySettings::default())
     };
-    let sparse = run_with(&pop, &timed).unwrap();
-    let o = sparse.certified().expect("certified");
-    assert!(
-        o.relaxation.contains("term sparsity chordal"),
-        "{}",
-        o.relaxation
-    );
-    assert!(o.lower_bound.abs() < 1e-5, "{}", o.lower_bound);
+    certified_by_chordal(run_with(&pop, &timed).unwrap());
 }
 
 /// A random quartic with a ball: the bounds of the sparse relaxations are below the dense one (they are
