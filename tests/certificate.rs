@@ -140,11 +140,13 @@ fn a_gram_matrix_psd_only_up_to_1e_15_is_handled_conservatively() {
                 constraint: None,
                 basis: vec![vec![0], vec![1]],
                 gram: vec![vec![a, 1.0], vec![1.0, 1.0]],
+                relaxed: vec![],
             },
             polyact::relax::certificate::SosMultiplier {
                 constraint: Some(0),
                 basis: vec![vec![0]],
                 gram: vec![vec![0.0]],
+                relaxed: vec![],
             },
         ],
         equalities: vec![],
@@ -251,5 +253,61 @@ fn network_fit_certificates_verify_against_the_problem_file() {
             wrong.network.as_mut().unwrap().loss = Loss::MeanInf;
             assert!(verify_texts(&text, "p.json", &wrong.to_json(), "c.json", 1e-6).is_err());
         }
+    }
+}
+
+/// A multiplier may relax its constraint only by dropping terms −a·t² (a > 0), which makes the constraint
+/// larger: f = 2 − y² on 1 − x² − y² ≥ 0 (minimum 1 at y² = 1) has the certificate f − 1 = 1·(1 − x² − y²) + x²
+/// (σ₀ = x², σ₁ = 1); relaxing x² out of the ball gives f − 1 = 1·(1 − y²), accepted; relaxing x in the
+/// second constraint 1 + x² (whose x² is not a negative term), a variable the problem lacks, or σ₀, is
+/// refused.
+#[test]
+fn a_relaxed_multiplier_may_drop_only_negative_squares() {
+    let pop = pop_from_json(
+        r#"{"variables": ["x", "y"], "objective": "2 - y^2", "inequalities": ["1 - x^2 - y^2", "1 + x^2"]}"#,
+        "ball.json",
+    )
+    .unwrap()
+    .pop;
+    let multiplier = |constraint: Option<usize>, basis: Vec<Vec<u16>>, relaxed: Vec<usize>| {
+        polyact::relax::certificate::SosMultiplier {
+            constraint,
+            basis,
+            gram: vec![vec![1.0]],
+            relaxed,
+        }
+    };
+    let certificate = |multipliers| Certificate {
+        variables: vec!["x".into(), "y".into()],
+        order: 1,
+        lower_bound: 1.0,
+        objective: vec![(vec![0, 0], 2.0), (vec![0, 2], -1.0)],
+        inequalities: vec![
+            vec![(vec![0, 0], 1.0), (vec![2, 0], -1.0), (vec![0, 2], -1.0)],
+            vec![(vec![0, 0], 1.0), (vec![2, 0], 1.0)],
+        ],
+        multipliers,
+        equalities: vec![],
+        equality_multipliers: vec![],
+        network: None,
+    };
+    let plain = certificate(vec![
+        multiplier(None, vec![vec![1, 0]], vec![]),
+        multiplier(Some(0), vec![vec![0, 0]], vec![]),
+    ]);
+    assert!(plain.verify(&pop, 1e-9).unwrap().accepted());
+    let relaxed = certificate(vec![multiplier(Some(0), vec![vec![0, 0]], vec![0])]);
+    let v = relaxed.verify(&pop, 1e-9).unwrap();
+    assert!(v.accepted(), "{:?}", v.problems);
+    assert_eq!(v.max_residual, 0.0);
+    // Without the relaxation the same multipliers leave the residual x².
+    let unrelaxed = certificate(vec![multiplier(Some(0), vec![vec![0, 0]], vec![])]);
+    assert!(!unrelaxed.verify(&pop, 1e-9).unwrap().accepted());
+    for bad in [
+        certificate(vec![multiplier(Some(1), vec![vec![0, 0]], vec![0])]),
+        certificate(vec![multiplier(Some(0), vec![vec![0, 0]], vec![2])]),
+        certificate(vec![multiplier(None, vec![vec![0, 0]], vec![0])]),
+    ] {
+        assert!(bad.verify(&pop, 1e-9).is_err());
     }
 }

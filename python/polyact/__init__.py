@@ -107,7 +107,9 @@ def _order(v: Optional[int], name: str) -> Optional[int]:
     return int(v)
 
 
-def _relaxation(solver: str, sparsity: str, ts_steps: int, theta_free: bool) -> Dict[str, Any]:
+def _relaxation(
+    solver: str, sparsity: str, ts_steps: int, theta_free: bool, correlative: bool = False
+) -> Dict[str, Any]:
     """The relaxation's structure and SDP path as the library reads them (names are checked there)."""
     if not isinstance(solver, str):
         raise ValueError(f"solver must be a string, got {solver!r}")
@@ -117,7 +119,15 @@ def _relaxation(solver: str, sparsity: str, ts_steps: int, theta_free: bool) -> 
         raise ValueError(f"ts_steps must be a nonnegative integer, got {ts_steps!r}")
     if not isinstance(theta_free, (bool, np.bool_)):
         raise ValueError(f"theta_free must be True or False, got {theta_free!r}")
-    return {"solver": solver, "sparsity": sparsity, "ts_steps": int(ts_steps), "theta_free": bool(theta_free)}
+    if not isinstance(correlative, (bool, np.bool_)):
+        raise ValueError(f"correlative must be True or False, got {correlative!r}")
+    return {
+        "solver": solver,
+        "sparsity": sparsity,
+        "ts_steps": int(ts_steps),
+        "theta_free": bool(theta_free),
+        "correlative": bool(correlative),
+    }
 
 
 class _Result:
@@ -316,6 +326,7 @@ def pop(
     sparsity: str = "auto",
     ts_steps: int = 1,
     theta_free: bool = False,
+    correlative: bool = False,
 ) -> PopResult:
     """Solve a polynomial optimization problem globally (as ``polyact pop``).
 
@@ -323,11 +334,14 @@ def pop(
         problem: a dict in the POP file format (``{"objective": "...", "inequalities": [...], ...}``) or its
             JSON text.
         order, max_order, solver, sparsity, ts_steps, theta_free: as in :func:`fit`.
+        correlative: correlative sparsity (default False), as ``--correlative``: one moment matrix per clique
+            of variables that meet in a term or a constraint, a ball split into one per clique; with
+            sparsity "none" or "auto".
     """
     text = problem if isinstance(problem, str) else json.dumps(problem)
     report, certificate = _polyact.pop_json(
         text, _order(order, "order"), _order(max_order, "max_order"),
-        relaxation=_relaxation(solver, sparsity, ts_steps, theta_free),
+        relaxation=_relaxation(solver, sparsity, ts_steps, theta_free, correlative),
     )
     return PopResult(json.loads(report), certificate)
 

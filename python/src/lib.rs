@@ -104,9 +104,9 @@ fn dataset(inputs: &PyReadonlyArray2<'_, f64>, outputs: &PyReadonlyArray2<'_, f6
     }
 }
 
-/// The relaxation's structure and SDP path: the keyword arguments `solver`, `sparsity`, `ts_steps` and
-/// `theta_free` of `polyact.fit` and `polyact.pop`, passed as a dict (the CLI's `--solver`, `--sparsity`,
-/// `--ts-steps`, `--theta-free`).
+/// The relaxation's structure and SDP path: the keyword arguments `solver`, `sparsity`, `ts_steps`,
+/// `theta_free` (and, for `polyact.pop`, `correlative`) of `polyact.fit` and `polyact.pop`, passed as a dict
+/// (the CLI's `--solver`, `--sparsity`, `--ts-steps`, `--theta-free`, `--correlative`).
 #[derive(FromPyObject)]
 #[pyo3(from_item_all)]
 struct Relaxation {
@@ -114,6 +114,7 @@ struct Relaxation {
     sparsity: String,
     ts_steps: usize,
     theta_free: bool,
+    correlative: bool,
 }
 
 impl Relaxation {
@@ -124,6 +125,7 @@ impl Relaxation {
             theta_free: self.theta_free,
             sparsity: self.sparsity.parse::<Sparsity>().map_err(to_py)?,
             ts_steps: self.ts_steps,
+            correlative: self.correlative,
         };
         Ok(())
     }

@@ -56,6 +56,13 @@ pub struct HierarchyOptions {
     /// use; it stops earlier when the support no longer grows).
     #[arg(long, default_value_t = 1)]
     pub ts_steps: usize,
+    /// Correlative sparsity: one moment matrix per clique of variables that meet in a term or a constraint
+    /// (a chordal extension's maximal cliques), each constraint in a clique holding its variables, a ball
+    /// R² − ‖z‖² split into one per clique. A valid bound, at most the dense one; the cliques' matrices are
+    /// dense (with --sparsity none or auto). For problems whose variables interact locally (chains, grids);
+    /// a network's coefficients all meet in its output, so it gains nothing there.
+    #[arg(long)]
+    pub correlative: bool,
     /// When an order's candidates from the moments do not certify it, also refine this many random points
     /// and keep the best (0 = none; none with --no-polish).
     #[arg(long, default_value_t = 8)]
@@ -168,6 +175,7 @@ impl HierarchyOptions {
                 theta_free: self.theta_free,
                 sparsity: self.sparsity.into(),
                 ts_steps: self.ts_steps,
+                correlative: self.correlative,
             },
             ..HierarchySettings::default()
         })

@@ -75,6 +75,11 @@ pub struct SosMultiplier {
     pub basis: Vec<Vec<u16>>,
     /// The Gram matrix Q (rows).
     pub gram: Vec<Vec<f64>>,
+    /// Variables t whose terms −a_t·t² (a_t > 0) the constraint drops: σ multiplies the relaxed constraint
+    /// gⱼ + Σ_t a_t·t², which is ≥ gⱼ ≥ 0 on the feasible set (a ball localized in a clique of correlative
+    /// sparsity, or without its θ-free variables). Empty (the default): σ multiplies gⱼ itself.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relaxed: Vec<usize>,
 }
 
 /// An SOS certificate of the lower bound γ for a POP.
@@ -168,35 +173,36 @@ impl Certificate {
                 .collect()
         };
         // A θ-free relaxation localizes g_j + a·t² in place of an inequality g_j with a ball term −a·t² of a
-        // free variable t: σ_j·(g_j + a·t²) = σ_j·g_j + (t·v)ᵀ(a·Q)(t·v), an SOS term added to σ₀.
-        let mut extra = vec![];
-        let mut push = |j: usize, basis: Vec<Vec<u16>>, gram: Vec<Vec<f64>>| {
-            for &t in relax.free_variables() {
-                let mut sq = vec![0u16; n];
-                sq[t] = 2;
-                let a = -pop.inequalities[j].coefficient(&Monomial(sq));
-                if a > 0.0 {
-                    extra.push(SosMultiplier {
-                        constraint: None,
-                        basis: basis
-                            .iter()
-                            .map(|u| {
-                                let mut u = u.clone();
-                                u[t] += 1;
-                                u
-                            })
-                            .collect(),
-                        gram: gram
-                            .iter()
-                            .map(|r| r.iter().map(|v| a * v).collect())
-                            .collect(),
-                    });
+        // free variable t, and correlative sparsity localizes a ball g_j in a clique as g_j + Σ a_t·t² over the
+        // variables t outside it: the multiplier names those t (`relaxed`), and `verify` checks that each
+        // dropped term is such a −a_t·t².
+        // The variables whose square is a negative term of each inequality (those a multiplier may relax).
+        let negative_squares: Vec<Vec<bool>> = pop
+            .inequalities
+            .iter()
+            .map(|g| {
+                let mut marks = vec![false; n];
+                for (m, c) in g.terms() {
+                    if c < 0.0
+                        && m.degree() == 2
+                        && let Some(t) = m.0.iter().position(|&e| e == 2)
+                    {
+                        marks[t] = true;
+                    }
                 }
-            }
+                marks
+            })
+            .collect();
+        let mut push = |b: usize, j: usize, basis: Vec<Vec<u16>>, gram: Vec<Vec<f64>>| {
+            let relaxed: Vec<usize> = relax
+                .dropped_ball_variables(b)
+                .filter(|&t| negative_squares[j][t])
+                .collect();
             multipliers.push(SosMultiplier {
                 constraint: Some(j),
                 basis,
                 gram,
+                relaxed,
             });
         };
         let mut sigma0 = vec![];
@@ -206,11 +212,13 @@ impl Certificate {
                     constraint: None,
                     basis: monos(b),
                     gram: BlockMatrix::Dense(m.clone()).to_rows(),
+                    relaxed: vec![],
                 }),
                 (BlockRole::Localizing(js), BlockMatrix::Dense(m)) => {
                     let j = js[0];
                     let s = relax.scales()[j];
                     push(
+                        b,
                         j,
                         monos(b),
                         BlockMatrix::Dense(m.clone())
@@ -222,14 +230,13 @@ impl Certificate {
                 }
                 (BlockRole::Localizing(js), BlockMatrix::Diagonal(d)) => {
                     for (&j, &v) in js.iter().zip(d) {
-                        push(j, vec![vec![0; n]], vec![vec![v / relax.scales()[j]]]);
+                        push(b, j, vec![vec![0; n]], vec![vec![v / relax.scales()[j]]]);
                     }
                 }
                 _ => {}
             }
         }
-        let mut multipliers: Vec<SosMultiplier> = sigma0.into_iter().chain(multipliers).collect();
-        multipliers.extend(extra);
+        let multipliers: Vec<SosMultiplier> = sigma0.into_iter().chain(multipliers).collect();
         let mut lambdas = vec![Polynomial::zero(n); pop.equalities.len()];
         for (&(k, u, scale), &w) in relax.equality_rows().iter().zip(&sol.equality_multipliers) {
             lambdas[k].add_term(relax.equality_monomial(u).clone(), w / scale);
@@ -366,7 +373,7 @@ impl Certificate {
                 None => "σ₀".to_string(),
                 Some(j) => format!("the multiplier of inequality {}", j + 1),
             };
-            let g = match mult.constraint {
+            let mut g = match mult.constraint {
                 None => Polynomial::constant(n, 1.0),
                 Some(j) => pop.inequalities.get(j).cloned().ok_or_else(|| {
                     Error::InvalidInput(format!(
@@ -375,6 +382,42 @@ impl Certificate {
                     ))
                 })?,
             };
+            if !mult.relaxed.is_empty() {
+                if mult.constraint.is_none() {
+                    return Err(Error::InvalidInput(format!(
+                        "{name} relaxes terms of no constraint"
+                    )));
+                }
+                if let Some(&t) = mult.relaxed.iter().find(|&&t| t >= n) {
+                    return Err(Error::InvalidInput(format!(
+                        "{name}: relaxed variable {} does not exist",
+                        t + 1
+                    )));
+                }
+                // g + Σ a_t t² ≥ g: only terms −a_t·t² with a_t > 0 may be dropped.
+                let mut relaxed = vec![false; n];
+                for &t in &mult.relaxed {
+                    relaxed[t] = true;
+                }
+                let mut kept = Polynomial::zero(n);
+                let mut dropped = vec![false; n];
+                for (m, c) in g.terms() {
+                    let square = (m.degree() == 2)
+                        .then(|| m.0.iter().position(|&e| e == 2))
+                        .flatten();
+                    match square {
+                        Some(t) if c < 0.0 && relaxed[t] => dropped[t] = true,
+                        _ => kept.add_term(m.clone(), c),
+                    }
+                }
+                if let Some(t) = (0..n).find(|&t| relaxed[t] && !dropped[t]) {
+                    return Err(Error::InvalidInput(format!(
+                        "{name}: variable {} has no term −a·t² (a > 0) to drop",
+                        t + 1
+                    )));
+                }
+                g = kept;
+            }
             let s = mult.basis.len();
             if mult.gram.len() != s || mult.gram.iter().any(|r| r.len() != s) {
                 return Err(Error::InvalidInput(format!(

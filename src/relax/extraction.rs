@@ -111,14 +111,14 @@ pub fn extract_points(
     r: usize,
     seed: u64,
 ) -> Option<Vec<Vec<f64>>> {
-    let n = relax.row_basis().nvars();
     if r == 1 {
         return Some(vec![relax.first_order_moments(moments)]);
     }
     if t == 0 {
         return None;
     }
-    let basis = relax.row_basis();
+    let basis = relax.row_basis()?;
+    let n = basis.nvars();
     let mt = relax.moment_matrix(moments, t)?;
     let s = mt.nrows();
     // Factor M_t ≈ V Vᵀ with the r leading eigenpairs.

@@ -495,7 +495,7 @@ pub fn run(
 }
 
 /// The structure order `k` is built with: `settings.structure` itself, except that [`Sparsity::Auto`] without θ-free
-/// bases becomes the dense relaxation when it is predicted ([`RelaxationSize`]) to fit the memory limit and
+/// bases or correlative sparsity becomes the dense relaxation when it is predicted ([`RelaxationSize`]) to fit the memory limit and
 /// the time left (`left`, `None`: no limit), and stays `Auto` (chordal when it makes the moment matrix
 /// smaller, else dense) otherwise. So the default keeps the dense relaxation's bound wherever it can be
 /// afforded and reaches problems it cannot.
@@ -506,7 +506,7 @@ fn resolve_structure(
     left: Option<f64>,
 ) -> Structure {
     let structure = settings.structure;
-    if structure.sparsity != Sparsity::Auto || structure.theta_free {
+    if structure.sparsity != Sparsity::Auto || structure.theta_free || structure.correlative {
         return structure;
     }
     let dense = RelaxationSize::new(pop, k);

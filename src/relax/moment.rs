@@ -13,7 +13,9 @@ use crate::polynomial::{Monomial, MonomialBasis, Polynomial};
 use crate::pop::Pop;
 use crate::pop::file::{pop_from_json, pop_to_json};
 use crate::relax::cost::{format_bytes, format_count};
-use crate::relax::sparsity::{Generator, Sparsity, resolve_auto, term_sparsity_blocks};
+use crate::relax::sparsity::{
+    Generator, Placement, Sparsity, correlative_structure, resolve_auto, term_sparsity_blocks,
+};
 use crate::sdp::sdpa::write_sdpa;
 use crate::sdp::{ConstraintBlock, DiagonalBlock, LocalizingBlock, SdpProblem, ShiftTerm};
 
@@ -53,6 +55,13 @@ pub struct Structure {
     /// Steps of the term-sparsity iteration (0 and 1 both mean one step; the iteration stops earlier when
     /// the support stabilizes).
     pub ts_steps: usize,
+    /// Correlative sparsity (default false): one moment matrix per maximal clique of a chordal extension of
+    /// the correlative-sparsity graph (variables joined when they meet in a term of the objective or in an
+    /// equality or inequality), each inequality localized in one clique holding its variables, and a ball
+    /// a − Σᵢ qᵢzᵢ² ≥ 0 localized in every clique as a − Σ_{i ∈ clique} qᵢzᵢ² ≥ 0 (implied by it; it joins
+    /// no variables). The bound is valid and at most the dense one (docs/METHOD.md, "Correlative
+    /// sparsity"); the clique blocks are dense, so it combines with [`Sparsity::None`] or `Auto` only.
+    pub correlative: bool,
 }
 
 impl Structure {
@@ -219,16 +228,25 @@ pub struct MomentRelaxation {
     free: Vec<usize>,
     /// The other variables, in order: the row bases are graded bases in these.
     kept: Vec<usize>,
-    /// Graded basis of degree ≤ k in the kept variables (the rows of M_k, as monomials of the kept variables).
-    rows: MonomialBasis,
-    /// Each row of `rows` as a monomial of all the POP's variables.
+    /// Graded basis of degree ≤ k in the kept variables (the rows of M_k, as monomials of the kept variables);
+    /// `None` under correlative sparsity, whose rows are the cliques' bases.
+    rows: Option<MonomialBasis>,
+    /// The row monomials in all the POP's variables, by degree: each monomial of `rows`, or the union of the
+    /// cliques' graded bases.
     row_monomials: Vec<Monomial>,
+    /// `row_counts[t]`: how many row monomials have degree ≤ t.
+    row_counts: Vec<usize>,
     /// For each inequality, the degree t of its localizing matrix's rows (≤ k − ⌈deg g_j/2⌉).
     row_degrees: Vec<usize>,
     sdp: SdpProblem,
     roles: Vec<BlockRole>,
     /// The row monomials of each block of `sdp` (empty for the diagonal block).
     block_rows: Vec<Vec<Monomial>>,
+    /// For each block of `sdp`, the variables whose ball terms its inequality leaves out beyond the free
+    /// ones (under correlative sparsity, those outside the clique of a split ball).
+    block_dropped: Vec<Vec<usize>>,
+    /// The cliques of correlative sparsity (each a sorted list of variables); `None` without it.
+    cliques: Option<Vec<Vec<usize>>>,
     /// The term sparsity the blocks come from (never `Auto`: what it resolved to).
     sparsity: Sparsity,
     /// Its steps, as asked.
@@ -290,14 +308,7 @@ impl MomentRelaxation {
         } else {
             vec![]
         };
-        Self::build(
-            pop,
-            order,
-            max_bytes,
-            free,
-            structure.sparsity,
-            structure.ts_steps,
-        )
+        Self::build(pop, order, max_bytes, free, structure)
     }
 
     fn build(
@@ -305,9 +316,14 @@ impl MomentRelaxation {
         order: usize,
         max_bytes: usize,
         free: Vec<usize>,
-        sparsity: Sparsity,
-        ts_steps: usize,
+        structure: Structure,
     ) -> Result<MomentRelaxation> {
+        let Structure {
+            sparsity,
+            ts_steps,
+            correlative,
+            ..
+        } = structure;
         let n = pop.nvars();
         let k0 = pop.min_order();
         if order < k0 {
@@ -323,8 +339,22 @@ impl MomentRelaxation {
             .iter()
             .map(|g| free.iter().any(|&t| entry(g, t) == Some(Entry::Linear)))
             .collect();
+        if correlative && !matches!(sparsity, Sparsity::None | Sparsity::Auto) {
+            return Err(Error::InvalidInput(format!(
+                "correlative sparsity builds dense clique blocks; term sparsity inside them (sparsity \"{}\") \
+                 is not built: use sparsity none or auto with it",
+                sparsity.name()
+            )));
+        }
+        let sparsity = if correlative {
+            Sparsity::None
+        } else {
+            sparsity
+        };
         let size = RelaxationSize::with_row_variables(pop, order, kept.len(), &scalar);
-        if sparsity == Sparsity::None {
+        if correlative {
+            // The clique blocks are checked once built (the dense size says nothing about them).
+        } else if sparsity == Sparsity::None {
             if size.bytes > max_bytes as f64 || size.moments > u32::MAX as f64 {
                 return Err(Error::TooLarge(too_large(&size, k0, max_bytes)));
             }
@@ -337,15 +367,6 @@ impl MomentRelaxation {
                 format_count(MAX_SPARSE_ROWS as f64)
             )));
         }
-        let rows = MonomialBasis::new(kept.len(), order);
-        let embed = |m: &Monomial| {
-            let mut e = vec![0u16; n];
-            for (i, &v) in kept.iter().enumerate() {
-                e[v] = m.0[i];
-            }
-            Monomial(e)
-        };
-        let row_monomials: Vec<Monomial> = rows.monomials().iter().map(embed).collect();
         // The inequalities as localized: a ball term of a free variable dropped, divided by the largest
         // coefficient (zero ones dropped: 0 ≥ 0 always holds).
         let mut scales = vec![];
@@ -366,37 +387,147 @@ impl MomentRelaxation {
             }
         }
         let one = Polynomial::constant(n, 1.0);
-        // The rows of every block: the moment matrix's first, then each localized inequality's.
-        let full = |t: usize| vec![(0..rows.count_up_to(t)).collect::<Vec<usize>>()];
-        let dense_blocks = || -> Vec<Vec<Vec<usize>>> {
-            std::iter::once(full(order))
-                .chain(localized.iter().map(|(_, _, t)| full(*t)))
-                .collect()
+        let embed = |m: &Monomial, vars: &[usize]| {
+            let mut e = vec![0u16; n];
+            for (i, &v) in vars.iter().enumerate() {
+                e[v] = m.0[i];
+            }
+            Monomial(e)
         };
-        let sparse_blocks = |mode: Sparsity| {
-            let generators: Vec<Generator<'_>> = std::iter::once(Generator {
-                polynomial: &one,
-                rows: &row_monomials[..],
-            })
-            .chain(localized.iter().map(|(_, g, t)| Generator {
-                polynomial: g,
-                rows: &row_monomials[..rows.count_up_to(*t)],
-            }))
+        let cliques = correlative.then(|| correlative_structure(pop, &kept, &localized));
+        // The row monomials: the graded basis in the kept variables, or under correlative sparsity the union
+        // of the cliques' graded bases, sorted by degree (`row_counts[t]`: how many have degree ≤ t).
+        let (rows, row_monomials) = match &cliques {
+            None => {
+                let rows = MonomialBasis::new(kept.len(), order);
+                let monomials = rows.monomials().iter().map(|m| embed(m, &kept)).collect();
+                (Some(rows), monomials)
+            }
+            Some(cs) => {
+                let mut union: Vec<Monomial> = cs
+                    .cliques
+                    .iter()
+                    .flat_map(|c| {
+                        MonomialBasis::new(c.len(), order)
+                            .monomials()
+                            .iter()
+                            .map(|m| embed(m, c))
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+                union.sort_by(|a, b| a.degree().cmp(&b.degree()).then_with(|| b.0.cmp(&a.0)));
+                union.dedup();
+                (None, union)
+            }
+        };
+        let row_counts: Vec<usize> = (0..=order)
+            .map(|t| row_monomials.partition_point(|m| m.degree() as usize <= t))
             .collect();
-            term_sparsity_blocks(&pop.objective, &generators, mode, ts_steps)
-        };
-        let (sparsity, row_sets) = match sparsity {
-            Sparsity::None => (Sparsity::None, dense_blocks()),
-            Sparsity::Auto => {
-                let chordal = sparse_blocks(Sparsity::Chordal);
-                match resolve_auto(&chordal[0], row_monomials.len()) {
-                    Sparsity::Chordal => (Sparsity::Chordal, chordal),
-                    _ => (Sparsity::None, dense_blocks()),
+        // Every block to build: (inequality or None for a moment block, its polynomial, its rows, the ball
+        // variables its polynomial leaves out).
+        type Spec<'p> = (
+            Option<usize>,
+            std::borrow::Cow<'p, Polynomial>,
+            Vec<usize>,
+            Vec<usize>,
+        );
+        let mut specs: Vec<Spec<'_>> = vec![];
+        let mut sparsity = sparsity;
+        if let Some(cs) = &cliques {
+            let row_index: std::collections::HashMap<&Monomial, usize> = row_monomials
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m, i))
+                .collect();
+            let clique_rows = |c: &[usize], t: usize| -> Vec<usize> {
+                let basis = MonomialBasis::new(c.len(), t);
+                basis
+                    .monomials()
+                    .iter()
+                    .map(|m| row_index[&embed(m, c)])
+                    .collect()
+            };
+            for c in &cs.cliques {
+                specs.push((
+                    None,
+                    std::borrow::Cow::Borrowed(&one),
+                    clique_rows(c, order),
+                    vec![],
+                ));
+            }
+            for (i, (j, g, t)) in localized.iter().enumerate() {
+                match &cs.placement[i] {
+                    Placement::Clique(c) => specs.push((
+                        Some(*j),
+                        std::borrow::Cow::Borrowed(g),
+                        clique_rows(&cs.cliques[*c], *t),
+                        vec![],
+                    )),
+                    Placement::Split(squares) => {
+                        for c in &cs.cliques {
+                            if !squares.iter().any(|v| c.contains(v)) {
+                                continue; // a − (nothing): the moment block times a > 0
+                            }
+                            let outside: Vec<usize> =
+                                squares.iter().copied().filter(|v| !c.contains(v)).collect();
+                            let restricted = Polynomial::from_terms(
+                                n,
+                                g.terms()
+                                    .filter(|(m, _)| !outside.iter().any(|&v| m.0[v] > 0))
+                                    .map(|(m, a)| (m.clone(), a)),
+                            );
+                            specs.push((
+                                Some(*j),
+                                std::borrow::Cow::Owned(restricted),
+                                clique_rows(c, *t),
+                                outside,
+                            ));
+                        }
+                    }
                 }
             }
-            mode => (mode, sparse_blocks(mode)),
-        };
-        let mut moments = if free.is_empty() && sparsity == Sparsity::None {
+        } else {
+            let full = |t: usize| vec![(0..row_counts[t]).collect::<Vec<usize>>()];
+            let dense_blocks = || -> Vec<Vec<Vec<usize>>> {
+                std::iter::once(full(order))
+                    .chain(localized.iter().map(|(_, _, t)| full(*t)))
+                    .collect()
+            };
+            let sparse_blocks = |mode: Sparsity| {
+                let generators: Vec<Generator<'_>> = std::iter::once(Generator {
+                    polynomial: &one,
+                    rows: &row_monomials[..],
+                })
+                .chain(localized.iter().map(|(_, g, t)| Generator {
+                    polynomial: g,
+                    rows: &row_monomials[..row_counts[*t]],
+                }))
+                .collect();
+                term_sparsity_blocks(&pop.objective, &generators, mode, ts_steps)
+            };
+            let (resolved, row_sets) = match sparsity {
+                Sparsity::None => (Sparsity::None, dense_blocks()),
+                Sparsity::Auto => {
+                    let chordal = sparse_blocks(Sparsity::Chordal);
+                    match resolve_auto(&chordal[0], row_monomials.len()) {
+                        Sparsity::Chordal => (Sparsity::Chordal, chordal),
+                        _ => (Sparsity::None, dense_blocks()),
+                    }
+                }
+                mode => (mode, sparse_blocks(mode)),
+            };
+            sparsity = resolved;
+            let matrices = std::iter::once((None, &one))
+                .chain(localized.iter().map(|(j, g, _)| (Some(*j), g)));
+            for ((constraint, g), sets) in matrices.zip(row_sets) {
+                for set in sets {
+                    specs.push((constraint, std::borrow::Cow::Borrowed(g), set, vec![]));
+                }
+            }
+        }
+        // Listed moments for every structured relaxation; the graded basis for the dense one.
+        let structured = sparsity != Sparsity::None || cliques.is_some();
+        let mut moments = if free.is_empty() && !structured {
             Moments::Graded(MonomialBasis::new(n, 2 * order))
         } else {
             let mut listed = ListedMoments::default();
@@ -406,12 +537,14 @@ impl MomentRelaxation {
         let mut blocks = vec![];
         let mut roles = vec![];
         let mut block_rows = vec![];
+        let mut block_dropped = vec![];
         let mut diagonal_rows = vec![];
         let mut diagonal_of = vec![];
-        let matrices = std::iter::once((None, &one, order))
-            .chain(localized.iter().map(|(j, g, t)| (Some(*j), g, *t)));
-        for ((constraint, g, t), sets) in matrices.zip(&row_sets) {
-            if let (0, Some(j)) = (t, constraint) {
+        for (constraint, g, set, dropped) in specs {
+            if let Some(j) = constraint
+                && dropped.is_empty()
+                && row_degrees[j] == 0
+            {
                 diagonal_rows.push(
                     g.terms()
                         .map(|(gamma, c)| (moments.index(gamma) as u32, c))
@@ -420,26 +553,27 @@ impl MomentRelaxation {
                 diagonal_of.push(j);
                 continue;
             }
-            for set in sets {
-                let rows_of: Vec<Monomial> =
-                    set.iter().map(|&i| row_monomials[i].clone()).collect();
-                blocks.push(block(&rows_of, g, &mut moments));
-                roles.push(match constraint {
-                    None => BlockRole::Moment,
-                    Some(j) => BlockRole::Localizing(vec![j]),
-                });
-                block_rows.push(rows_of);
-            }
+            let rows_of: Vec<Monomial> = set.iter().map(|&i| row_monomials[i].clone()).collect();
+            blocks.push(block(&rows_of, &g, &mut moments));
+            roles.push(match constraint {
+                None => BlockRole::Moment,
+                Some(j) => BlockRole::Localizing(vec![j]),
+            });
+            block_rows.push(rows_of);
+            block_dropped.push(dropped);
         }
         if !diagonal_rows.is_empty() {
             blocks.push(ConstraintBlock::Diagonal(DiagonalBlock::new(diagonal_rows)));
             roles.push(BlockRole::Localizing(diagonal_of));
             block_rows.push(vec![]);
+            block_dropped.push(vec![]);
         }
         // Equalities (free of the free variables): Σ_γ h_γ y_{u+γ} = 0 for every row-variable monomial u of
-        // degree ≤ 2k − deg h_k; with term sparsity only the rows whose moments the blocks already have (a
-        // subset of the dense rows: still a relaxation).
-        let wide = MonomialBasis::new(kept.len(), 2 * order);
+        // degree ≤ 2k − deg h_k (under correlative sparsity, monomials of the clique holding h_k); with term
+        // sparsity only the rows whose moments the blocks already have (a subset of the dense rows: still a
+        // relaxation).
+        let wide = (cliques.is_none() && !pop.equalities.is_empty())
+            .then(|| MonomialBasis::new(kept.len(), 2 * order));
         let mut equality_rows = vec![];
         let mut eq_rows = vec![];
         let mut equality_monomials = vec![];
@@ -449,9 +583,26 @@ impl MomentRelaxation {
                 continue;
             }
             let dh = h.degree() as usize;
-            for u in 0..wide.count_up_to(2 * order - dh) {
-                let um = embed(wide.monomial(u));
-                if sparsity != Sparsity::None
+            let Some(top) = (2 * order).checked_sub(dh) else {
+                continue;
+            };
+            let multipliers: Vec<Monomial> = match (&cliques, &wide) {
+                (Some(cs), _) => {
+                    let c = &cs.cliques[cs.equality_cliques[k]];
+                    MonomialBasis::new(c.len(), top)
+                        .monomials()
+                        .iter()
+                        .map(|m| embed(m, c))
+                        .collect()
+                }
+                (None, Some(wide)) => wide.monomials()[..wide.count_up_to(top)]
+                    .iter()
+                    .map(|m| embed(m, &kept))
+                    .collect(),
+                (None, None) => unreachable!("the wide basis exists when there are equalities"),
+            };
+            for um in multipliers {
+                if structured
                     && h.terms()
                         .any(|(gamma, _)| moments.get(&um.times(gamma)).is_none())
                 {
@@ -466,6 +617,10 @@ impl MomentRelaxation {
                 equality_monomials.push(um);
             }
         }
+        let structure_name = match &cliques {
+            Some(cs) => format!("correlative-sparsity ({} cliques)", cs.cliques.len()),
+            None => format!("{} term-sparsity", sparsity.name()),
+        };
         let mut objective_terms = vec![];
         for (m, c) in pop.objective.terms() {
             if m.degree() as usize > 2 * order {
@@ -473,12 +628,11 @@ impl MomentRelaxation {
                     "objective degree exceeds twice the relaxation order".into(),
                 ));
             }
-            if sparsity != Sparsity::None && moments.get(m).is_none() {
+            if structured && moments.get(m).is_none() {
                 return Err(Error::InvalidInput(format!(
-                    "the objective's monomial {:?} is in no block of the {} term-sparsity relaxation of order \
+                    "the objective's monomial {:?} is in no block of the {structure_name} relaxation of order \
                      {order} (it would be unbounded): raise the order or use --sparsity none",
-                    m.0,
-                    sparsity.name()
+                    m.0
                 )));
             }
             objective_terms.push((moments.index(m), c));
@@ -489,11 +643,10 @@ impl MomentRelaxation {
             objective[i] += c;
         }
         let sdp = SdpProblem::new(m - 1, objective.clone(), blocks)?.with_equalities(eq_rows)?;
-        if sparsity != Sparsity::None && sdp.memory_estimate() > max_bytes {
+        if structured && sdp.memory_estimate() > max_bytes {
             return Err(Error::TooLarge(format!(
-                "the order-{order} {} term-sparsity relaxation has {} moments; it needs about {} (limit {}): \
+                "the order-{order} {structure_name} relaxation has {} moments; it needs about {} (limit {}): \
                  lower the order",
-                sparsity.name(),
                 format_count(m as f64),
                 format_bytes(sdp.memory_estimate() as f64),
                 format_bytes(max_bytes as f64)
@@ -512,10 +665,13 @@ impl MomentRelaxation {
             kept,
             rows,
             row_monomials,
+            row_counts,
             row_degrees,
             sdp,
             roles,
             block_rows,
+            block_dropped,
+            cliques: cliques.map(|cs| cs.cliques),
             sparsity,
             ts_steps,
             scales,
@@ -559,6 +715,15 @@ impl MomentRelaxation {
                 self.sparsity.name(),
                 self.ts_steps.max(1),
                 if self.ts_steps > 1 { "s" } else { "" }
+            ));
+        }
+        if let Some(cliques) = &self.cliques {
+            let largest = cliques.iter().map(Vec::len).max().unwrap_or(0);
+            text.push_str(&format!(
+                ", correlative sparsity ({} clique{}, largest {largest} variable{})",
+                cliques.len(),
+                if cliques.len() == 1 { "" } else { "s" },
+                if largest == 1 { "" } else { "s" }
             ));
         }
         if !self.free.is_empty() {
@@ -652,16 +817,34 @@ impl MomentRelaxation {
         &self.kept
     }
 
-    /// The graded basis of degree ≤ k in the row variables: row i of M_k(y) is its i-th monomial.
-    pub fn row_basis(&self) -> &MonomialBasis {
-        &self.rows
+    /// The graded basis of degree ≤ k in the row variables: row i of M_k(y) is its i-th monomial; `None`
+    /// under correlative sparsity (no matrix has all these rows).
+    pub fn row_basis(&self) -> Option<&MonomialBasis> {
+        self.rows.as_ref()
+    }
+
+    /// The cliques of correlative sparsity, each a sorted list of variables ([`Structure::correlative`]);
+    /// `None` without it.
+    pub fn cliques(&self) -> Option<&[Vec<usize>]> {
+        self.cliques.as_deref()
+    }
+
+    /// The variables whose ball terms −qᵢzᵢ² block `b` leaves out of its inequality (a relaxed form
+    /// g + Σᵢ qᵢzᵢ², implied by g ≥ 0): the free variables of a θ-free relaxation, and under correlative
+    /// sparsity the variables outside the clique of a split ball.
+    pub fn dropped_ball_variables(&self, b: usize) -> impl Iterator<Item = usize> + '_ {
+        self.free
+            .iter()
+            .copied()
+            .chain(self.block_dropped[b].iter().copied())
     }
 
     /// The row monomials (in all variables) of the localizing matrix of inequality j (`None`: the moment
-    /// matrix), in order; a block of size one when the inequality sits in the diagonal block.
+    /// matrix), in order; a block of size one when the inequality sits in the diagonal block. Under
+    /// correlative sparsity, every row of degree ≤ its row degree in some clique.
     pub fn block_rows(&self, constraint: Option<usize>) -> &[Monomial] {
         let t = constraint.map_or(self.order, |j| self.row_degrees[j]);
-        &self.row_monomials[..self.rows.count_up_to(t)]
+        &self.row_monomials[..self.row_counts[t]]
     }
 
     /// The monomial (in all variables) multiplying an equality in a row of [`Self::equality_rows`].
@@ -761,9 +944,10 @@ impl MomentRelaxation {
     }
 
     /// The truncated moment matrix M_t(y) for t ≤ k, rows and columns the monomials of degree ≤ t of
-    /// [`Self::row_basis`]; `None` for a term-sparse relaxation, whose moments cover only its blocks.
+    /// [`Self::row_basis`]; `None` for a term- or correlatively sparse relaxation, whose moments cover only
+    /// its blocks.
     pub fn moment_matrix(&self, moments: &[f64], t: usize) -> Option<Mat<f64>> {
-        if self.sparsity != Sparsity::None {
+        if self.sparsity != Sparsity::None || self.cliques.is_some() {
             return None;
         }
         if self.listed.is_none() {
@@ -772,7 +956,7 @@ impl MomentRelaxation {
                 moments[self.basis.index_of_product(u, v).expect("degree ≤ 2k")]
             }));
         }
-        let rows = &self.row_monomials[..self.rows.count_up_to(t)];
+        let rows = &self.row_monomials[..self.row_counts[t]];
         let s = rows.len();
         Some(Mat::from_fn(s, s, |u, v| {
             moments[self
@@ -792,7 +976,10 @@ impl MomentRelaxation {
     /// a relaxation built on a smaller basis must return `None` here or a bound proved for that basis.
     pub fn moment_bounds(&self) -> Option<Vec<f64>> {
         use crate::verified::{div_up, mul_up, pow_up, sqrt_up};
-        if !self.free_variables().is_empty() || self.sparsity != Sparsity::None {
+        if !self.free_variables().is_empty()
+            || self.sparsity != Sparsity::None
+            || self.cliques.is_some()
+        {
             return None; // a θ-free or sparse basis: the bound below is proved for the dense one only
         }
         let n = self.basis.nvars();
@@ -992,8 +1179,13 @@ impl MomentRelaxation {
                 self.ts_steps
             )
         };
+        let correlative = if self.cliques.is_some() {
+            "\"correlative\":true,"
+        } else {
+            ""
+        };
         let hint = format!(
-            "* {SDPA_RELAXATION_TAG} {{\"order\":{},{theta_free}{sparsity}\"pop\":{}}}\n",
+            "* {SDPA_RELAXATION_TAG} {{\"order\":{},{theta_free}{sparsity}{correlative}\"pop\":{}}}\n",
             self.order,
             pop_to_json(&self.pop)
         );
@@ -1019,6 +1211,8 @@ impl MomentRelaxation {
             sparsity: Sparsity,
             #[serde(default)]
             ts_steps: usize,
+            #[serde(default)]
+            correlative: bool,
             pop: serde_json::Value,
         }
         let hint: Hint = serde_json::from_str(&line[prefix.len()..]).ok()?;
@@ -1029,6 +1223,7 @@ impl MomentRelaxation {
             theta_free: hint.theta_free,
             sparsity: hint.sparsity,
             ts_steps: hint.ts_steps,
+            correlative: hint.correlative,
         };
         let relaxation =
             MomentRelaxation::with_structure(&pop, hint.order, max_bytes, structure).ok()?;

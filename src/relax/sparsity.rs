@@ -12,10 +12,16 @@
 //! block is a principal submatrix of the dense matrix, so the sparse relaxation is a relaxation of the dense
 //! one: its bound is a valid lower bound, at most the dense bound. The supports grow with s and stabilize; in
 //! block mode the stabilized relaxation has the dense bound (TSSOS, Theorem 3.3).
+//!
+//! Correlative sparsity (Waki, Kim, Kojima, Muramatsu 2006; Lasserre 2006; CS-TSSOS, Wang, Magron, Lasserre,
+//! Navascués 2022) splits the variables instead: [`correlative_structure`] joins two variables when they meet
+//! in a term of the objective or in a constraint, and the relaxation has one moment matrix per maximal clique
+//! of a chordal extension of that graph, each constraint localized in a clique holding its variables.
 
 use std::collections::{BTreeSet, HashSet};
 
 use crate::polynomial::{Monomial, Polynomial};
+use crate::pop::Pop;
 
 /// Which term sparsity a relaxation exploits.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -244,6 +250,145 @@ fn maximal(mut sets: Vec<Vec<usize>>) -> Vec<Vec<usize>> {
         }
     }
     kept
+}
+
+/// Where correlative sparsity localizes an inequality.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// In this clique (an index into [`CorrelativeStructure::cliques`]), which holds all its variables.
+    Clique(usize),
+    /// A ball a − Σᵢ qᵢzᵢ² over these variables (qᵢ > 0), which no clique holds: localized in every clique c
+    /// meeting them as a − Σ_{i ∈ c} qᵢzᵢ² ≥ 0, implied by it.
+    Split(Vec<usize>),
+}
+
+/// The correlative sparsity of a POP ([`correlative_structure`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CorrelativeStructure {
+    /// The maximal cliques of the chordal extension, each a sorted list of variables (POP indices); every
+    /// row variable lies in at least one.
+    pub cliques: Vec<Vec<usize>>,
+    /// For each localized inequality (in the order given), where it is localized.
+    pub placement: Vec<Placement>,
+    /// For each equality of the POP, a clique holding its variables.
+    pub equality_cliques: Vec<usize>,
+}
+
+/// The variables of a ball a − Σᵢ qᵢzᵢ² (a > 0, every qᵢ > 0, at least two of them), or `None`.
+fn separable_ball(g: &Polynomial) -> Option<Vec<usize>> {
+    let mut squares = vec![];
+    let mut constant = 0.0;
+    for (m, c) in g.terms().filter(|(_, c)| *c != 0.0) {
+        match m.degree() {
+            0 => constant = c,
+            2 if c < 0.0 => squares.push(m.0.iter().position(|&e| e == 2)?),
+            _ => return None,
+        }
+    }
+    (constant > 0.0 && squares.len() >= 2).then(|| {
+        squares.sort_unstable();
+        squares
+    })
+}
+
+/// The correlative sparsity of `pop` over the row variables `rows` (POP indices; other variables join
+/// nothing), for the inequalities `localized` as the relaxation localizes them ((index, g, row degree)):
+/// the variables of each term of the objective, of each inequality that is not a ball, and of each equality
+/// form cliques of the graph; a ball a − Σᵢ qᵢzᵢ² joins no variables and is split across the cliques
+/// ([`Placement::Split`]) unless one clique holds it. Every clique of the graph lies in a maximal clique of
+/// its chordal extension, so each inequality and equality has a clique.
+pub fn correlative_structure(
+    pop: &Pop,
+    rows: &[usize],
+    localized: &[(usize, Polynomial, usize)],
+) -> CorrelativeStructure {
+    let n = pop.nvars();
+    let mut position = vec![None; n];
+    for (p, &v) in rows.iter().enumerate() {
+        position[v] = Some(p);
+    }
+    let support = |g: &Polynomial| -> Vec<usize> {
+        let mut s: BTreeSet<usize> = BTreeSet::new();
+        for (m, c) in g.terms() {
+            if c != 0.0 {
+                s.extend((0..n).filter(|&v| m.0[v] > 0).filter_map(|v| position[v]));
+            }
+        }
+        s.into_iter().collect()
+    };
+    let balls: Vec<Option<Vec<usize>>> = localized
+        .iter()
+        .map(|(_, g, _)| separable_ball(g))
+        .collect();
+    let mut supports: Vec<Vec<usize>> = vec![];
+    for (m, c) in pop.objective.terms() {
+        if c != 0.0 {
+            supports.push(
+                (0..n)
+                    .filter(|&v| m.0[v] > 0)
+                    .filter_map(|v| position[v])
+                    .collect(),
+            );
+        }
+    }
+    for ((_, g, _), ball) in localized.iter().zip(&balls) {
+        if ball.is_none() {
+            supports.push(support(g));
+        }
+    }
+    let equality_supports: Vec<Vec<usize>> = pop.equalities.iter().map(&support).collect();
+    supports.extend(equality_supports.iter().cloned());
+    let mut adjacency: Vec<BTreeSet<usize>> = vec![BTreeSet::new(); rows.len()];
+    for s in &supports {
+        for (i, &u) in s.iter().enumerate() {
+            for &v in &s[i + 1..] {
+                adjacency[u].insert(v);
+                adjacency[v].insert(u);
+            }
+        }
+    }
+    let adjacency: Vec<Vec<usize>> = adjacency
+        .into_iter()
+        .map(|a| a.into_iter().collect())
+        .collect();
+    let positions = chordal_cliques(&adjacency);
+    let holding = |s: &[usize]| {
+        positions
+            .iter()
+            .position(|c| s.iter().all(|x| c.binary_search(x).is_ok()))
+            .expect("every clique of the graph lies in a maximal clique of its extension")
+    };
+    let placement = localized
+        .iter()
+        .zip(&balls)
+        .map(|((_, g, _), ball)| match ball {
+            None => Placement::Clique(holding(&support(g))),
+            Some(vars) => {
+                let s: Vec<usize> = vars.iter().filter_map(|&v| position[v]).collect();
+                match positions
+                    .iter()
+                    .position(|c| s.iter().all(|x| c.binary_search(x).is_ok()))
+                {
+                    Some(c) => Placement::Clique(c),
+                    None => Placement::Split(vars.clone()),
+                }
+            }
+        })
+        .collect();
+    let equality_cliques = equality_supports.iter().map(|s| holding(s)).collect();
+    let cliques = positions
+        .iter()
+        .map(|c| {
+            let mut vars: Vec<usize> = c.iter().map(|&p| rows[p]).collect();
+            vars.sort_unstable();
+            vars
+        })
+        .collect();
+    CorrelativeStructure {
+        cliques,
+        placement,
+        equality_cliques,
+    }
 }
 
 /// The mode [`Sparsity::Auto`] stands for, given the moment matrix's blocks in chordal mode and its dense

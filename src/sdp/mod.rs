@@ -407,6 +407,11 @@ pub struct SdpSettings {
     /// Wall-clock seconds after which the solve stops with [`SdpStatus::TimeLimit`] and its best iterate
     /// (default `None`: no limit). Checked once per iteration, so a solve overruns it by at most one iteration.
     pub time_limit: Option<f64>,
+    /// Factor the Schur complement as a sparse matrix when its pattern is sparse (default true): at least
+    /// 500 variables, at most 10% of its lower triangle nonzero and at most 25% in its Cholesky factor after a
+    /// fill-reducing ordering (`ipm::sparse_schur`), as for the clique blocks of correlative sparsity; else,
+    /// and when false, densely.
+    pub sparse_schur: bool,
 }
 
 impl Default for SdpSettings {
@@ -423,6 +428,7 @@ impl Default for SdpSettings {
             busy_wait: true,
             warm_start_gap: 0.0,
             time_limit: None,
+            sparse_schur: true,
         }
     }
 }

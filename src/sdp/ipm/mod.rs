@@ -29,6 +29,7 @@ use faer::{Mat, MatMut, Par, Side};
 
 pub mod schur;
 pub(crate) mod small;
+pub(crate) mod sparse_schur;
 
 use crate::error::{Error, Result};
 use crate::sdp::block::{BlockMatrix, symmetric_eigenvalues};
@@ -37,6 +38,7 @@ use crate::sdp::{
 };
 use schur::SchurMatrix;
 use small::{SMALL_MAX, SmallSym};
+use sparse_schur::SparseSchur;
 
 /// Iterations without a 10% improvement of any progress measure after which the solve is declared stalled.
 const STALL_ITERATIONS: usize = 20;
@@ -347,9 +349,11 @@ fn norm2(v: &[f64]) -> f64 {
     v.iter().map(|x| x * x).sum::<f64>().sqrt()
 }
 
-/// The Cholesky-factored Schur complement (trailing m × m block of the (m+1)² buffer).
+/// The Cholesky-factored Schur complement (trailing m × m block of the (m+1)² buffer), factored in place, or
+/// as a sparse matrix when `sparse` is set ([`sparse_schur`]).
 struct FactoredSchur<'a> {
     b: &'a mut SchurMatrix,
+    sparse: Option<&'a mut SparseSchur>,
 }
 
 impl FactoredSchur<'_> {
@@ -377,6 +381,12 @@ impl FactoredSchur<'_> {
         let Some(dmax) = diag_max(self.b).filter(|&d| d > 0.0) else {
             return false;
         };
+        if let Some(sparse) = self.sparse.as_deref_mut() {
+            // The gathered entries are a copy: B itself is never overwritten, so no reassembly.
+            return [0.0, 1e-14, 1e-12, 1e-10]
+                .into_iter()
+                .any(|shift| sparse.factor(self.b, shift * dmax));
+        }
         for shift in [0.0, 1e-14, 1e-12, 1e-10] {
             if shift > 0.0 {
                 assemble(self.b);
@@ -414,6 +424,9 @@ impl FactoredSchur<'_> {
     /// right-hand side is bound by memory bandwidth, and threads only add synchronization (faer, m = 1715:
     /// 1.26 ms on one thread, 1.71 ms on two).
     fn solve(&mut self, rhs: &[f64]) -> Vec<f64> {
+        if let Some(sparse) = self.sparse.as_deref() {
+            return sparse.solve(rhs);
+        }
         let par = Par::Seq;
         let m = self.b.dim - 1;
         let mut z = Mat::from_fn(m, 1, |i, _| rhs[i + 1]);
@@ -1028,6 +1041,16 @@ impl<'a> Ipm<'a> {
             }
         };
         let mut schur = SchurMatrix::zeros(m + 1);
+        let mut sparse = if self.s.sparse_schur {
+            SparseSchur::new(self.p)
+        } else {
+            None
+        };
+        if self.s.verbose
+            && let Some(sp) = &sparse
+        {
+            eprintln!("Schur complement: {}", sp.describe());
+        }
         let mut best: Option<(Iterate, Measures)> = None;
         let mut stall = 0usize;
         let mut near_stall = 0usize;
@@ -1133,7 +1156,10 @@ impl<'a> Ipm<'a> {
             let t0 = Instant::now();
             assemble(&mut schur);
             let t1 = Instant::now();
-            let mut fs = FactoredSchur { b: &mut schur };
+            let mut fs = FactoredSchur {
+                b: &mut schur,
+                sparse: sparse.as_mut(),
+            };
             if !fs.factor(self.par, &mut assemble) {
                 return self.finish_best(best, SdpStatus::Stalled, iter, start);
             }
