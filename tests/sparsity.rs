@@ -3,6 +3,7 @@
 
 use polyact::polynomial::Polynomial;
 use polyact::pop::Pop;
+use polyact::pop::file::pop_from_json;
 use polyact::relax::MomentRelaxation;
 use polyact::relax::certificate::Certificate;
 use polyact::relax::hierarchy::{HierarchySettings, feasible_objective, run};
@@ -47,6 +48,12 @@ const CORRELATIVE: Structure = Structure {
     sparsity: Sparsity::None,
     ts_steps: 1,
     correlative: true,
+};
+
+/// Correlative sparsity with chordal term sparsity inside the cliques (CS-TSSOS).
+const CS_TSSOS: Structure = Structure {
+    sparsity: Sparsity::Chordal,
+    ..CORRELATIVE
 };
 
 fn solve(
@@ -176,14 +183,21 @@ fn correlative_bounds_are_below_the_dense_bound_and_the_samples() {
         let pop = Pop::new(names(n), f.clone(), vec![ball.clone()], vec![]).unwrap();
         let d = solve(&pop, Sparsity::None, 2);
         let cs = solve_structured(&pop, &structure_settings(CORRELATIVE, 2));
-        let (d, cs) = (d.last(), cs.last());
-        assert!(d.status.is_solved() && cs.status.is_solved());
+        let cs_ts = solve_structured(&pop, &structure_settings(CS_TSSOS, 2));
+        let (d, cs, cs_ts) = (d.last(), cs.last(), cs_ts.last());
+        assert!(d.status.is_solved() && cs.status.is_solved() && cs_ts.status.is_solved());
         let tol = 1e-6 * d.lower_bound.abs().max(1.0);
         assert!(
             cs.lower_bound <= d.lower_bound + tol,
             "trial {trial}: correlative {} > dense {}",
             cs.lower_bound,
             d.lower_bound
+        );
+        assert!(
+            cs_ts.lower_bound <= cs.lower_bound + tol,
+            "trial {trial}: with term sparsity {} > correlative {}",
+            cs_ts.lower_bound,
+            cs.lower_bound
         );
         for _ in 0..2000 {
             let z: Vec<f64> = (0..n)
@@ -199,22 +213,65 @@ fn correlative_bounds_are_below_the_dense_bound_and_the_samples() {
     }
 }
 
-/// Correlative sparsity builds dense clique blocks: asking for term sparsity inside them is refused.
+/// Term sparsity inside the cliques (CS-TSSOS): on the chained Broyden tridiagonal function
+/// Σᵢ ((3 − 2xᵢ)xᵢ − xᵢ₋₁ − 2xᵢ₊₁ + 1)² (x₀ = xₙ₊₁ = 0; optimum 0 at a zero of the tridiagonal system), whose
+/// cliques are consecutive triples, chordal term sparsity splits each clique's 10 × 10 moment matrix into
+/// smaller blocks on the same moments. The relaxation certifies the optimum 0, and its SOS certificate (one
+/// Gram matrix per block, split balls relaxed) verifies against the problem.
 #[test]
-fn correlative_with_term_sparsity_is_refused() {
-    let structure = Structure {
-        sparsity: Sparsity::Chordal,
-        ..CORRELATIVE
-    };
-    let err = MomentRelaxation::with_structure(&rosenbrock(4), 2, 1 << 32, structure).unwrap_err();
-    assert!(err.to_string().contains("correlative"), "{err}");
+fn term_sparsity_inside_cliques_certifies_broyden_tridiagonal() {
+    let n = 12;
+    let mut f = Polynomial::zero(n);
+    for i in 0..n {
+        let mut r = &(&c(n, 3.0) - &x(n, i).scale(2.0)).product(&x(n, i)) + &c(n, 1.0);
+        if i > 0 {
+            r = &r - &x(n, i - 1);
+        }
+        if i + 1 < n {
+            r = &r - &x(n, i + 1).scale(2.0);
+        }
+        f = &f + &r.pow(2);
+    }
+    let mut ball = c(n, 4.0 * n as f64);
+    for i in 0..n {
+        ball = &ball - &x(n, i).pow(2);
+    }
+    let pop = Pop::new(names(n), f, vec![ball], vec![]).unwrap();
+    let cs = MomentRelaxation::with_structure(&pop, 2, 1 << 32, CORRELATIVE).unwrap();
+    let ts = MomentRelaxation::with_structure(&pop, 2, 1 << 32, CS_TSSOS).unwrap();
+    assert_eq!(cs.cliques().unwrap().len(), n - 2);
+    assert_eq!(ts.cliques(), cs.cliques());
+    let (cs_blocks, _) = cs.block_sides();
+    let (ts_blocks, _) = ts.block_sides();
+    assert_eq!(cs_blocks, vec![10; n - 2]);
+    assert!(
+        ts_blocks.len() > cs_blocks.len() && ts_blocks.iter().all(|&s| s < 10),
+        "{ts_blocks:?}"
+    );
+    assert!(ts.num_moments() <= cs.num_moments());
+
+    let mut s = structure_settings(CS_TSSOS, 2);
+    s.certificates = true;
+    let res = solve_structured(&pop, &s);
+    let o = res.certified().expect("certified");
+    assert!(o.relaxation.contains("chordal") && o.relaxation.contains("correlative"));
+    assert!(
+        o.lower_bound <= 1e-9 && o.lower_bound > -1e-5,
+        "{}",
+        o.lower_bound
+    );
+    let cert = o.certificate.clone().expect("asked for");
+    let v = cert.verify(&pop, 1e-6).unwrap();
+    assert!(v.accepted(), "{:?}", v.problems);
 }
 
-/// The default sparsity (auto) of a hierarchy is the dense relaxation where it is predicted to fit, and term
-/// sparsity where it is not: by memory (a limit between the chordal and the dense relaxation's size) and by
-/// time (a limit below the dense relaxation's predicted time); each certifies the Rosenbrock optimum 0.
+/// The default sparsity (auto) of a hierarchy is the dense relaxation where it is predicted to fit, and a
+/// structured one where it is not, by memory (a limit between the sparse and the dense relaxation's size) or
+/// by time (a limit below the dense relaxation's predicted time): correlative sparsity for the chained
+/// Rosenbrock function (its variables form a chain of pair cliques), chordal term sparsity for the same
+/// function with a constraint on the sum of all its variables (one clique). Each certifies the optimum 0.
 #[test]
-fn auto_sparsity_is_dense_where_it_fits_and_chordal_where_it_does_not() {
+fn auto_sparsity_is_dense_where_it_fits_and_sparse_where_it_does_not() {
     use polyact::error::Error;
     use polyact::relax::cost::RelaxationSize;
     assert_eq!(
@@ -230,47 +287,71 @@ fn auto_sparsity_is_dense_where_it_fits_and_chordal_where_it_does_not() {
         max_order: Some(2),
         ..settings
     };
-    // Certified with chordal term sparsity, at the optimum 0.
-    let certified_by_chordal = |result: polyact::relax::hierarchy::HierarchyResult| {
+    // Certified by the relaxation named, at the optimum 0.
+    let certified_by = |name: &str, result: polyact::relax::hierarchy::HierarchyResult| {
         let o = result.certified().expect("certified");
-        assert!(
-            o.relaxation.contains("term sparsity chordal"),
-            "{}",
-            o.relaxation
-        );
+        assert!(o.relaxation.contains(name), "{name}: {}", o.relaxation);
         assert!(o.lower_bound.abs() < 1e-5, "{}", o.lower_bound);
     };
-    let pop = rosenbrock(10);
-    let dense_bytes = RelaxationSize::new(&pop, 2).bytes;
-    let chordal = chordal_relaxation(&pop, 2);
-    let chordal_bytes = chordal.size().bytes;
-    assert!(
-        4.0 * chordal_bytes < dense_bytes,
-        "{chordal_bytes} vs {dense_bytes}"
-    );
+    // The chain, and the chain with (n + 1) − Σ xᵢ ≥ 0 (which holds at the optimum, the point of ones).
+    let chain = rosenbrock(10);
+    let coupled = {
+        let n = 10;
+        let mut g = c(n, n as f64 + 1.0);
+        for i in 0..n {
+            g = &g - &x(n, i);
+        }
+        let mut inequalities = chain.inequalities.clone();
+        inequalities.push(g);
+        Pop::new(names(n), chain.objective.clone(), inequalities, vec![]).unwrap()
+    };
+    for (pop, name) in [
+        (&chain, "correlative sparsity"),
+        (&coupled, "term sparsity chordal"),
+    ] {
+        let dense_bytes = RelaxationSize::new(pop, 2).bytes;
+        let sparse_bytes = if name.starts_with("correlative") {
+            MomentRelaxation::with_structure(pop, 2, 1 << 32, CORRELATIVE)
+                .unwrap()
+                .size()
+                .bytes
+        } else {
+            chordal_relaxation(pop, 2).size().bytes
+        };
+        assert!(
+            4.0 * sparse_bytes < dense_bytes,
+            "{sparse_bytes} vs {dense_bytes}"
+        );
 
-    // Memory for the dense relaxation: dense, with the dense bound.
-    let auto = run_with(&pop, &order(HierarchySettings::default())).unwrap();
-    let dense = solve(&pop, Sparsity::None, 2);
-    let (a, d) = (&auto.orders[0], &dense.orders[0]);
-    assert!(!a.relaxation.contains("sparsity"), "{}", a.relaxation);
-    assert_eq!(a.moments, d.moments);
-    assert!(
-        (a.lower_bound - d.lower_bound).abs() < 1e-9,
-        "{} vs {}",
-        a.lower_bound,
-        d.lower_bound
-    );
+        // Memory for the dense relaxation: the chain is certified by correlative sparsity first (and no
+        // dense solve follows), the coupled problem is dense, with the dense bound.
+        let auto = run_with(pop, &order(HierarchySettings::default())).unwrap();
+        if name.starts_with("correlative") {
+            assert_eq!(auto.orders.len(), 1);
+            certified_by(name, auto);
+        } else {
+            let dense = solve(pop, Sparsity::None, 2);
+            let (a, d) = (&auto.orders[0], &dense.orders[0]);
+            assert!(!a.relaxation.contains("sparsity"), "{}", a.relaxation);
+            assert_eq!(a.moments, d.moments);
+            assert!(
+                (a.lower_bound - d.lower_bound).abs() < 1e-9,
+                "{} vs {}",
+                a.lower_bound,
+                d.lower_bound
+            );
+        }
 
-    // Memory for the chordal relaxation only: dense is refused, auto is chordal and certifies.
-    let mut small = order(HierarchySettings::default());
-    small.sdp.max_memory_bytes = (2.0 * chordal_bytes) as usize;
-    let mut none = small.clone();
-    none.structure.sparsity = Sparsity::None;
-    assert!(matches!(run_with(&pop, &none), Err(Error::TooLarge(_))));
-    certified_by_chordal(run_with(&pop, &small).unwrap());
+        // Memory for the sparse relaxations only: dense is refused, auto is sparse and certifies.
+        let mut small = order(HierarchySettings::default());
+        small.sdp.max_memory_bytes = (2.0 * sparse_bytes) as usize;
+        let mut none = small.clone();
+        none.structure.sparsity = Sparsity::None;
+        assert!(matches!(run_with(pop, &none), Err(Error::TooLarge(_))));
+        certified_by(name, run_with(pop, &small).unwrap());
+    }
 
-    // Time: with less time than the dense relaxation is predicted to take, auto is chordal.
+    // Time: with less time than the dense relaxation is predicted to take, auto is correlative.
     let pop = rosenbrock(20);
     let predicted = RelaxationSize::new(&pop, 2).seconds;
     assert!(predicted > 20.0, "{predicted}");
@@ -278,7 +359,54 @@ fn auto_sparsity_is_dense_where_it_fits_and_chordal_where_it_does_not() {
         time_limit: Some(predicted / 2.0),
         ..order(HierarchySettings::default())
     };
-    certified_by_chordal(run_with(&pop, &timed).unwrap());
+    certified_by("correlative sparsity", run_with(&pop, &timed).unwrap());
+}
+
+/// A ball couples variables that no term joins: splitting it across the cliques loosens the relaxation. For
+/// f = −x₁² − x₃² + x₁x₂ + x₂x₃ on the unit ball (cliques {x₁, x₂} and {x₂, x₃}) the optimum is the least
+/// eigenvalue of f's matrix, (−1 − √3)/2 (S-lemma: the dense relaxation is exact), while the split balls
+/// x₁² + x₂² ≤ 1, x₂² + x₃² ≤ 1 allow f = −1 − √2. At order 2, automatic sparsity solves the correlative
+/// relaxation first, finds it does not certify, and solves the dense relaxation of the same order, which
+/// does (flat, the two minimizers ±v).
+#[test]
+fn auto_sparsity_solves_densely_when_correlative_sparsity_does_not_certify() {
+    let pop = pop_from_json(
+        r#"{"variables": ["x1", "x2", "x3"], "objective": "-x1^2 - x3^2 + x1*x2 + x2*x3",
+            "inequalities": ["1 - x1^2 - x2^2 - x3^2"]}"#,
+        "split.json",
+    )
+    .unwrap()
+    .pop;
+    let settings = HierarchySettings {
+        min_order: Some(2),
+        max_order: Some(2),
+        ..HierarchySettings::default()
+    };
+    let result = solve_structured(&pop, &settings);
+    let optimum = (-1.0 - 3f64.sqrt()) / 2.0;
+    assert_eq!(result.orders.len(), 2, "{:?}", result.orders);
+    let (cs, dense) = (&result.orders[0], &result.orders[1]);
+    assert!(cs.relaxation.contains("correlative"), "{}", cs.relaxation);
+    assert!(!cs.certified);
+    assert!(
+        cs.lower_bound < -1.0 - 2f64.sqrt() + 1e-6,
+        "{}",
+        cs.lower_bound
+    );
+    assert_eq!(dense.order, 2);
+    assert!(
+        !dense.relaxation.contains("sparsity"),
+        "{}",
+        dense.relaxation
+    );
+    assert!(dense.certified);
+    assert!(
+        (dense.lower_bound - optimum).abs() < 1e-6,
+        "{}",
+        dense.lower_bound
+    );
+    let best = result.certified().expect("certified");
+    assert!((best.upper_bound.unwrap() - optimum).abs() < 1e-6);
 }
 
 /// A random quartic with a ball: the bounds of the sparse relaxations are below the dense one (they are

@@ -242,7 +242,8 @@ def fit(
             (the first-order path with a lower bound valid at every iterate; the interior-point method takes
             over where it does not apply or does not converge), as the CLI's ``--solver``.
         sparsity: term sparsity of the relaxations: "auto" (default: at each order the dense relaxation when
-            it is predicted to fit the memory and the time left, else chordal), "none" (dense), "block" or
+            it is predicted to fit the memory and the time left, else correlative sparsity when the variables
+            split into cliques, else chordal), "none" (dense), "block" or
             "chordal", as ``--sparsity``; every choice gives a valid lower bound, the sparse ones possibly a
             weaker one.
         ts_steps: steps of the term-sparsity iteration (default 1), as ``--ts-steps``.
@@ -335,8 +336,8 @@ def pop(
             JSON text.
         order, max_order, solver, sparsity, ts_steps, theta_free: as in :func:`fit`.
         correlative: correlative sparsity (default False), as ``--correlative``: one moment matrix per clique
-            of variables that meet in a term or a constraint, a ball split into one per clique; with
-            sparsity "none" or "auto".
+            of variables that meet in a term or a constraint, a ball split into one per clique; dense clique
+            matrices with sparsity "none" or "auto", split by term sparsity with "block" or "chordal".
     """
     text = problem if isinstance(problem, str) else json.dumps(problem)
     report, certificate = _polyact.pop_json(

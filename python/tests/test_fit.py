@@ -127,8 +127,15 @@ def test_pop_with_correlative_sparsity():
         assert -1e-5 <= r.lower_bound <= 1e-9
         assert np.allclose(r.minimizers[0], np.ones(n), atol=1e-3)
     assert cs.hierarchy[-1]["moments"] == 15 * (n - 1) - 5 * (n - 2) < dense.hierarchy[-1]["moments"]
-    with pytest.raises(ValueError, match="correlative"):
-        polyact.pop(problem, correlative=True, sparsity="chordal")
+    # The default (sparsity "auto") solves the correlative relaxation first, and it certifies.
+    auto = polyact.pop(problem)
+    assert str(auto.status).startswith("certified") and len(auto.hierarchy) == 1
+    assert "correlative" in auto.hierarchy[0]["relaxation"]
+    # Term sparsity inside the cliques: a relaxation of the clique relaxation, here certifying the same optimum.
+    ts = polyact.pop(problem, correlative=True, sparsity="chordal")
+    assert str(ts.status).startswith("certified"), ts
+    assert ts.lower_bound <= cs.lower_bound + 1e-7
+    assert "correlative" in ts.hierarchy[-1]["relaxation"] and "chordal" in ts.hierarchy[-1]["relaxation"]
     with pytest.raises(ValueError, match="correlative"):
         polyact.pop(problem, correlative="yes")
 

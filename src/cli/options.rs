@@ -44,7 +44,8 @@ pub struct HierarchyOptions {
     /// support. none: dense matrices; block: connected components (at its last step the dense bound);
     /// chordal: maximal cliques of a chordal extension (smaller blocks, a bound that can be lower); auto (the
     /// default): at each order the dense relaxation when it is predicted to fit --max-memory-gb and the time
-    /// left, else chordal (when it makes the moment matrix smaller). Every choice gives a valid lower bound.
+    /// left, else correlative sparsity (--correlative) when the variables split into more than one clique,
+    /// else chordal (when it makes the moment matrix smaller). Every choice gives a valid lower bound.
     #[arg(long, value_enum, default_value_t = SparsityOption::Auto)]
     pub sparsity: SparsityOption,
     /// The SDP method of every relaxation: ipm (the interior-point method) or admm (the first-order path, with
@@ -59,8 +60,9 @@ pub struct HierarchyOptions {
     /// Correlative sparsity: one moment matrix per clique of variables that meet in a term or a constraint
     /// (a chordal extension's maximal cliques), each constraint in a clique holding its variables, a ball
     /// R² − ‖z‖² split into one per clique. A valid bound, at most the dense one; the cliques' matrices are
-    /// dense (with --sparsity none or auto). For problems whose variables interact locally (chains, grids);
-    /// a network's coefficients all meet in its output, so it gains nothing there.
+    /// dense with --sparsity none or auto and split by term sparsity with block or chordal (CS-TSSOS). For
+    /// problems whose variables interact locally (chains, grids); a network's coefficients all meet in its
+    /// output, so it gains nothing there.
     #[arg(long)]
     pub correlative: bool,
     /// When an order's candidates from the moments do not certify it, also refine this many random points
@@ -101,8 +103,9 @@ pub enum SparsityOption {
     Block,
     /// Maximal cliques of a chordal extension of the term-sparsity graph.
     Chordal,
-    /// The dense relaxation when it is predicted to fit the memory and time left, else chordal (when its
-    /// moment-matrix blocks are smaller than the dense matrix).
+    /// The dense relaxation when it is predicted to fit the memory and time left, else correlative sparsity
+    /// when the variables split into cliques, else chordal (when its moment-matrix blocks are smaller than
+    /// the dense matrix).
     Auto,
 }
 

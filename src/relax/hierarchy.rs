@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::polynomial::Polynomial;
 use crate::pop::Pop;
 use crate::relax::certificate::Certificate;
 use crate::relax::cost::{RelaxationSize, format_seconds};
@@ -21,7 +22,7 @@ use crate::relax::moment::{
     MomentRelaxation, Structure, ball_radius, fill_smallest_levels, theta_free_variables,
 };
 use crate::relax::polish::{PolishSettings, polish};
-use crate::relax::sparsity::Sparsity;
+use crate::relax::sparsity::{Sparsity, correlative_structure};
 use crate::rng::Rng;
 use crate::sdp::admm::AdmmSettings;
 use crate::sdp::{
@@ -387,12 +388,20 @@ pub fn run(
     let mut orders = vec![];
     let mut stopped_early = None;
     let mut time_limited = false;
-    for k in first..=last {
+    // The relaxations to solve, in order: each order once, and again densely when automatic sparsity chose
+    // correlative sparsity, which did not certify, where the dense relaxation fits.
+    let mut steps: std::collections::VecDeque<(usize, Option<Structure>)> =
+        (first..=last).map(|k| (k, None)).collect();
+    while let Some((k, retry)) = steps.pop_front() {
         check_interrupt(settings)?;
         // Automatic sparsity: the dense relaxation when it is predicted to fit the memory limit and the time
-        // left, else term sparsity (chordal when it makes the moment matrix smaller).
-        let structure = resolve_structure(settings, pop, k, remaining());
-        // A dense relaxation's size is known before it is built; a structured one (θ-free, term-sparse) is
+        // left (after correlative sparsity when the variables split into cliques), else correlative sparsity
+        // when they do, else term sparsity (chordal when it makes the moment matrix smaller).
+        let (structure, dense_after) = match retry {
+            Some(structure) => (structure, false),
+            None => resolve_structure(settings, pop, k, remaining()),
+        };
+        // A dense relaxation's size is known before it is built; a structured one (θ-free, sparse) is
         // built first and measured.
         let build_with = |structure: Structure| {
             MomentRelaxation::with_structure(
@@ -403,14 +412,24 @@ pub fn run(
             )
         };
         let build = || build_with(structure);
-        let structured = structure.theta_free || structure.sparsity != Sparsity::None;
+        let structured =
+            structure.theta_free || structure.correlative || structure.sparsity != Sparsity::None;
         let built = structured.then(|| match build() {
             // When the sparse relaxation the dense one fell back to cannot be built either, the dense
             // relaxation's own answer (its refusal, which says why) is the one to give.
             Err(Error::TooLarge(_))
-                if settings.structure.sparsity == Sparsity::Auto && !structure.theta_free =>
+                if settings.structure.sparsity == Sparsity::Auto
+                    && !settings.structure.correlative
+                    && !structure.theta_free =>
             {
-                build_with(Structure::dense())
+                // Correlative sparsity chosen by `Auto` falls back to term sparsity first.
+                match structure.correlative {
+                    true => match build_with(settings.structure) {
+                        Err(Error::TooLarge(_)) => build_with(Structure::dense()),
+                        r => r,
+                    },
+                    false => build_with(Structure::dense()),
+                }
             }
             r => r,
         });
@@ -423,6 +442,9 @@ pub fn run(
             && let Some(left) =
                 remaining().filter(|left| !orders.is_empty() && size.seconds > *left)
         {
+            if retry.is_some() {
+                continue; // the dense retry no longer fits the time left: on to the next order
+            }
             let why = format!(
                 "the time limit: {} would take about {} and {} of the {} limit remain \
                  (raise the time limit to run it)",
@@ -472,6 +494,17 @@ pub fn run(
         if done {
             break;
         }
+        if dense_after && !timed_out {
+            steps.push_front((
+                k,
+                Some(Structure {
+                    sparsity: Sparsity::None,
+                    correlative: false,
+                    ..settings.structure
+                }),
+            ));
+            continue;
+        }
         if timed_out {
             let why = format!(
                 "the time limit of {} ran out in order {k} after {iterations} SDP iterations; \
@@ -494,28 +527,60 @@ pub fn run(
     })
 }
 
-/// The structure order `k` is built with: `settings.structure` itself, except that [`Sparsity::Auto`] without θ-free
-/// bases or correlative sparsity becomes the dense relaxation when it is predicted ([`RelaxationSize`]) to fit the memory limit and
-/// the time left (`left`, `None`: no limit), and stays `Auto` (chordal when it makes the moment matrix
-/// smaller, else dense) otherwise. So the default keeps the dense relaxation's bound wherever it can be
-/// afforded and reaches problems it cannot.
+/// The structure order `k` is built with, and whether to solve the dense relaxation of the order too when it
+/// does not certify: `settings.structure` itself, except that [`Sparsity::Auto`] without θ-free bases or
+/// correlative sparsity becomes
+/// - correlative sparsity when the problem's variables split into more than one clique
+///   ([`correlative_cliques`]), with the dense relaxation after it when that one is predicted
+///   ([`RelaxationSize`]) to fit the memory limit and the time left (`left`, `None`: no limit);
+/// - else the dense relaxation when it is predicted to fit;
+/// - else `Auto` (chordal term sparsity when it makes the moment matrix smaller, else dense).
+///
+/// So the default keeps the dense relaxation's bound wherever it can be afforded, tries the far smaller
+/// correlative relaxation first where the problem has that structure, and reaches problems the dense one
+/// cannot.
 fn resolve_structure(
     settings: &HierarchySettings,
     pop: &Pop,
     k: usize,
     left: Option<f64>,
-) -> Structure {
+) -> (Structure, bool) {
     let structure = settings.structure;
     if structure.sparsity != Sparsity::Auto || structure.theta_free || structure.correlative {
-        return structure;
+        return (structure, false);
     }
     let dense = RelaxationSize::new(pop, k);
     let fits = dense.bytes <= settings.sdp.max_memory_bytes as f64
         && left.is_none_or(|left| dense.seconds <= left);
-    Structure {
-        sparsity: if fits { Sparsity::None } else { Sparsity::Auto },
-        ..structure
+    if correlative_cliques(pop) > 1 {
+        let correlative = Structure {
+            sparsity: Sparsity::None,
+            correlative: true,
+            ..structure
+        };
+        (correlative, fits)
+    } else if fits {
+        let dense = Structure {
+            sparsity: Sparsity::None,
+            ..structure
+        };
+        (dense, false)
+    } else {
+        (structure, false)
     }
+}
+
+/// How many maximal cliques correlative sparsity finds in `pop` (over all its variables): 1 when every
+/// variable meets every other one through the objective's terms and the constraints (as in a network's POP).
+fn correlative_cliques(pop: &Pop) -> usize {
+    let rows: Vec<usize> = (0..pop.nvars()).collect();
+    let localized: Vec<(usize, Polynomial, usize)> = pop
+        .inequalities
+        .iter()
+        .enumerate()
+        .map(|(j, g)| (j, g.clone(), 0))
+        .collect();
+    correlative_structure(pop, &rows, &localized).cliques.len()
 }
 
 /// The solver's settings with the time left before `deadline` as its time limit (the smaller of that and its

@@ -60,7 +60,8 @@ pub struct Structure {
     /// equality or inequality), each inequality localized in one clique holding its variables, and a ball
     /// a − Σᵢ qᵢzᵢ² ≥ 0 localized in every clique as a − Σ_{i ∈ clique} qᵢzᵢ² ≥ 0 (implied by it; it joins
     /// no variables). The bound is valid and at most the dense one (docs/METHOD.md, "Correlative
-    /// sparsity"); the clique blocks are dense, so it combines with [`Sparsity::None`] or `Auto` only.
+    /// sparsity"). With [`Sparsity::None`] or `Auto` the clique matrices are dense; with `Block` or
+    /// `Chordal` each clique's matrices are split by term sparsity (CS-TSSOS).
     pub correlative: bool,
 }
 
@@ -339,14 +340,9 @@ impl MomentRelaxation {
             .iter()
             .map(|g| free.iter().any(|&t| entry(g, t) == Some(Entry::Linear)))
             .collect();
-        if correlative && !matches!(sparsity, Sparsity::None | Sparsity::Auto) {
-            return Err(Error::InvalidInput(format!(
-                "correlative sparsity builds dense clique blocks; term sparsity inside them (sparsity \"{}\") \
-                 is not built: use sparsity none or auto with it",
-                sparsity.name()
-            )));
-        }
-        let sparsity = if correlative {
+        // Under correlative sparsity `auto` keeps the clique matrices dense; block and chordal split them
+        // (term sparsity inside the cliques, CS-TSSOS).
+        let sparsity = if correlative && sparsity == Sparsity::Auto {
             Sparsity::None
         } else {
             sparsity
@@ -447,8 +443,19 @@ impl MomentRelaxation {
                     .map(|m| row_index[&embed(m, c)])
                     .collect()
             };
-            for c in &cs.cliques {
-                specs.push((
+            // Every matrix with the clique it lies in: the cliques' moment matrices first, then each
+            // inequality's localizing matrix (a split ball: one per clique it meets).
+            type Matrix<'p> = (
+                usize,
+                Option<usize>,
+                std::borrow::Cow<'p, Polynomial>,
+                Vec<usize>,
+                Vec<usize>,
+            );
+            let mut matrices: Vec<Matrix<'_>> = vec![];
+            for (ci, c) in cs.cliques.iter().enumerate() {
+                matrices.push((
+                    ci,
                     None,
                     std::borrow::Cow::Borrowed(&one),
                     clique_rows(c, order),
@@ -457,14 +464,15 @@ impl MomentRelaxation {
             }
             for (i, (j, g, t)) in localized.iter().enumerate() {
                 match &cs.placement[i] {
-                    Placement::Clique(c) => specs.push((
+                    Placement::Clique(c) => matrices.push((
+                        *c,
                         Some(*j),
                         std::borrow::Cow::Borrowed(g),
                         clique_rows(&cs.cliques[*c], *t),
                         vec![],
                     )),
                     Placement::Split(squares) => {
-                        for c in &cs.cliques {
+                        for (ci, c) in cs.cliques.iter().enumerate() {
                             if !squares.iter().any(|v| c.contains(v)) {
                                 continue; // a − (nothing): the moment block times a > 0
                             }
@@ -476,7 +484,8 @@ impl MomentRelaxation {
                                     .filter(|(m, _)| !outside.iter().any(|&v| m.0[v] > 0))
                                     .map(|(m, a)| (m.clone(), a)),
                             );
-                            specs.push((
+                            matrices.push((
+                                ci,
                                 Some(*j),
                                 std::borrow::Cow::Owned(restricted),
                                 clique_rows(c, *t),
@@ -484,6 +493,53 @@ impl MomentRelaxation {
                             ));
                         }
                     }
+                }
+            }
+            // The row sets of each matrix: all its rows (dense clique blocks), or with term sparsity inside
+            // the cliques (CS-TSSOS) the blocks of each clique's matrices, the clique's moment matrix first.
+            let row_sets: Vec<Vec<Vec<usize>>> = match sparsity {
+                Sparsity::None | Sparsity::Auto => {
+                    matrices.iter().map(|m| vec![m.3.clone()]).collect()
+                }
+                mode => {
+                    let mut sets = vec![vec![]; matrices.len()];
+                    for ci in 0..cs.cliques.len() {
+                        let members: Vec<usize> = (0..matrices.len())
+                            .filter(|&i| matrices[i].0 == ci)
+                            .collect();
+                        let monomials: Vec<Vec<Monomial>> = members
+                            .iter()
+                            .map(|&i| {
+                                matrices[i]
+                                    .3
+                                    .iter()
+                                    .map(|&r| row_monomials[r].clone())
+                                    .collect()
+                            })
+                            .collect();
+                        let generators: Vec<Generator<'_>> = members
+                            .iter()
+                            .zip(&monomials)
+                            .map(|(&i, rows)| Generator {
+                                polynomial: &matrices[i].2,
+                                rows,
+                            })
+                            .collect();
+                        let blocks =
+                            term_sparsity_blocks(&pop.objective, &generators, mode, ts_steps);
+                        for (&i, bs) in members.iter().zip(blocks) {
+                            sets[i] = bs
+                                .into_iter()
+                                .map(|b| b.into_iter().map(|r| matrices[i].3[r]).collect())
+                                .collect();
+                        }
+                    }
+                    sets
+                }
+            };
+            for ((_, constraint, g, _, dropped), sets) in matrices.into_iter().zip(row_sets) {
+                for set in sets {
+                    specs.push((constraint, g.clone(), set, dropped.clone()));
                 }
             }
         } else {

@@ -36,7 +36,8 @@ pub enum Sparsity {
     Chordal,
     /// Chordal when its largest moment-matrix block is strictly smaller than the dense moment matrix, else
     /// none ([`resolve_auto`]). In a hierarchy (the default there) an order whose dense relaxation is
-    /// predicted to fit the memory limit and the time left is dense, and this rule decides the others.
+    /// predicted to fit the memory limit and the time left is dense, one whose variables split into more
+    /// than one clique has correlative sparsity, and this rule decides the others.
     Auto,
 }
 
