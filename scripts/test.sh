@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --release
-python3 -m pip install --quiet --disable-pip-version-check numpy pytest "dask[array]" distributed
+# dask's "distributed" extra pins the distributed release made with it: a newer dask than the newest
+# distributed then resolves to the newest matching pair instead of an old, incompatible distributed.
+python3 -m pip install --quiet --disable-pip-version-check numpy pytest "dask[array,distributed]"
 # torch (about 4 minutes and 5 GB on a fresh machine) serves only python/tests/test_torch.py, which is skipped
 # when torch cannot be installed.
 python3 -m pip install --quiet --disable-pip-version-check torch ||

@@ -265,11 +265,12 @@ fn term_sparsity_inside_cliques_certifies_broyden_tridiagonal() {
     assert!(v.accepted(), "{:?}", v.problems);
 }
 
-/// The default sparsity (auto) of a hierarchy is the dense relaxation where it is predicted to fit, and a
-/// structured one where it is not, by memory (a limit between the sparse and the dense relaxation's size) or
-/// by time (a limit below the dense relaxation's predicted time): correlative sparsity for the chained
-/// Rosenbrock function (its variables form a chain of pair cliques), chordal term sparsity for the same
-/// function with a constraint on the sum of all its variables (one clique). Each certifies the optimum 0.
+/// The default sparsity (auto) of a hierarchy is the dense relaxation where it is predicted to fit and be
+/// cheap, and a structured one where it is not, by memory (a limit between the sparse and the dense
+/// relaxation's size) or by time (a limit below the dense relaxation's predicted time), or where the dense one
+/// is predicted to take longer than `cheap_dense_seconds`: correlative sparsity for the chained Rosenbrock
+/// function (its variables form a chain of pair cliques), chordal term sparsity for the same function with a
+/// constraint on the sum of all its variables (one clique). Each certifies the optimum 0.
 #[test]
 fn auto_sparsity_is_dense_where_it_fits_and_sparse_where_it_does_not() {
     use polyact::error::Error;
@@ -323,13 +324,12 @@ fn auto_sparsity_is_dense_where_it_fits_and_sparse_where_it_does_not() {
             "{sparse_bytes} vs {dense_bytes}"
         );
 
-        // Memory for the dense relaxation: the chain is certified by correlative sparsity first (and no
-        // dense solve follows), the coupled problem is dense, with the dense bound.
+        // Memory for the dense relaxation, predicted to be cheap: dense, with the dense bound.
+        assert!(
+            RelaxationSize::new(pop, 2).seconds < HierarchySettings::default().cheap_dense_seconds
+        );
         let auto = run_with(pop, &order(HierarchySettings::default())).unwrap();
-        if name.starts_with("correlative") {
-            assert_eq!(auto.orders.len(), 1);
-            certified_by(name, auto);
-        } else {
+        {
             let dense = solve(pop, Sparsity::None, 2);
             let (a, d) = (&auto.orders[0], &dense.orders[0]);
             assert!(!a.relaxation.contains("sparsity"), "{}", a.relaxation);
@@ -351,10 +351,16 @@ fn auto_sparsity_is_dense_where_it_fits_and_sparse_where_it_does_not() {
         certified_by(name, run_with(pop, &small).unwrap());
     }
 
-    // Time: with less time than the dense relaxation is predicted to take, auto is correlative.
+    // A dense relaxation predicted to take longer than `cheap_dense_seconds`: correlative sparsity first, which
+    // certifies (no dense solve follows).
     let pop = rosenbrock(20);
     let predicted = RelaxationSize::new(&pop, 2).seconds;
     assert!(predicted > 20.0, "{predicted}");
+    let auto = run_with(&pop, &order(HierarchySettings::default())).unwrap();
+    assert_eq!(auto.orders.len(), 1);
+    certified_by("correlative sparsity", auto);
+
+    // Time: with less time than the dense relaxation is predicted to take, auto is correlative.
     let timed = HierarchySettings {
         time_limit: Some(predicted / 2.0),
         ..order(HierarchySettings::default())
@@ -365,9 +371,9 @@ fn auto_sparsity_is_dense_where_it_fits_and_sparse_where_it_does_not() {
 /// A ball couples variables that no term joins: splitting it across the cliques loosens the relaxation. For
 /// f = −x₁² − x₃² + x₁x₂ + x₂x₃ on the unit ball (cliques {x₁, x₂} and {x₂, x₃}) the optimum is the least
 /// eigenvalue of f's matrix, (−1 − √3)/2 (S-lemma: the dense relaxation is exact), while the split balls
-/// x₁² + x₂² ≤ 1, x₂² + x₃² ≤ 1 allow f = −1 − √2. At order 2, automatic sparsity solves the correlative
-/// relaxation first, finds it does not certify, and solves the dense relaxation of the same order, which
-/// does (flat, the two minimizers ±v).
+/// x₁² + x₂² ≤ 1, x₂² + x₃² ≤ 1 allow f = −1 − √2. At order 2, automatic sparsity told that no dense
+/// relaxation is cheap solves the correlative relaxation first, finds it does not certify, and solves the
+/// dense relaxation of the same order, which does (flat, the two minimizers ±v).
 #[test]
 fn auto_sparsity_solves_densely_when_correlative_sparsity_does_not_certify() {
     let pop = pop_from_json(
@@ -380,6 +386,7 @@ fn auto_sparsity_solves_densely_when_correlative_sparsity_does_not_certify() {
     let settings = HierarchySettings {
         min_order: Some(2),
         max_order: Some(2),
+        cheap_dense_seconds: 0.0,
         ..HierarchySettings::default()
     };
     let result = solve_structured(&pop, &settings);

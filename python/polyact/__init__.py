@@ -242,8 +242,9 @@ def fit(
             (the first-order path with a lower bound valid at every iterate; the interior-point method takes
             over where it does not apply or does not converge), as the CLI's ``--solver``.
         sparsity: term sparsity of the relaxations: "auto" (default: at each order the dense relaxation when
-            it is predicted to fit the memory and the time left, else correlative sparsity when the variables
-            split into cliques, else chordal), "none" (dense), "block" or
+            it is predicted to fit the memory and the time left, after correlative sparsity when the variables
+            split into cliques and the dense relaxation would take over a second; else correlative sparsity,
+            else chordal), "none" (dense), "block" or
             "chordal", as ``--sparsity``; every choice gives a valid lower bound, the sparse ones possibly a
             weaker one.
         ts_steps: steps of the term-sparsity iteration (default 1), as ``--ts-steps``.

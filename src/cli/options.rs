@@ -44,8 +44,9 @@ pub struct HierarchyOptions {
     /// support. none: dense matrices; block: connected components (at its last step the dense bound);
     /// chordal: maximal cliques of a chordal extension (smaller blocks, a bound that can be lower); auto (the
     /// default): at each order the dense relaxation when it is predicted to fit --max-memory-gb and the time
-    /// left, else correlative sparsity (--correlative) when the variables split into more than one clique,
-    /// else chordal (when it makes the moment matrix smaller). Every choice gives a valid lower bound.
+    /// left — after correlative sparsity (--correlative), when the variables split into more than one clique
+    /// and the dense relaxation is predicted to take over a second — else correlative sparsity, else chordal
+    /// (when it makes the moment matrix smaller). Every choice gives a valid lower bound.
     #[arg(long, value_enum, default_value_t = SparsityOption::Auto)]
     pub sparsity: SparsityOption,
     /// The SDP method of every relaxation: ipm (the interior-point method) or admm (the first-order path, with
@@ -103,9 +104,9 @@ pub enum SparsityOption {
     Block,
     /// Maximal cliques of a chordal extension of the term-sparsity graph.
     Chordal,
-    /// The dense relaxation when it is predicted to fit the memory and time left, else correlative sparsity
-    /// when the variables split into cliques, else chordal (when its moment-matrix blocks are smaller than
-    /// the dense matrix).
+    /// The dense relaxation when it is predicted to fit the memory and time left (after correlative sparsity
+    /// when the variables split into cliques and it is not cheap), else correlative sparsity, else chordal
+    /// (when its moment-matrix blocks are smaller than the dense matrix).
     Auto,
 }
 

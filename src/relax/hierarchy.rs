@@ -109,9 +109,14 @@ pub struct HierarchySettings {
     /// iteration and before each order, and once set the run ends with [`Error::Interrupted`].
     pub interrupt: Option<Arc<AtomicBool>>,
     /// The structure the relaxations exploit ([`Structure`]; default: [`Sparsity::Auto`] without θ-free
-    /// bases, that is the dense relaxation of every order predicted to fit the memory limit and the time
-    /// left, and chordal term sparsity for the others).
+    /// bases: the dense relaxation of every order predicted to fit the memory limit and the time left, after
+    /// correlative sparsity where the variables split into cliques and the dense relaxation is not cheap,
+    /// and correlative or chordal term sparsity for the others; see `resolve_structure`).
     pub structure: Structure,
+    /// Under automatic sparsity, an order whose dense relaxation is predicted to take less than this many
+    /// seconds (and fits the memory limit) is solved densely without trying correlative sparsity first: its
+    /// flat truncation can extract every minimizer (default 1).
+    pub cheap_dense_seconds: f64,
 }
 
 /// The SDP method that solves a relaxation ([`HierarchySettings::solver`]).
@@ -196,6 +201,7 @@ impl Default for HierarchySettings {
                 sparsity: Sparsity::Auto,
                 ..Structure::default()
             },
+            cheap_dense_seconds: 1.0,
         }
     }
 }
@@ -530,15 +536,17 @@ pub fn run(
 /// The structure order `k` is built with, and whether to solve the dense relaxation of the order too when it
 /// does not certify: `settings.structure` itself, except that [`Sparsity::Auto`] without θ-free bases or
 /// correlative sparsity becomes
-/// - correlative sparsity when the problem's variables split into more than one clique
-///   ([`correlative_cliques`]), with the dense relaxation after it when that one is predicted
-///   ([`RelaxationSize`]) to fit the memory limit and the time left (`left`, `None`: no limit);
+/// - the dense relaxation when it is predicted ([`RelaxationSize`]) to take less than
+///   [`HierarchySettings::cheap_dense_seconds`] and to fit the memory limit (its flat truncation can extract every minimizer);
+/// - else correlative sparsity when the problem's variables split into more than one clique
+///   ([`correlative_cliques`]), with the dense relaxation after it when that one is predicted to fit the
+///   memory limit and the time left (`left`, `None`: no limit);
 /// - else the dense relaxation when it is predicted to fit;
 /// - else `Auto` (chordal term sparsity when it makes the moment matrix smaller, else dense).
 ///
 /// So the default keeps the dense relaxation's bound wherever it can be afforded, tries the far smaller
-/// correlative relaxation first where the problem has that structure, and reaches problems the dense one
-/// cannot.
+/// correlative relaxation first where the problem has that structure and the dense one is not cheap, and
+/// reaches problems the dense one cannot.
 fn resolve_structure(
     settings: &HierarchySettings,
     pop: &Pop,
@@ -552,7 +560,8 @@ fn resolve_structure(
     let dense = RelaxationSize::new(pop, k);
     let fits = dense.bytes <= settings.sdp.max_memory_bytes as f64
         && left.is_none_or(|left| dense.seconds <= left);
-    if correlative_cliques(pop) > 1 {
+    let cheap = fits && dense.seconds < settings.cheap_dense_seconds;
+    if !cheap && correlative_cliques(pop) > 1 {
         let correlative = Structure {
             sparsity: Sparsity::None,
             correlative: true,

@@ -36,8 +36,9 @@ pub enum Sparsity {
     Chordal,
     /// Chordal when its largest moment-matrix block is strictly smaller than the dense moment matrix, else
     /// none ([`resolve_auto`]). In a hierarchy (the default there) an order whose dense relaxation is
-    /// predicted to fit the memory limit and the time left is dense, one whose variables split into more
-    /// than one clique has correlative sparsity, and this rule decides the others.
+    /// predicted to fit the memory limit and the time left is dense (after correlative sparsity when the
+    /// variables split into more than one clique and the dense relaxation is not cheap), one that does not
+    /// fit has correlative sparsity when they split, and this rule decides the others.
     Auto,
 }
 
