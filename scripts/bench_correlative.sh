@@ -27,7 +27,8 @@ import json, sys
 j = json.load(sys.stdin)
 o = j["hierarchy"][-1]
 u = o["upper_bound"]
-print("%7d %+.6e %+.6e %-14s %s" % (o["moments"], o["bound"], float("nan") if u is None else u, j["status"], o["relaxation"]))
+b = o["bound"]
+print("%7d %+.6e %+.6e %-14s %s" % (o["moments"], float("nan") if b is None else b, float("nan") if u is None else u, j["status"], o["relaxation"]))
 '
 }
 run() { # label, then the command

@@ -188,17 +188,19 @@ fn fit_once(
         certificates: true,
         ..settings.hierarchy.clone()
     };
-    let result = hierarchy::run(&pop, &hs, &upper, on_event).map_err(|e| match e {
-        Error::TooLarge(why) if hs.min_order.is_none_or(|k| k == pop.min_order()) => {
-            Error::TooLarge(format!(
-                "{why}. For a network, the loss's degree grows with the product of the activation degrees \
-                 and its variables are their coefficients: fewer hidden layers or lower degrees fit, \
-                 --sparsity chordal builds a smaller relaxation, and --theta-free true a smaller one still \
-                 (its bound is capped by the convex-hull bound: it certifies noiseless data)"
-            ))
+    let result = match hierarchy::run(&pop, &hs, &upper, on_event) {
+        // No relaxation of the minimal order can be built: the answer is the best refined random start,
+        // with the trivial bound.
+        Err(Error::TooLarge(why)) if hs.min_order.is_none_or(|k| k == pop.min_order()) => {
+            let note = format!(
+                "no relaxation fits: {why}. For a network, the loss's degree grows with the product of the \
+                 activation degrees and its variables are their coefficients: fewer hidden layers or lower \
+                 degrees fit"
+            );
+            return unrelaxed_report(target, settings, &npop, &pop, radius, &upper, note, start);
         }
-        e => e,
-    })?;
+        r => r?,
+    };
     let (mut certificate, certified_lower_bound) = verified_bound(&result, &pop)?;
     if let Some(c) = certificate.as_mut() {
         c.network = Some(NetworkTarget {
@@ -215,11 +217,16 @@ fn fit_once(
         .unwrap_or_else(|| chosen.candidates[0].clone());
     let coefficients = npop.coefficients(&z);
     let loss = loss_of(&z);
-    let lower_bound = result.lower_bound();
+    // Without a solved relaxation, the trivial bound: every loss is nonnegative.
+    let trivial = result.lower_bound().is_none();
+    let lower_bound = result.lower_bound().or(Some(0.0));
     let gap = lower_bound.map(|lb| loss - lb);
     let relative_gap = lower_bound
         .map(|lb| hierarchy::relative_gap(loss, lb, hierarchy::GAP_FLOOR * result.objective_scale));
-    let status = status_of(&result);
+    let mut status = status_of(&result);
+    if trivial && relative_gap.is_some_and(|g| g <= hs.gap_tolerance) {
+        status = FitStatus::Certified;
+    }
     let norm = z.iter().map(|v| v * v).sum::<f64>().sqrt();
     let ball_active = radius.is_some_and(|r| norm >= 0.999 * r);
     let minimizers = if chosen.flat {
@@ -244,12 +251,21 @@ fn fit_once(
     if let Some(why) = &result.stopped_early {
         notes.push(format!("stopped before the maximal order: {why}"));
     }
-    if status == FitStatus::TimeLimit {
-        notes.push(
-            "the time limit ended the run before a relaxation was solved: the coefficients are the best \
-             candidate found so far, without a lower bound"
-                .into(),
-        );
+    if trivial {
+        notes.push(format!(
+            "{}: the coefficients are the best candidate found so far, and the lower bound is the trivial \
+             one, 0 (the loss is nonnegative){}",
+            if result.time_limited {
+                "the time limit ended the run before a relaxation was solved"
+            } else {
+                "no relaxation was solved"
+            },
+            if status == FitStatus::Certified {
+                ", which the loss attains: a global minimizer"
+            } else {
+                ""
+            }
+        ));
     }
     if status == FitStatus::Uncertified {
         notes.push(
@@ -270,7 +286,7 @@ fn fit_once(
         relative_gap,
         radius,
         ball_active,
-        order: chosen.order,
+        order: if trivial { 0 } else { chosen.order },
         flat: chosen.flat,
         rank: chosen.rank,
         coefficient_error,
@@ -278,6 +294,75 @@ fn fit_once(
         certified_lower_bound,
         certificate,
         hierarchy: result.orders.iter().map(OrderSummary::from).collect(),
+        notes,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// The report of a fit none of whose relaxations can be built: the best of the refined random starts
+/// ([`hierarchy::local_candidates`]) with the trivial lower bound 0 (every loss is nonnegative): certified
+/// when the loss attains it (noiseless data), else [`FitStatus::Failed`] (no relaxation solved); `note` says
+/// why no relaxation was built.
+#[allow(clippy::too_many_arguments)]
+fn unrelaxed_report(
+    target: &Target,
+    settings: &FitSettings,
+    npop: &NetworkPop,
+    pop: &Pop,
+    radius: Option<f64>,
+    upper: &dyn Fn(&[f64]) -> Option<f64>,
+    note: String,
+    start: Instant,
+) -> Result<FitReport> {
+    let hs = &settings.hierarchy;
+    let Some((z, loss)) = hierarchy::local_candidates(pop, hs, upper)
+        .into_iter()
+        .next()
+    else {
+        return Err(Error::Numerical(format!(
+            "{note}; and no refined random start has a finite loss"
+        )));
+    };
+    let coefficients = npop.coefficients(&z);
+    let relative_gap =
+        hierarchy::relative_gap(loss, 0.0, hierarchy::GAP_FLOOR * pop.objective_scale());
+    let status = if relative_gap <= hs.gap_tolerance {
+        FitStatus::Certified
+    } else {
+        FitStatus::Failed
+    };
+    let norm = z.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let mut notes = vec![note];
+    notes.push(format!(
+        "the coefficients are the best of {} refined random starts, and the lower bound is the trivial one, 0 \
+         (the loss is nonnegative){}",
+        hs.random_starts.max(1),
+        if status == FitStatus::Certified {
+            ", which the loss attains: a global minimizer"
+        } else {
+            ""
+        }
+    ));
+    Ok(FitReport {
+        status,
+        loss_name: settings.loss,
+        variables: npop.pop.variable_names.clone(),
+        coefficients: coefficients.clone(),
+        minimizers: vec![],
+        loss,
+        lower_bound: Some(0.0),
+        gap: Some(loss),
+        relative_gap: Some(relative_gap),
+        radius,
+        ball_active: radius.is_some_and(|r| norm >= 0.999 * r),
+        order: 0,
+        flat: false,
+        rank: None,
+        coefficient_error: target.truth.map(|t| coefficient_distance(t, &coefficients)),
+        loss_before_polish: None,
+        certified_lower_bound: None,
+        certificate: None,
+        hierarchy: vec![],
         notes,
         seconds: start.elapsed().as_secs_f64(),
     })

@@ -2,8 +2,9 @@
 //!
 //! JSON field names are a file format other tools read: `status`, `coefficients` (one list per hidden layer,
 //! c_{l,0} first), `loss` (the loss at the returned coefficients: an upper bound), `lower_bound` (the
-//! relaxation value), `gap`, `relative_gap`, `radius`, `ball_active`, `order`, `flat`, `rank`, `hierarchy`
-//! (one entry per order: `order`, `bound`, `ranks`, `flat`, `iterations`, `seconds`, `relative_gap`),
+//! relaxation value; the trivial bound 0 with `order` 0 when no relaxation was solved), `gap`, `relative_gap`,
+//! `radius`, `ball_active`, `order`, `flat`, `rank`, `hierarchy` (one entry per order: `order`, `bound` (null
+//! when the order's solve did not finish), `ranks`, `flat`, `iterations`, `seconds`, `relative_gap`),
 //! `seconds`.
 //!
 //! `relative_gap` is (upper − lower) / max(|upper|, |lower|, σ) with the floor σ the scale of the POP's
@@ -30,7 +31,7 @@ pub enum FitStatus {
     /// No relaxation could be solved.
     Failed,
     /// The time limit ended the run before any relaxation was solved; the answer is the best candidate found so
-    /// far, without a lower bound.
+    /// far, with the trivial lower bound 0 (every loss is nonnegative).
     TimeLimit,
 }
 
@@ -50,8 +51,10 @@ impl fmt::Display for FitStatus {
 pub struct OrderSummary {
     /// Relaxation order k.
     pub order: usize,
-    /// The relaxation's lower bound (the interior-point dual objective, or the first-order path's valid bound).
-    pub bound: f64,
+    /// The relaxation's lower bound (the interior-point dual objective, or the first-order path's valid bound);
+    /// `None` when the relaxation's solve did not finish (a time limit, a stall): an unfinished solve's dual
+    /// objective bounds nothing.
+    pub bound: Option<f64>,
     /// The SDP method whose answer gave the bound ("ipm" or "admm").
     pub solver: SdpPath,
     /// rank M_t for t = 0..=k.
@@ -88,7 +91,7 @@ impl From<&OrderResult> for OrderSummary {
     fn from(o: &OrderResult) -> Self {
         OrderSummary {
             order: o.order,
-            bound: o.lower_bound,
+            bound: (o.status.is_solved() && o.lower_bound.is_finite()).then_some(o.lower_bound),
             solver: o.solver,
             ranks: o.ranks.clone(),
             flat: o.flat,
@@ -186,10 +189,12 @@ fn write_relaxation(
 /// One line per order: the hierarchy table.
 pub fn order_line(o: &OrderSummary) -> String {
     format!(
-        "{:>5}  {:>8}  {:>+15.8e}  {:>15}  {:<18}  {:<5}  {:<9}  {:>5}  {:>8.3}",
+        "{:>5}  {:>8}  {:>15}  {:>15}  {:<18}  {:<5}  {:<9}  {:>5}  {:>8.3}",
         o.order,
         o.moments,
-        o.bound,
+        o.bound
+            .map(|b| format!("{b:+.8e}"))
+            .unwrap_or_else(|| "-".into()),
         o.upper_bound
             .map(|u| format!("{u:+.8e}"))
             .unwrap_or_else(|| "-".into()),
@@ -255,12 +260,20 @@ impl fmt::Display for FitReport {
             self.loss,
             self.loss_name.description()
         )?;
-        writeln!(
-            f,
-            "lower bound   {}   (moment relaxation of order {})",
-            fmt_opt(self.lower_bound),
-            self.order
-        )?;
+        if self.order == 0 {
+            writeln!(
+                f,
+                "lower bound   {}   (the loss is nonnegative; no relaxation was solved)",
+                fmt_opt(self.lower_bound)
+            )?;
+        } else {
+            writeln!(
+                f,
+                "lower bound   {}   (moment relaxation of order {})",
+                fmt_opt(self.lower_bound),
+                self.order
+            )?;
+        }
         write_relaxation(f, &self.hierarchy, self.order)?;
         writeln!(
             f,

@@ -11,6 +11,10 @@ fn write(name: &str, text: &str) -> String {
 const GOOD: &str = r#"{"weights": [[[1, 0], [0, 1]], [[1, 1]]], "degrees": [2],
  "inputs": [[1, 2], [0.5, -1]], "outputs": [[3], [1]]}"#;
 
+/// Two outputs computed by the same row of W₂, with mean targets 2 and 0: every coefficient has loss ≥ 1.
+const UNFIT: &str = r#"{"weights": [[[1, 0], [0, 1]], [[1, 1], [1, 1]]], "degrees": [2],
+ "inputs": [[1, 2], [0.5, -1]], "outputs": [[3, 0], [1, 0]]}"#;
+
 #[test]
 fn a_small_problem_fits_and_writes_json() {
     let p = write("good.json", GOOD);
@@ -320,9 +324,27 @@ fn an_input_error_prints_nothing_on_stdout() {
         "{err}"
     );
     assert_eq!(stdout, "");
-    let (ok, stdout, err) = polyact(&["fit", &p, "--max-memory-gb", "1e-9"]);
-    assert!(!ok, "{err}");
-    assert_eq!(stdout, "");
+}
+
+/// A memory limit that no relaxation fits: the fit ends (exit code 0) with the best refined random start, the
+/// trivial lower bound 0 and the status `failed`, and its note names the limit.
+#[test]
+fn a_memory_limit_no_relaxation_fits_ends_with_a_candidate_and_the_trivial_bound() {
+    let p = write("unfit-memory.json", UNFIT);
+    let (ok, stdout, err) = polyact(&["fit", &p, "--max-memory-gb", "1e-9", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["status"], "failed");
+    assert_eq!(
+        (v["order"].as_u64(), v["lower_bound"].as_f64()),
+        (Some(0), Some(0.0))
+    );
+    assert!(v["loss"].as_f64().unwrap() >= 1.0 - 1e-12, "{stdout}");
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains("no relaxation fits") && notes.contains("limit"),
+        "{notes}"
+    );
 }
 
 #[test]
@@ -442,12 +464,12 @@ fn each_subcommand_lists_only_its_own_options() {
     }
 }
 
-/// `fit --time-limit 0` is not an error: it ends with exit code 0, the status "stopped by the time limit", and a
-/// note that names the order and what it would cost (the JSON report's status is `time_limit`). A negative
-/// limit is refused.
+/// `fit --time-limit 0` is not an error: it ends with exit code 0, the status "stopped by the time limit", the
+/// trivial lower bound 0, and a note that names the order and what it would cost (the JSON report's status is
+/// `time_limit`); where the candidate's loss is 0 that bound certifies it. A negative limit is refused.
 #[test]
 fn a_zero_time_limit_ends_with_the_best_answer_so_far() {
-    let p = write("time-limit.json", GOOD);
+    let p = write("time-limit.json", UNFIT);
     let (ok, stdout, err) = polyact(&["fit", &p, "--time-limit", "0"]);
     assert!(ok, "{err}");
     assert!(
@@ -463,6 +485,16 @@ fn a_zero_time_limit_ends_with_the_best_answer_so_far() {
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["status"], "time_limit");
+    assert_eq!(v["lower_bound"].as_f64(), Some(0.0));
+    // Data fitted exactly: the candidate's loss attains the trivial bound, which certifies it.
+    let good = write("time-limit-good.json", GOOD);
+    let (ok, stdout, err) = polyact(&["fit", &good, "--time-limit", "0"]);
+    assert!(ok, "{err}");
+    assert!(
+        stdout.contains("status        certified global optimum"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("which the loss attains"), "{stdout}");
     assert_clean_failure(
         &["fit", &p, "--time-limit", "-1"],
         "--time-limit must be a nonnegative number of seconds",

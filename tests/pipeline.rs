@@ -90,7 +90,7 @@ fn example_3_4_from_both_starts_has_the_same_bounds_and_answer() {
     // The same relaxations: equal lower bounds at every order (to the solver's tolerance).
     assert_eq!(gauss.hierarchy.len(), standard.hierarchy.len());
     for (a, b) in gauss.hierarchy.iter().zip(&standard.hierarchy) {
-        let (la, lb) = (a.bound, b.bound);
+        let (la, lb) = (a.bound.expect("solved"), b.bound.expect("solved"));
         assert!((la - lb).abs() <= 1e-7, "order {}: {la} vs {lb}", a.order);
     }
 }
@@ -248,7 +248,7 @@ fn every_bound_brackets_the_loss_on_noisy_data() {
     assert!(lb <= report.loss + 1e-8, "{report}");
     for o in &report.hierarchy {
         if let Some(u) = o.upper_bound {
-            assert!(o.bound <= u + 1e-8);
+            assert!(o.bound.expect("solved") <= u + 1e-8);
         }
     }
     assert_eq!(report.gap.unwrap(), report.loss - lb);

@@ -216,6 +216,18 @@ def test_a_zero_time_limit_returns_the_best_answer_so_far():
     assert polyact.fit(W, [2, 1], X, Y, time_limit=None).certified
 
 
+def test_a_network_no_relaxation_fits_ends_with_a_candidate_and_the_trivial_bound():
+    # A (2,2,2,2) network: its minimal relaxation order is 8 in 10 variables, far beyond memory. The fit still
+    # answers: the best refined random start and the lower bound 0 (the loss is nonnegative), which certifies
+    # it here, since noiseless data are fitted exactly (checked by a forward pass).
+    p = polyact.generate([2, 2, 2, 2], [2, 2, 2, 2, 2, 1], 5, noise=0.0, seed=1)
+    r = polyact.fit(p)
+    assert r.lower_bound == 0.0 and r.certified, r
+    assert any("no relaxation fits" in n for n in r.notes), r.notes
+    mean = np.mean(polyact.forward(p.weights, p.degrees, r.coefficients, p.inputs) - p.outputs, axis=0)
+    assert np.max(np.abs(mean)) < 1e-9
+
+
 def test_missing_file_is_an_os_error(tmp_path: Path):
     with pytest.raises(OSError, match="nothere.json"):
         polyact.fit_file(str(tmp_path / "nothere.json"))

@@ -1074,42 +1074,11 @@ impl Candidates {
         upper_bound: &dyn Fn(&[f64]) -> Option<f64>,
         deadline: Option<Instant>,
     ) {
-        let pop = relax.pop();
-        let free = theta_free_variables(pop);
-        let mut rng = Rng::new(0x5eed_0000 + relax.order() as u64);
-        // A random point is far from any minimizer: more iterations than a candidate from the moments needs.
-        let refine = PolishSettings {
-            max_iterations: 200,
-            ..settings.polish.clone().unwrap_or_default()
-        };
-        // The starts are refined first without the ball a(R² − ‖z‖²) ≥ 0 (a random point with its θ-free level is
-        // far outside it, where the ball's penalty stalls the refinement), then with it.
-        let mut unbounded = pop.clone();
-        unbounded
-            .inequalities
-            .retain(|g| ball_radius(g, pop.nvars()).is_none());
-        for _ in 0..settings.random_starts {
-            let stopped = settings
-                .interrupt
-                .as_ref()
-                .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed));
-            if stopped || deadline.is_some_and(|d| Instant::now() >= d) {
-                break;
-            }
-            let mut z: Vec<f64> = (0..pop.nvars())
-                .map(|_| rng.uniform_in(-1.0, 1.0))
-                .collect();
-            fill_smallest_levels(pop, &free, &mut z);
-            // Far from a minimizer the refinement crawls: up to 2000 iterations there (on a (2,2,2) network
-            // 200 left 2e-3 where 440 reached 5e-15).
-            let far = PolishSettings {
-                max_iterations: 2000,
-                ..refine.clone()
-            };
-            let p0 = polish(&unbounded, &z, &far);
-            let p = polish(pop, &p0.point, &refine);
-            let v = upper_bound(&p.point);
-            self.points.push(p.point);
+        let seed = 0x5eed_0000 + relax.order() as u64;
+        for (p, v) in
+            refine_random_starts(relax.pop(), seed, settings, upper_bound, deadline, false)
+        {
+            self.points.push(p);
             self.values.push(v);
         }
     }
@@ -1122,6 +1091,95 @@ impl Candidates {
             .copied()
             .fold(None, |a: Option<f64>, b| Some(a.map_or(b, |a| a.min(b))))
     }
+}
+
+/// [`HierarchySettings::random_starts`] random points (seeded by `seed`) refined on `pop` (first without its
+/// ball, then with it), each with its value by `upper_bound`. No new start begins once the run is interrupted
+/// or past `deadline` (with `at_least_one`, the first one does), and no refinement iteration after it but a
+/// start's first.
+fn refine_random_starts(
+    pop: &Pop,
+    seed: u64,
+    settings: &HierarchySettings,
+    upper_bound: &dyn Fn(&[f64]) -> Option<f64>,
+    deadline: Option<Instant>,
+    at_least_one: bool,
+) -> Vec<(Vec<f64>, Option<f64>)> {
+    let free = theta_free_variables(pop);
+    let mut rng = Rng::new(seed);
+    // A random point is far from any minimizer: more iterations than a candidate from the moments needs.
+    let refine = PolishSettings {
+        max_iterations: 200,
+        deadline,
+        ..settings.polish.clone().unwrap_or_default()
+    };
+    // The starts are refined first without the ball a(R² − ‖z‖²) ≥ 0 (a random point with its θ-free level is
+    // far outside it, where the ball's penalty stalls the refinement), then with it.
+    let mut unbounded = pop.clone();
+    unbounded
+        .inequalities
+        .retain(|g| ball_radius(g, pop.nvars()).is_none());
+    let mut out = vec![];
+    for _ in 0..settings.random_starts {
+        let stopped = settings
+            .interrupt
+            .as_ref()
+            .is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed));
+        let late = deadline.is_some_and(|d| Instant::now() >= d);
+        if stopped || (late && !(at_least_one && out.is_empty())) {
+            break;
+        }
+        let mut z: Vec<f64> = (0..pop.nvars())
+            .map(|_| rng.uniform_in(-1.0, 1.0))
+            .collect();
+        fill_smallest_levels(pop, &free, &mut z);
+        // Far from a minimizer the refinement crawls: up to 2000 iterations there (on a (2,2,2) network
+        // 200 left 2e-3 where 440 reached 5e-15).
+        let far = PolishSettings {
+            max_iterations: 2000,
+            ..refine.clone()
+        };
+        let p0 = polish(&unbounded, &z, &far);
+        let p = polish(pop, &p0.point, &refine);
+        let v = upper_bound(&p.point);
+        out.push((p.point, v));
+    }
+    out
+}
+
+/// Candidates without any relaxation: [`HierarchySettings::random_starts`] random points refined on `pop`
+/// (at least one, with the time limit of `settings` from now), each with its value by `upper_bound`, best
+/// first. For a problem none of whose relaxations can be built or solved in time; refined on the objective
+/// divided by its scale, as the hierarchy's are.
+pub fn local_candidates(
+    pop: &Pop,
+    settings: &HierarchySettings,
+    upper_bound: &dyn Fn(&[f64]) -> Option<f64>,
+) -> Vec<(Vec<f64>, f64)> {
+    let deadline = settings
+        .time_limit
+        .map(|t| Instant::now() + Duration::from_secs_f64(t.clamp(0.0, 1e9)));
+    let scale = pop.objective_scale();
+    let normalized = pop.with_objective_scaled(1.0 / scale);
+    let settings = HierarchySettings {
+        random_starts: settings.random_starts.max(1),
+        ..settings.clone()
+    };
+    // At least one start (its refinement stopped at the deadline), however little time is left.
+    let found = refine_random_starts(
+        &normalized,
+        0x5eed_0000,
+        &settings,
+        upper_bound,
+        deadline,
+        true,
+    );
+    let mut out: Vec<(Vec<f64>, f64)> = found
+        .into_iter()
+        .filter_map(|(p, v)| v.filter(|v| v.is_finite()).map(|v| (p, v)))
+        .collect();
+    out.sort_by(|a, b| a.1.total_cmp(&b.1));
+    out
 }
 
 #[cfg(test)]

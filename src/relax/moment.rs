@@ -264,6 +264,18 @@ pub struct MomentRelaxation {
 
 pub use crate::relax::cost::RelaxationSize;
 
+/// What to do about a relaxation of order `order` (minimal order `k0`) that is too large.
+fn lower_the_order(order: usize, k0: usize) -> String {
+    if order > k0 {
+        "lower the order".into()
+    } else {
+        format!(
+            "{k0} is already the minimal order (⌈degree/2⌉): only a problem of lower degree or with fewer \
+             variables fits"
+        )
+    }
+}
+
 /// Why an order does not fit: its true size, and at the minimal order that no order of the dense relaxation
 /// can fit (a lower order does not exist).
 fn too_large(size: &RelaxationSize, k0: usize, max_bytes: usize) -> String {
@@ -357,10 +369,11 @@ impl MomentRelaxation {
         } else if size.moment_matrix > MAX_SPARSE_ROWS as f64 {
             return Err(Error::TooLarge(format!(
                 "the order-{order} moment matrix in {} row variables has {} rows; its term-sparsity graph is \
-                 built for at most {} rows: lower the order",
+                 built for at most {} rows: {}",
                 kept.len(),
                 format_count(size.moment_matrix),
-                format_count(MAX_SPARSE_ROWS as f64)
+                format_count(MAX_SPARSE_ROWS as f64),
+                lower_the_order(order, k0)
             )));
         }
         // The inequalities as localized: a ball term of a free variable dropped, divided by the largest
@@ -701,11 +714,11 @@ impl MomentRelaxation {
         let sdp = SdpProblem::new(m - 1, objective.clone(), blocks)?.with_equalities(eq_rows)?;
         if structured && sdp.memory_estimate() > max_bytes {
             return Err(Error::TooLarge(format!(
-                "the order-{order} {structure_name} relaxation has {} moments; it needs about {} (limit {}): \
-                 lower the order",
+                "the order-{order} {structure_name} relaxation has {} moments; it needs about {} (limit {}): {}",
                 format_count(m as f64),
                 format_bytes(sdp.memory_estimate() as f64),
-                format_bytes(max_bytes as f64)
+                format_bytes(max_bytes as f64),
+                lower_the_order(order, k0)
             )));
         }
         let (basis, listed) = match moments {

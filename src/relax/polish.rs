@@ -25,6 +25,8 @@ pub struct PolishSettings {
     pub min_radius: f64,
     /// Penalty weight M of the constraint violation (default 100).
     pub penalty: f64,
+    /// No iteration starts after this instant (default `None`: no limit); the point reached is returned.
+    pub deadline: Option<std::time::Instant>,
 }
 
 impl Default for PolishSettings {
@@ -34,6 +36,7 @@ impl Default for PolishSettings {
             initial_radius: 0.1,
             min_radius: 1e-12,
             penalty: 100.0,
+            deadline: None,
         }
     }
 }
@@ -94,7 +97,12 @@ pub fn polish(pop: &Pop, start: &[f64], settings: &PolishSettings) -> Polished {
         tolerance: 1e-10,
         ..SdpSettings::default()
     };
-    while iterations < settings.max_iterations && rho > settings.min_radius {
+    while iterations < settings.max_iterations
+        && rho > settings.min_radius
+        && settings
+            .deadline
+            .is_none_or(|d| iterations == 0 || std::time::Instant::now() < d)
+    {
         iterations += 1;
         let lin = linearize(&z);
         let Some((d, predicted_merit)) = slp_step(&lin, n, rho, settings.penalty, &lp_settings)
