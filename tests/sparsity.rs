@@ -72,6 +72,15 @@ fn solve_structured(
     run(pop, settings, &oracle, &mut |_| {}).unwrap()
 }
 
+/// The lower bound of `cert` (after a round trip through its JSON file) verified against `pop` by `verify`,
+/// which must accept it.
+fn verified_bound(cert: &Certificate, pop: &Pop) -> f64 {
+    let cert = Certificate::from_json(&cert.to_json(), "cert.json").unwrap();
+    let v = cert.verify(pop, 1e-6).unwrap();
+    assert!(v.accepted(), "{:?}", v.problems);
+    v.certified_lower_bound.unwrap()
+}
+
 /// The order-`order` relaxation of `pop` with chordal term sparsity.
 fn chordal_relaxation(pop: &Pop, order: usize) -> MomentRelaxation {
     let structure = Structure {
@@ -150,11 +159,7 @@ fn correlative_rosenbrock_has_pair_cliques_and_is_certified() {
     );
     let z = &o.candidates[o.best_candidate.unwrap()];
     assert!(z.iter().all(|v| (v - 1.0).abs() < 1e-3), "{z:?}");
-    let cert = o.certificate.clone().expect("asked for");
-    let cert = Certificate::from_json(&cert.to_json(), "cert.json").unwrap();
-    let v = cert.verify(&pop, 1e-6).unwrap();
-    assert!(v.accepted(), "{:?}", v.problems);
-    let bound = v.certified_lower_bound.unwrap();
+    let bound = verified_bound(o.certificate.as_ref().expect("asked for"), &pop);
     assert!(bound <= 1e-9 && bound > -1e-3, "{bound}");
 }
 
@@ -260,9 +265,8 @@ fn term_sparsity_inside_cliques_certifies_broyden_tridiagonal() {
         "{}",
         o.lower_bound
     );
-    let cert = o.certificate.clone().expect("asked for");
-    let v = cert.verify(&pop, 1e-6).unwrap();
-    assert!(v.accepted(), "{:?}", v.problems);
+    let bound = verified_bound(o.certificate.as_ref().expect("asked for"), &pop);
+    assert!(bound <= 1e-9 && bound > -1e-3, "{bound}");
 }
 
 /// The default sparsity (auto) of a hierarchy is the dense relaxation where it is predicted to fit and be
@@ -488,10 +492,7 @@ fn a_sparse_certificate_verifies() {
         .filter(|m| m.constraint.is_none())
         .count();
     assert!(sigma0_parts > 1, "one SOS term per moment-matrix block");
-    let cert = Certificate::from_json(&cert.to_json(), "cert.json").unwrap();
-    let v = cert.verify(&pop, 1e-6).unwrap();
-    assert!(v.accepted(), "{:?}", v.problems);
-    let bound = v.certified_lower_bound.unwrap();
+    let bound = verified_bound(&cert, &pop);
     assert!(bound <= 1e-9 && bound > -1e-3, "{bound}");
 }
 
