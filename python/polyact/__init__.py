@@ -252,11 +252,14 @@ def fit(
             smaller relaxation whose bound never exceeds the convex-hull bound (it certifies noiseless fits).
 
     Returns:
-        FitResult with the report's fields as attributes.
+        FitResult with the report's fields as attributes. When no relaxation was solved (the time limit, or a
+        network whose minimal order cannot be built at all) it holds the best candidate found and the trivial
+        lower bound 0 with ``order`` 0, its status "certified" when the loss attains 0 and otherwise
+        "time_limit" or "failed", and ``notes`` say why.
 
     Raises:
-        ValueError: wrong shapes, NaN/Inf, unknown loss, degrees that do not fit the weights, a relaxation too
-            large for memory; the message names the problem.
+        ValueError: wrong shapes, NaN/Inf, unknown loss, degrees that do not fit the weights, a first ``order``
+            above the minimal one whose relaxation is too large for memory; the message names the problem.
         KeyboardInterrupt: Ctrl-C during the solve (raised within half a second).
     """
     if loss not in _LOSSES:
