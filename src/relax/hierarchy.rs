@@ -537,7 +537,8 @@ pub fn run(
 /// does not certify: `settings.structure` itself, except that [`Sparsity::Auto`] without θ-free bases or
 /// correlative sparsity becomes
 /// - the dense relaxation when it is predicted ([`RelaxationSize`]) to take less than
-///   [`HierarchySettings::cheap_dense_seconds`] and to fit the memory limit (its flat truncation can extract every minimizer);
+///   [`HierarchySettings::cheap_dense_seconds`] and to fit the memory limit (its flat truncation can extract
+///   every minimizer);
 /// - else correlative sparsity when the problem's variables split into more than one clique
 ///   ([`correlative_cliques`]), with the dense relaxation after it when that one is predicted to fit the
 ///   memory limit and the time left (`left`, `None`: no limit);
