@@ -315,7 +315,14 @@ fn unrelaxed_report(
     start: Instant,
 ) -> Result<FitReport> {
     let hs = &settings.hierarchy;
-    let Some((z, loss)) = hierarchy::local_candidates(pop, hs, upper)
+    // The refinement gets what is left of the time limit after the attempt to build a relaxation.
+    let left = HierarchySettings {
+        time_limit: hs
+            .time_limit
+            .map(|t| (t - start.elapsed().as_secs_f64()).max(0.0)),
+        ..hs.clone()
+    };
+    let Some((z, loss)) = hierarchy::local_candidates(pop, &left, upper)
         .into_iter()
         .next()
     else {
