@@ -16,21 +16,13 @@
 # Usage: scripts/bench_correlative.sh [OUTDIR] [N...]   (after cargo build --release; PROBLEMS="rosenbrock wood")
 set -euo pipefail
 POLYACT=$(realpath "${POLYACT:-target/release/polyact}")
+LAST_ORDER=$(realpath "$(dirname "$0")/lib/last_order.py")
 OUT=${1:-bench-out}
 shift || true
 SIZES=${*:-10 20 40 100 200 500 1000}
 PROBLEMS=${PROBLEMS:-rosenbrock broyden singular wood}
 mkdir -p "$OUT" && cd "$OUT"
-summary() {
-  python3 -c '
-import json, sys
-j = json.load(sys.stdin)
-o = j["hierarchy"][-1]
-u = o["upper_bound"]
-b = o["bound"]
-print("%7d %+.6e %+.6e %-14s %s" % (o["moments"], float("nan") if b is None else b, float("nan") if u is None else u, j["status"], o["relaxation"]))
-'
-}
+summary() { python3 "$LAST_ORDER"; }
 run() { # label, then the command
   local label=$1; shift
   local t0 t1 line
