@@ -253,18 +253,13 @@ fn fit_once(
     }
     if trivial {
         notes.push(format!(
-            "{}: the coefficients are the best candidate found so far, and the lower bound is the trivial \
-             one, 0 (the loss is nonnegative){}",
+            "{}: the coefficients are the best candidate found so far, and {}",
             if result.time_limited {
                 "the time limit ended the run before a relaxation was solved"
             } else {
                 "no relaxation was solved"
             },
-            if status == FitStatus::Certified {
-                ", which the loss attains: a global minimizer"
-            } else {
-                ""
-            }
+            trivial_bound_note(status == FitStatus::Certified)
         ));
     }
     if status == FitStatus::Uncertified {
@@ -341,14 +336,9 @@ fn unrelaxed_report(
     let norm = z.iter().map(|v| v * v).sum::<f64>().sqrt();
     let mut notes = vec![note];
     notes.push(format!(
-        "the coefficients are the best of {} refined random starts, and the lower bound is the trivial one, 0 \
-         (the loss is nonnegative){}",
+        "the coefficients are the best of {} refined random starts, and {}",
         hs.random_starts.max(1),
-        if status == FitStatus::Certified {
-            ", which the loss attains: a global minimizer"
-        } else {
-            ""
-        }
+        trivial_bound_note(status == FitStatus::Certified)
     ));
     Ok(FitReport {
         status,
@@ -373,6 +363,16 @@ fn unrelaxed_report(
         notes,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// What a report without a solved relaxation says of its lower bound; `attained` when the loss meets it.
+fn trivial_bound_note(attained: bool) -> &'static str {
+    if attained {
+        "the lower bound is the trivial one, 0 (the loss is nonnegative), which the loss attains: a global \
+         minimizer"
+    } else {
+        "the lower bound is the trivial one, 0 (the loss is nonnegative)"
+    }
 }
 
 /// How a hierarchy run ended, as reported.

@@ -309,11 +309,18 @@ pub fn correlative_structure(
     for (p, &v) in rows.iter().enumerate() {
         position[v] = Some(p);
     }
+    // The row positions of the variables of a monomial, and of a polynomial's nonzero terms.
+    let vars_of = |m: &Monomial| -> Vec<usize> {
+        (0..n)
+            .filter(|&v| m.0[v] > 0)
+            .filter_map(|v| position[v])
+            .collect()
+    };
     let support = |g: &Polynomial| -> Vec<usize> {
         let mut s: BTreeSet<usize> = BTreeSet::new();
         for (m, c) in g.terms() {
             if c != 0.0 {
-                s.extend((0..n).filter(|&v| m.0[v] > 0).filter_map(|v| position[v]));
+                s.extend(vars_of(m));
             }
         }
         s.into_iter().collect()
@@ -322,17 +329,12 @@ pub fn correlative_structure(
         .iter()
         .map(|(_, g, _)| separable_ball(g))
         .collect();
-    let mut supports: Vec<Vec<usize>> = vec![];
-    for (m, c) in pop.objective.terms() {
-        if c != 0.0 {
-            supports.push(
-                (0..n)
-                    .filter(|&v| m.0[v] > 0)
-                    .filter_map(|v| position[v])
-                    .collect(),
-            );
-        }
-    }
+    let mut supports: Vec<Vec<usize>> = pop
+        .objective
+        .terms()
+        .filter(|(_, c)| *c != 0.0)
+        .map(|(m, _)| vars_of(m))
+        .collect();
     for ((_, g, _), ball) in localized.iter().zip(&balls) {
         if ball.is_none() {
             supports.push(support(g));
