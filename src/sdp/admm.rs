@@ -253,7 +253,7 @@ fn scale_block(b: &mut BlockMatrix, s: f64) {
 
 /// The scale of each block (ADMM's metric): d_b = (n_b / Σᵢ ‖F_bi‖²)^{1/2}, so that every block's
 /// coefficient matrices have an entry of size one on average.
-fn block_scales(problem: &SdpProblem) -> Vec<f64> {
+pub(crate) fn block_scales(problem: &SdpProblem) -> Vec<f64> {
     problem
         .blocks()
         .iter()

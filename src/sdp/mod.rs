@@ -18,6 +18,7 @@ pub mod admm;
 pub mod block;
 pub mod bound;
 pub mod ipm;
+pub mod lowrank;
 pub mod sdpa;
 
 use serde::Serialize;
@@ -30,11 +31,11 @@ pub use ipm::{StartPoint, WarmStart, solve, solve_from, solve_monitored, solve_w
 
 use crate::error::{Error, Result};
 
-/// A method that solves an [`SdpProblem`]: the interior-point method (its settings, [`SdpSettings`]) or the
-/// first-order path ([`admm::AdmmSettings`]). Both return an [`SdpSolution`] with the same statuses; the
+/// A method that solves an [`SdpProblem`]: the interior-point method (its settings, [`SdpSettings`]), the
+/// first-order path ([`admm::AdmmSettings`]) or the low-rank path ([`lowrank::LowRankSettings`]). Both return an [`SdpSolution`] with the same statuses; the
 /// first-order path also returns a lower bound valid by construction when given variable bounds.
 pub trait SdpSolver {
-    /// The method's name in reports: "ipm" or "admm".
+    /// The method's name in reports: "ipm", "admm" or "lowrank".
     fn name(&self) -> &'static str;
     /// Solve from `start` (methods refuse the starts they do not take), showing `monitor` iterates; `bounds`
     /// (Bᵢ ≥ |xᵢ| on the feasible set) let a method compute [`SdpSolution::valid_bound`].
@@ -76,6 +77,22 @@ impl SdpSolver for admm::AdmmSettings {
         monitor: &mut (dyn FnMut(&IterationInfo) -> std::ops::ControlFlow<()> + Send),
     ) -> Result<SdpSolution> {
         admm::solve(problem, self, start, bounds, monitor)
+    }
+}
+
+impl SdpSolver for lowrank::LowRankSettings {
+    fn name(&self) -> &'static str {
+        "lowrank"
+    }
+
+    fn solve(
+        &self,
+        problem: &SdpProblem,
+        start: StartPoint,
+        bounds: Option<&[f64]>,
+        monitor: &mut (dyn FnMut(&IterationInfo) -> std::ops::ControlFlow<()> + Send),
+    ) -> Result<SdpSolution> {
+        lowrank::solve(problem, self, start, bounds, monitor)
     }
 }
 
