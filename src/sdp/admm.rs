@@ -29,6 +29,7 @@ use faer::{Mat, Par, Side};
 use rayon::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::sdp::block::{blocks_norm, norm2};
 use crate::sdp::bound::{ValidBound, valid_lower_bound};
 use crate::sdp::{
     BlockMatrix, ConstraintBlock, IterationInfo, SdpProblem, SdpResiduals, SdpSolution, SdpStatus,
@@ -201,14 +202,6 @@ fn split(v: &BlockMatrix) -> (BlockMatrix, BlockMatrix) {
     }
 }
 
-fn norm2(v: &[f64]) -> f64 {
-    v.iter().map(|x| x * x).sum::<f64>().sqrt()
-}
-
-fn blocks_norm(b: &[BlockMatrix]) -> f64 {
-    b.iter().map(|m| m.dot(m)).sum::<f64>().sqrt()
-}
-
 /// F*(M) over the variables 1..=m, block b scaled by `d[b]`.
 fn adjoint(problem: &SdpProblem, y: &[BlockMatrix], d: &[f64]) -> Vec<f64> {
     let mut out = vec![0.0; problem.num_vars() + 1];
@@ -217,7 +210,7 @@ fn adjoint(problem: &SdpProblem, y: &[BlockMatrix], d: &[f64]) -> Vec<f64> {
             b.adjoint_add(m, &mut out);
         } else {
             let mut scaled = m.clone();
-            scale_block(&mut scaled, db);
+            scaled.scale(db);
             b.adjoint_add(&scaled, &mut out);
         }
     }
@@ -237,18 +230,11 @@ fn affine(problem: &SdpProblem, x: &[f64], constant: f64, d: &[f64]) -> Vec<Bloc
         .map(|(b, &db)| {
             let mut a = b.affine(&full);
             if db != 1.0 {
-                scale_block(&mut a, db);
+                a.scale(db);
             }
             a
         })
         .collect()
-}
-
-fn scale_block(b: &mut BlockMatrix, s: f64) {
-    match b {
-        BlockMatrix::Dense(m) => *m *= faer::Scale(s),
-        BlockMatrix::Diagonal(v) => v.iter_mut().for_each(|x| *x *= s),
-    }
 }
 
 /// The scale of each block (ADMM's metric): d_b = (n_b / Σᵢ ‖F_bi‖²)^{1/2}, so that every block's
@@ -500,7 +486,7 @@ pub fn solve(
     }
     let primal_slack = affine(problem, &best_x, 1.0, &vec![1.0; d.len()]);
     for (yb, &db) in y.iter_mut().zip(&d) {
-        scale_block(yb, db);
+        yb.scale(db);
     }
     Ok(SdpSolution {
         status,
@@ -544,7 +530,7 @@ fn bound_at(
         .zip(d)
         .map(|(a, &db)| {
             let mut v = a.clone();
-            scale_block(&mut v, db);
+            v.scale(db);
             v
         })
         .collect();
@@ -559,7 +545,7 @@ fn bound_at(
         .map(|((a, b), &db)| {
             let mut v = a.clone();
             v.axpy(1.0, b);
-            scale_block(&mut v, db);
+            v.scale(db);
             v
         })
         .collect();
@@ -591,7 +577,7 @@ mod tests {
         let ones = vec![1.0; d.len()];
         let squared = |mut blocks: Vec<BlockMatrix>| {
             for (b, db) in blocks.iter_mut().zip(&d) {
-                scale_block(b, db * db);
+                b.scale(db * db);
             }
             problem.adjoint(&blocks)[1..].to_vec()
         };

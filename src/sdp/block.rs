@@ -73,6 +73,14 @@ impl BlockMatrix {
         }
     }
 
+    /// `self *= s`.
+    pub fn scale(&mut self, s: f64) {
+        match self {
+            BlockMatrix::Dense(m) => *m *= faer::Scale(s),
+            BlockMatrix::Diagonal(v) => v.iter_mut().for_each(|x| *x *= s),
+        }
+    }
+
     /// Dimension of the block.
     pub fn dim(&self) -> usize {
         match self {
@@ -113,6 +121,16 @@ impl BlockMatrix {
                 .collect(),
         }
     }
+}
+
+/// The Euclidean norm of a vector.
+pub(crate) fn norm2(v: &[f64]) -> f64 {
+    v.iter().map(|x| x * x).sum::<f64>().sqrt()
+}
+
+/// The Frobenius norm of a block-diagonal matrix.
+pub(crate) fn blocks_norm(b: &[BlockMatrix]) -> f64 {
+    b.iter().map(|m| m.dot(m)).sum::<f64>().sqrt()
 }
 
 /// Eigenvalues of a symmetric matrix (nondecreasing). NaN input yields NaN output rather than a panic.

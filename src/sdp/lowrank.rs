@@ -36,6 +36,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::rng::Rng;
+use crate::sdp::block::{blocks_norm, norm2};
 use crate::sdp::bound::{ValidBound, valid_lower_bound};
 use crate::sdp::{
     BlockMatrix, ConstraintBlock, IterationInfo, SdpProblem, SdpResiduals, SdpSolution, SdpStatus,
@@ -175,16 +176,8 @@ fn mat_dot(a: &Mat<f64>, b: &Mat<f64>) -> f64 {
         .sum()
 }
 
-fn norm2(v: &[f64]) -> f64 {
-    v.iter().map(|a| a * a).sum::<f64>().sqrt()
-}
-
 fn blocks_dot(a: &[BlockMatrix], b: &[BlockMatrix]) -> f64 {
     a.iter().zip(b).map(|(p, q)| p.dot(q)).sum()
-}
-
-fn blocks_norm(a: &[BlockMatrix]) -> f64 {
-    blocks_dot(a, a).sqrt()
 }
 
 /// R Rᵀ (a diagonal block: u ∘ u).
@@ -230,14 +223,7 @@ fn times(s: &BlockMatrix, r: &Mat<f64>) -> Mat<f64> {
 }
 
 fn scaled(mut b: BlockMatrix, s: f64) -> BlockMatrix {
-    match &mut b {
-        BlockMatrix::Dense(m) => {
-            for j in 0..m.ncols() {
-                m.col_as_slice_mut(j).iter_mut().for_each(|v| *v *= s);
-            }
-        }
-        BlockMatrix::Diagonal(d) => d.iter_mut().for_each(|v| *v *= s),
-    }
+    b.scale(s);
     b
 }
 
