@@ -49,7 +49,19 @@ fn main() {
         .position(|a| a == "--time-limit")
         .and_then(|i| args.get(i + 1))
         .map_or(120.0, |v| v.parse().expect("--time-limit SECONDS"));
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .map(|v| v.parse::<f64>().expect("a number"))
+    };
+    let d = LowRankSettings::default();
     let settings = LowRankSettings {
+        project_up_to: flag("--project").map_or(d.project_up_to, |v| v as usize),
+        penalty: flag("--penalty").unwrap_or(d.penalty),
+        max_inner: flag("--max-inner").map_or(d.max_inner, |v| v as usize),
+        proximal: flag("--proximal").unwrap_or(d.proximal),
+        max_cg: flag("--max-cg").map_or(d.max_cg, |v| v as usize),
         verbose,
         time_limit: Some(time_limit),
         ..LowRankSettings::default()

@@ -1,32 +1,35 @@
-//! A low-rank first-order path for block SDPs: an augmented Lagrangian on a Burer–Monteiro factorization of
-//! every block of (P), with a lower bound valid by construction ([`crate::sdp::bound`]).
+//! A low-rank path for block SDPs: a proximal augmented Lagrangian on a Burer–Monteiro factorization of the
+//! large blocks of (P), with a lower bound valid by construction ([`crate::sdp::bound`]).
 //!
-//! (P) is written X_b(x) = R_b R_bᵀ with R_b of few columns (a diagonal block: X_b(x) = diag(u_b ∘ u_b)), and
+//! A block larger than [`LowRankSettings::project_up_to`] is written X_b(x) = R_b R_bᵀ with R_b of few
+//! columns; the others (and diagonal blocks) keep their X_b ⪰ 0, over which the Lagrangian is minimized in
+//! closed form by a projection. With E_b = X_b(x) − R_b R_bᵀ (factored) or X_b(x) − Π₊(W_b),
+//! W_b = X_b(x) − Y_b/σ (projected),
 //!
 //! ```text
-//!   L_σ(x, R; Y) = cᵀx − Σ_b ⟨Y_b, E_b⟩ + (σ/2) Σ_b ‖E_b‖²,     E_b = X_b(x) − R_b R_bᵀ.
+//!   L_σ(x, R; Y) = cᵀx − Σ_b ⟨Y_b, E_b⟩ + (σ/2) Σ_b ‖E_b‖²  (+ τ/2 ‖x̃ − x̃ₖ‖², τ = proximal/σ).
 //! ```
 //!
-//! An outer iteration minimizes L_σ over (x, R) jointly by L-BFGS, then sets Y ← S = Y − σE. The gradient is
-//! (c − F*(S), 2 S_b R_b), so at an inner minimum the dual equality c = F*(Y) holds to the inner tolerance
-//! and S_b R_b = 0: Y is complementary to the factors. What is left is Y ⪰ 0: when a block's Y has a negative
-//! eigenvalue, its eigenvector is a direction of negative curvature, and a column along it is added to R_b
-//! (the rank grows as the problem needs; the optimum of a tight moment relaxation has rank one). σ grows when
-//! the primal residual ‖E‖ does not fall fast enough.
+//! An outer iteration minimizes L_σ plus the proximal term over (x, R) by truncated Newton steps
+//! (preconditioned conjugate gradients on the generalized Hessian, the projection's derivative for the
+//! projected blocks), then sets Y ← S = Y − σE. The gradient is (c − F*(S), 2 S_b R_b), so at an inner
+//! minimum the dual equality c = F*(Y) holds up to the proximal term and S_b R_b = 0; a projected block's
+//! S_b = −σ Π₋(W_b) is PSD. What is left is a factored block's Y_b ⪰ 0: a negative eigenvalue's eigenvector
+//! is a direction of negative curvature, and a column along it is added to R_b (the rank grows as the problem
+//! needs; the optimum of a tight moment relaxation has rank one). σ grows when the primal residual does not
+//! halve or dominates the dual side.
 //!
-//! Every step is an exact line search: along a direction (dx, dR), E(t) = E + t·E₁ + t²·E₂ with
-//! E₁ = F(dx) − (R dRᵀ + dR Rᵀ) and E₂ = −dR dRᵀ, so L_σ is a quartic in t whose minimum is found from its
-//! derivative's roots (as in SDPLR, Burer and Monteiro 2003). An iteration applies F once (to dx) and F*
-//! once (to S), and multiplies each block by its factor; no m × m matrix is formed or factored, and no
-//! eigendecomposition is needed except once per outer iteration.
+//! Along a direction (dx, dR) the factored blocks' E(t) = E + t·E₁ + t²·E₂ with E₁ = F(dx) − (R dRᵀ + dR Rᵀ)
+//! and E₂ = −dR dRᵀ, so their part of L_σ is a quartic in t (as in SDPLR, Burer and Monteiro 2003); the
+//! projected blocks add a convex piecewise quadratic. The line search takes the better of the quartic's
+//! minimum with the projected X held fixed (a sure decrease) and the Newton step halved until it decreases
+//! L_σ enough. A Hessian product applies F once and F* once and multiplies each factored block by its factor;
+//! no m × m matrix is formed or factored.
 //!
 //! The blocks are scaled as the first-order path scales them (each block's coefficient matrices to an
 //! average squared norm of one), the objective by 1/max(1, ‖c‖), and the variables by √(Σ_b ‖F_bi‖²) (a
 //! diagonal preconditioner). The answer is reported in the problem's units, with the residuals of the
 //! interior-point method ([`SdpResiduals`]), so the statuses mean the same on both paths.
-//!
-//! The path needs a start near the answer to be fast: the moments of a good candidate point (rank one) are
-//! what the hierarchy gives it ([`StartPoint::Primal`]).
 
 use std::ops::ControlFlow;
 use std::time::Instant;
@@ -46,11 +49,11 @@ use crate::sdp::{
 /// Settings of [`solve`]; `Default` gives the documented values.
 #[derive(Clone, Debug)]
 pub struct LowRankSettings {
-    /// Maximal number of L-BFGS iterations over all outer iterations (default 20000).
+    /// Maximal number of Newton steps over all outer iterations (default 20000).
     pub max_iterations: usize,
     /// Maximal number of multiplier updates (default 300).
     pub max_outer: usize,
-    /// Most L-BFGS iterations between two multiplier updates (default 500).
+    /// Most Newton steps between two multiplier updates (default 500).
     pub max_inner: usize,
     /// Tolerance on relative gap and infeasibilities, the interior-point method's measures (default 1e-8).
     pub tolerance: f64,
@@ -61,8 +64,13 @@ pub struct LowRankSettings {
     pub project_up_to: usize,
     /// Most columns any factor may grow to (default 30).
     pub max_rank: usize,
-    /// L-BFGS memory (default 12 pairs).
-    pub memory: usize,
+    /// The proximal term of every inner minimization is (proximal/σ)/2·‖x̃ − x̃ₖ‖² (default 1).
+    pub proximal: f64,
+    /// σ is raised fourfold when the primal residual did not halve or exceeds this many times the dual side
+    /// (dual infeasibility and gap) (default 5).
+    pub balance: f64,
+    /// Most conjugate-gradient steps (Hessian products) per Newton direction (default 50).
+    pub max_cg: usize,
     /// Initial penalty σ (default 10), in the scaled units.
     pub penalty: f64,
     /// Stop with `Optimal` as soon as the valid bound (with variable bounds) is at least this (default `None`).
@@ -91,7 +99,9 @@ impl Default for LowRankSettings {
             max_rank: 30,
             project_up_to: 40,
             max_memory_bytes: 16 << 30,
-            memory: 12,
+            max_cg: 50,
+            balance: 5.0,
+            proximal: 1.0,
             penalty: 10.0,
             target: None,
             time_limit: None,
@@ -102,8 +112,8 @@ impl Default for LowRankSettings {
     }
 }
 
-/// Bytes [`solve`] allocates: a dozen copies of the blocks (values, residuals, multipliers, directions), the
-/// factors and the L-BFGS pairs.
+/// Bytes [`solve`] allocates: about sixteen copies of the blocks (values, residuals, multipliers, the
+/// conjugate-gradient vectors' block images) and eight of the variables and factors.
 pub fn memory_estimate(problem: &SdpProblem, settings: &LowRankSettings) -> usize {
     let m = problem.num_vars();
     let factors: usize = problem
@@ -111,7 +121,7 @@ pub fn memory_estimate(problem: &SdpProblem, settings: &LowRankSettings) -> usiz
         .iter()
         .map(|b| b.dim() * settings.max_rank.min(b.dim()).max(1))
         .sum();
-    8 * (12 * problem.block_entries() + (2 * settings.memory + 6) * (m + factors))
+    8 * (16 * problem.block_entries() + 8 * (m + factors))
 }
 
 /// A point of the search space: scaled variables x̃ and one factor per block (n_b × r_b; n_b × 1 for a
@@ -335,10 +345,78 @@ impl Scaled<'_> {
 /// The iterate kept as the best so far: its worst measure, point, multipliers and measures.
 type Best = (f64, Point, Vec<BlockMatrix>, (f64, f64, f64));
 
+/// A projected block's W = X(x) − Y/σ in its eigenbasis (a diagonal block: W itself), for the derivative of
+/// the projection; `None` for a factored block.
+enum Face {
+    None,
+    Dense {
+        q: Mat<f64>,
+        lam: Vec<f64>,
+        w: BlockMatrix,
+    },
+    Diagonal(BlockMatrix),
+}
+
+impl Face {
+    /// W itself (a projected block).
+    fn w(&self) -> Option<&BlockMatrix> {
+        match self {
+            Face::None => None,
+            Face::Dense { w, .. } | Face::Diagonal(w) => Some(w),
+        }
+    }
+}
+
+/// ‖Π₋(M)‖²: the sum of the squared negative eigenvalues.
+fn negative_part_squared(m: &BlockMatrix) -> f64 {
+    m.eigenvalues().iter().map(|v| v.min(0.0).powi(2)).sum()
+}
+
+/// The proximal term τ/2 ‖x̃ − x̃ₖ‖² of one inner minimization (x̃ₖ: the point it started from), which makes
+/// it strongly convex in x.
+struct Prox {
+    center: Vec<f64>,
+    tau: f64,
+}
+
+/// The problem in the scaled units of [`solve`].
+fn scaled_problem<'a>(problem: &'a SdpProblem, settings: &LowRankSettings) -> Scaled<'a> {
+    let m = problem.num_vars();
+    let blocks = problem.blocks();
+    let diag: Vec<bool> = blocks.iter().map(ConstraintBlock::is_diagonal).collect();
+    let d = crate::sdp::admm::block_scales(problem);
+    let mut sq = vec![0.0; m + 1];
+    for (b, &db) in blocks.iter().zip(&d) {
+        let mut part = vec![0.0; m + 1];
+        b.squared_norms_add(&mut part);
+        for (a, v) in sq.iter_mut().zip(&part) {
+            *a += db * db * v;
+        }
+    }
+    let p: Vec<f64> = sq[1..]
+        .iter()
+        .map(|v| if *v > 0.0 { v.sqrt() } else { 1.0 })
+        .collect();
+    let c = problem.objective();
+    Scaled {
+        problem,
+        d,
+        cs: norm2(&c[1..]).max(1.0),
+        p,
+        proj: blocks
+            .iter()
+            .map(|b| b.is_diagonal() || b.dim() <= settings.project_up_to)
+            .collect(),
+        diag,
+    }
+}
+
 /// The state of one inner minimization at the current point.
 struct Eval {
-    /// E = X(x) − R Rᵀ per block.
+    /// E = X(x) − R Rᵀ per block (a projected block: X(x) − Π₊(W)).
     e: Vec<BlockMatrix>,
+    /// The projected blocks' spectral data.
+    faces: Vec<Face>,
     /// S = Y − σE.
     s: Vec<BlockMatrix>,
     /// L_σ at the point.
@@ -352,9 +430,10 @@ struct Eval {
 fn evaluate(
     sc: &Scaled,
     point: &Point,
-    e: Vec<BlockMatrix>,
+    (e, faces): (Vec<BlockMatrix>, Vec<Face>),
     y: &[BlockMatrix],
     sigma: f64,
+    prox: &Prox,
 ) -> Eval {
     let s: Vec<BlockMatrix> = y
         .iter()
@@ -365,14 +444,27 @@ fn evaluate(
             s
         })
         .collect();
-    let value = sc.objective(&point.x) - blocks_dot(y, &e) + 0.5 * sigma * blocks_dot(&e, &e);
+    let shift: Vec<f64> = point
+        .x
+        .iter()
+        .zip(&prox.center)
+        .map(|(a, b)| a - b)
+        .collect();
+    let value = sc.objective(&point.x) - blocks_dot(y, &e)
+        + 0.5 * sigma * blocks_dot(&e, &e)
+        + 0.5 * prox.tau * shift.iter().map(|v| v * v).sum::<f64>();
     let a = sc.adjoint(&s);
     let c = sc.problem.objective();
     let gx: Vec<f64> = (0..point.x.len())
         .map(|i| c[i + 1] / sc.cs - a[i + 1])
         .collect();
     let dual_residual = norm2(&gx);
-    let gxt = gx.iter().zip(&sc.p).map(|(g, p)| g / p).collect();
+    let gxt = gx
+        .iter()
+        .zip(&sc.p)
+        .zip(&shift)
+        .map(|((g, p), d)| g / p + prox.tau * d)
+        .collect();
     let gr = s
         .par_iter()
         .zip(&point.r)
@@ -386,6 +478,7 @@ fn evaluate(
         .collect();
     Eval {
         e,
+        faces,
         s,
         value,
         grad: Point { x: gxt, r: gr },
@@ -481,7 +574,7 @@ pub fn solve(
     if settings.tolerance.is_nan()
         || settings.tolerance <= 0.0
         || settings.max_rank == 0
-        || settings.memory == 0
+        || settings.max_cg == 0
     {
         return Err(Error::InvalidInput(
             "the low-rank path needs a positive tolerance, rank and memory".into(),
@@ -496,33 +589,9 @@ pub fn solve(
         )));
     }
     let blocks = problem.blocks();
-    let diag: Vec<bool> = blocks.iter().map(ConstraintBlock::is_diagonal).collect();
-    let d = crate::sdp::admm::block_scales(problem);
-    let mut sq = vec![0.0; m + 1];
-    for (b, &db) in blocks.iter().zip(&d) {
-        let mut part = vec![0.0; m + 1];
-        b.squared_norms_add(&mut part);
-        for (a, v) in sq.iter_mut().zip(&part) {
-            *a += db * db * v;
-        }
-    }
-    let p: Vec<f64> = sq[1..]
-        .iter()
-        .map(|v| if *v > 0.0 { v.sqrt() } else { 1.0 })
-        .collect();
+    let sc = scaled_problem(problem, settings);
     let c = problem.objective();
-    let cs = norm2(&c[1..]).max(1.0);
-    let sc = Scaled {
-        problem,
-        d,
-        cs,
-        p,
-        proj: blocks
-            .iter()
-            .map(|b| b.is_diagonal() || b.dim() <= settings.project_up_to)
-            .collect(),
-        diag,
-    };
+    let cs = sc.cs;
     // ‖C̃₀‖ and ‖c̃‖ for the relative measures, in the scaled units.
     let c0 = sc.apply(&vec![0.0; m], 1.0);
     let c0_norm = blocks_norm(&c0);
@@ -575,22 +644,28 @@ pub fn solve(
     // The iterate with the smallest worst measure, returned when the solve ends without reaching the
     // tolerance (the last iterates of a stalling solve can be far worse).
     let mut best: Option<Best> = None;
+    let mut last_worst = f64::INFINITY;
     let mut last_pinf = f64::INFINITY;
     let mut measures = (f64::INFINITY, f64::INFINITY, f64::INFINITY);
     let mut eta = 1e-2 * (1.0 + c_norm);
+    let mut hessian_products = 0usize;
 
     'outer: for outer in 0..settings.max_outer {
-        // Inner minimization of L_σ by L-BFGS with exact line searches.
+        // Inner minimization of L_σ by truncated Newton steps (preconditioned conjugate gradients on the
+        // generalized Hessian) with exact line searches.
+        let prox = Prox {
+            center: point.x.clone(),
+            tau: settings.proximal / sigma,
+        };
         let e = residual(&sc, &point, &y, sigma);
-        let mut ev = evaluate(&sc, &point, e, &y, sigma);
-        let mut pairs: std::collections::VecDeque<(Point, Point, f64)> = Default::default();
+        let mut ev = evaluate(&sc, &point, e, &y, sigma, &prox);
         // Inner tolerance: the dual residual and the complementarity gradient below a fraction of the primal
         // residual of the last outer iteration (and of the tolerance at the end).
-        eta = (0.01 * settings.tolerance).max(eta.min(0.1 * last_pinf * (1.0 + c_norm)));
+        eta = (0.01 * settings.tolerance).max(eta.min(0.1 * last_worst * (1.0 + c_norm)));
         let mut inner = 0;
         loop {
             let gnorm = ev.grad.dot(&ev.grad).sqrt();
-            let gx = ev.dual_residual;
+            let gx = norm2(&ev.grad.x);
             let gr = ev.grad.r.iter().map(|g| mat_dot(g, g)).sum::<f64>().sqrt();
             if (gx <= eta && gr <= eta) || !gnorm.is_finite() || inner >= settings.max_inner {
                 break;
@@ -605,45 +680,25 @@ pub fn solve(
                 status = SdpStatus::TimeLimit;
                 break 'outer;
             }
-            // Two-loop recursion.
-            let mut q = ev.grad.clone();
-            let mut alphas = Vec::with_capacity(pairs.len());
-            for (s, yv, rho) in pairs.iter().rev() {
-                let a = rho * s.dot(&q);
-                q.axpy(-a, yv);
-                alphas.push(a);
-            }
-            // H₀ = γ·D, D = diag(1 on x̃, 1/(2‖R_b‖² + 1) on block b's factor): the penalty's curvature in
-            // R_b is about 2σ‖R_b‖², in x̃ about σ.
+            // Diagonal preconditioner: the penalty's curvature is about σ in x̃ (unit diagonal of the scaled
+            // F*F) and about 2σ‖R_b‖² in block b's factor.
             let hr: Vec<f64> = point
                 .r
                 .iter()
-                .map(|r| 1.0 / (2.0 * mat_dot(r, r) + 1.0))
+                .map(|r| 1.0 / (sigma * (2.0 * mat_dot(r, r) + 1e-8)))
                 .collect();
-            if let Some((s, yv, _)) = pairs.back() {
-                let mut dy = yv.clone();
-                dy.scale_parts(1.0, &hr);
-                q.scale_parts(1.0, &hr);
-                q.scale(s.dot(yv) / yv.dot(&dy));
-            } else {
-                q.scale_parts(1.0, &hr);
-                q.scale(1.0 / gnorm.max(1e-300));
-            }
-            for ((s, yv, rho), a) in pairs.iter().zip(alphas.into_iter().rev()) {
-                let b = rho * yv.dot(&q);
-                q.axpy(a - b, s);
-            }
-            q.scale(-1.0);
-            let mut dir = q;
+            let (dir, products) =
+                newton_direction(&sc, &point, &ev, sigma, prox.tau, &hr, settings.max_cg);
+            hessian_products += products;
+            let mut dir = dir;
             let mut slope = dir.dot(&ev.grad);
             if slope.is_nan() || slope >= 0.0 {
-                dir = ev.grad.clone();
+                dir = precondition(&ev.grad, sigma, &hr);
                 dir.scale(-1.0);
-                slope = -gnorm * gnorm;
-                pairs.clear();
+                slope = dir.dot(&ev.grad);
             }
-            let Some(t) = line_search(&sc, &point, &dir, &ev, sigma, slope) else {
-                // No decrease along the steepest descent either: the inner problem is done to rounding.
+            let Some(t) = line_search(&sc, &point, &dir, &ev, sigma, prox.tau, slope) else {
+                // No decrease along the direction: the inner problem is done to rounding.
                 break;
             };
             // The quartic is exact for the factored blocks and, for the projected ones, for their X held at
@@ -651,28 +706,20 @@ pub fn solve(
             point.axpy(t, &dir);
             let e = residual(&sc, &point, &y, sigma);
             let old_value = ev.value;
-            let old_grad = ev.grad;
-            ev = evaluate(&sc, &point, e, &y, sigma);
+            ev = evaluate(&sc, &point, e, &y, sigma, &prox);
             iterations += 1;
             inner += 1;
-            let mut s = dir;
-            s.scale(t);
-            let mut yv = ev.grad.clone();
-            yv.axpy(-1.0, &old_grad);
-            let sy = s.dot(&yv);
-            if sy > 1e-16 * s.dot(&s).sqrt() * yv.dot(&yv).sqrt() && sy > 0.0 {
-                if pairs.len() == settings.memory {
-                    pairs.pop_front();
-                }
-                pairs.push_back((s, yv, 1.0 / sy));
-            }
             if ev.value.is_nan() || (ev.value >= old_value && inner > 5) {
                 break;
             }
         }
         // The multiplier update, from a freshly computed residual.
         let e = residual(&sc, &point, &y, sigma);
-        let ev = evaluate(&sc, &point, e, &y, sigma);
+        let no_prox = Prox {
+            center: point.x.clone(),
+            tau: 0.0,
+        };
+        let ev = evaluate(&sc, &point, e, &y, sigma, &no_prox);
         y = ev.s;
         let pinf = blocks_norm(&ev.e) / (1.0 + c0_norm);
         let dinf = ev.dual_residual / (1.0 + c_norm);
@@ -688,7 +735,7 @@ pub fn solve(
         let worst = pinf.max(dinf).max(eig_inf).max(gap);
         if settings.verbose {
             eprintln!(
-                "lowrank {outer:3} it {iterations:6} η {eta:.1e} σ {sigma:8.1e} pobj {pobj:+.10e} dobj {dobj:+.10e} \
+                "lowrank {outer:3} it {iterations:6} Hv {hessian_products:7} η {eta:.1e} σ {sigma:8.1e} pobj {pobj:+.10e} dobj {dobj:+.10e} \
                  pinf {pinf:.1e} dinf {dinf:.1e} λmin {eig_inf:.1e} gap {gap:.1e} rank {:?} {:.2}s",
                 point.r.iter().map(|r| r.ncols()).max().unwrap_or(0),
                 t0.elapsed().as_secs_f64()
@@ -758,12 +805,18 @@ pub fn solve(
                 *r = wider;
             }
         }
-        eta *= 0.3;
-        // Penalty: up when the primal residual did not halve.
-        if pinf > 0.5 * last_pinf && pinf > settings.tolerance {
+        eta *= 0.5;
+        // Penalty: up when the primal residual did not halve, or dominates the dual side (the dual
+        // infeasibility and the gap). Never down: with the proximal term (τ = proximal/σ) a smaller σ holds x
+        // in place and the dual residual τ‖x̃ − x̃ₖ‖ stops falling.
+        let dual_side = dinf.max(eig_inf).max(gap);
+        if pinf > settings.tolerance
+            && (pinf > 0.5 * last_pinf || pinf > settings.balance * dual_side)
+        {
             sigma = (sigma * 4.0).min(1e10);
         }
         last_pinf = pinf;
+        last_worst = pinf.max(dual_side);
         if settings
             .time_limit
             .is_some_and(|t| t0.elapsed().as_secs_f64() > t)
@@ -830,42 +883,191 @@ fn unscaled_dual(sc: &Scaled, y: &[BlockMatrix]) -> Vec<BlockMatrix> {
 }
 
 /// E = X(x) − R Rᵀ per block, computed afresh.
-/// A factored block's E = X(x) − R Rᵀ; a projected one's E = X(x) − Π₊(X(x) − Y/σ), the residual at the
-/// X ⪰ 0 that minimizes L_σ for this x (then S = Y − σE = −σ Π₋(X(x) − Y/σ) ⪰ 0).
-fn residual(sc: &Scaled, point: &Point, y: &[BlockMatrix], sigma: f64) -> Vec<BlockMatrix> {
+/// A factored block's E = X(x) − R Rᵀ; a projected one's E = X(x) − Π₊(W), W = X(x) − Y/σ, the residual at
+/// the X ⪰ 0 that minimizes L_σ for this x (then S = Y − σE = −σ Π₋(W) ⪰ 0), with W's spectral data.
+fn residual(
+    sc: &Scaled,
+    point: &Point,
+    y: &[BlockMatrix],
+    sigma: f64,
+) -> (Vec<BlockMatrix>, Vec<Face>) {
     let mut x = sc.apply(&point.x, 1.0);
-    x.par_iter_mut()
+    let faces = x
+        .par_iter_mut()
         .zip(&point.r)
         .zip(y)
         .zip(sc.diag.par_iter().zip(&sc.proj))
-        .for_each(|(((xb, r), yb), (&dg, &pr))| {
+        .map(|(((xb, r), yb), (&dg, &pr))| {
             if pr {
                 let mut w = xb.clone();
                 w.axpy(-1.0 / sigma, yb);
-                xb.axpy(-1.0, &project_psd(&w));
+                let (plus, face) = project_psd(&w);
+                xb.axpy(-1.0, &plus);
+                face
             } else {
                 xb.axpy(-1.0, &product(dg, r));
+                Face::None
             }
-        });
-    x
+        })
+        .collect();
+    (x, faces)
 }
 
-/// The projection onto the cone: V max(Λ, 0) Vᵀ (a diagonal block: max(d, 0)).
-fn project_psd(b: &BlockMatrix) -> BlockMatrix {
+/// The projection onto the cone, V max(Λ, 0) Vᵀ (a diagonal block: max(d, 0)), and the spectral data of its
+/// argument.
+fn project_psd(b: &BlockMatrix) -> (BlockMatrix, Face) {
     match b {
-        BlockMatrix::Diagonal(d) => BlockMatrix::Diagonal(d.iter().map(|v| v.max(0.0)).collect()),
+        BlockMatrix::Diagonal(d) => (
+            BlockMatrix::Diagonal(d.iter().map(|v| v.max(0.0)).collect()),
+            Face::Diagonal(b.clone()),
+        ),
         BlockMatrix::Dense(m) => {
             let n = m.nrows();
             let Ok(eig) = m.self_adjoint_eigen(Side::Lower) else {
-                return BlockMatrix::Dense(Mat::from_fn(n, n, |_, _| f64::NAN));
+                let nan = Mat::from_fn(n, n, |_, _| f64::NAN);
+                return (
+                    BlockMatrix::Dense(nan.clone()),
+                    Face::Dense {
+                        q: nan,
+                        lam: vec![f64::NAN; n],
+                        w: b.clone(),
+                    },
+                );
             };
             let s = eig.S().column_vector();
-            let u = eig.U();
-            let pos: Vec<usize> = (0..n).filter(|&j| s[j] > 0.0).collect();
-            let v = Mat::from_fn(n, pos.len(), |i, k| u[(i, pos[k])] * s[pos[k]].sqrt());
-            BlockMatrix::Dense(&v * v.transpose())
+            let u = eig.U().to_owned();
+            let lam: Vec<f64> = (0..n).map(|j| s[j]).collect();
+            let v = Mat::from_fn(n, n, |i, k| u[(i, k)] * lam[k].max(0.0).sqrt());
+            (
+                BlockMatrix::Dense(&v * v.transpose()),
+                Face::Dense {
+                    q: u,
+                    lam,
+                    w: b.clone(),
+                },
+            )
         }
     }
+}
+
+/// The derivative of H ↦ Π₋ at W (W's spectral data in `face`) applied to H: for W = Q diag(λ) Qᵀ,
+/// Q ((1 − Ω) ∘ QᵀHQ) Qᵀ with Ω_ij = (λᵢ⁺ − λⱼ⁺)/(λᵢ − λⱼ) (1 or 0 when λᵢ = λⱼ, by the sign).
+fn projection_derivative_minus(face: &Face, h: &BlockMatrix) -> BlockMatrix {
+    match (face, h) {
+        (Face::Diagonal(BlockMatrix::Diagonal(w)), BlockMatrix::Diagonal(h)) => {
+            BlockMatrix::Diagonal(
+                w.iter()
+                    .zip(h)
+                    .map(|(w, h)| if *w > 0.0 { 0.0 } else { *h })
+                    .collect(),
+            )
+        }
+        (Face::Dense { q, lam, .. }, BlockMatrix::Dense(h)) => {
+            let mut t = q.transpose() * h * q;
+            let n = lam.len();
+            for j in 0..n {
+                for i in 0..n {
+                    let (a, b) = (lam[i], lam[j]);
+                    let omega = if a == b {
+                        if a > 0.0 { 1.0 } else { 0.0 }
+                    } else {
+                        (a.max(0.0) - b.max(0.0)) / (a - b)
+                    };
+                    t[(i, j)] *= 1.0 - omega;
+                }
+            }
+            BlockMatrix::Dense(q * &t * q.transpose())
+        }
+        _ => h.clone(),
+    }
+}
+
+/// The generalized Hessian of L_σ at the point of `ev` applied to `d`: with dE_b = F_b(dx) − (R dRᵀ + dR Rᵀ)
+/// for a factored block and DΠ₋(W_b)[F_b(dx)] for a projected one, (σ F*(dE), −2σ dE R + 2 S dR).
+fn hessian_product(
+    sc: &Scaled,
+    point: &Point,
+    ev: &Eval,
+    sigma: f64,
+    tau: f64,
+    d: &Point,
+) -> Point {
+    let mut de = sc.apply(&d.x, 0.0);
+    de.par_iter_mut()
+        .zip(&point.r)
+        .zip(&d.r)
+        .zip(sc.diag.par_iter().zip(&ev.faces))
+        .for_each(|(((de, r), dr), (&dg, face))| match face {
+            Face::None => de.axpy(-1.0, &cross(dg, r, dr)),
+            _ => *de = projection_derivative_minus(face, de),
+        });
+    let a = sc.adjoint(&de);
+    let x = (0..d.x.len())
+        .map(|i| sigma * a[i + 1] / sc.p[i] + tau * d.x[i])
+        .collect();
+    let r = de
+        .par_iter()
+        .zip(&ev.s)
+        .zip(point.r.par_iter().zip(&d.r))
+        .map(|((de, s), (r, dr))| {
+            times(de, r) * faer::Scale(-2.0 * sigma) + times(s, dr) * faer::Scale(2.0)
+        })
+        .collect();
+    Point { x, r }
+}
+
+/// The diagonal preconditioner: 1/σ on x̃, `hr[b]` on block b's factor.
+fn precondition(v: &Point, sigma: f64, hr: &[f64]) -> Point {
+    let mut z = v.clone();
+    z.scale_parts(1.0 / sigma, hr);
+    z
+}
+
+/// A truncated Newton direction: preconditioned conjugate gradients on H d = −g, stopped at a relative
+/// residual of min(0.5, √‖g‖), at negative curvature, or after `max_cg` products. Returns the direction and
+/// the number of Hessian products.
+fn newton_direction(
+    sc: &Scaled,
+    point: &Point,
+    ev: &Eval,
+    sigma: f64,
+    tau: f64,
+    hr: &[f64],
+    max_cg: usize,
+) -> (Point, usize) {
+    let gnorm = ev.grad.dot(&ev.grad).sqrt();
+    let mut r = ev.grad.clone();
+    r.scale(-1.0);
+    let mut z = precondition(&r, sigma, hr);
+    let mut p = z.clone();
+    let mut rz = r.dot(&z);
+    let mut d = r.clone();
+    d.scale(0.0);
+    let forcing = 0.5f64.min(gnorm.sqrt());
+    let mut products = 0;
+    for _ in 0..max_cg {
+        let hp = hessian_product(sc, point, ev, sigma, tau, &p);
+        products += 1;
+        let curvature = p.dot(&hp);
+        if curvature.is_nan() || curvature <= 1e-14 * p.dot(&p) {
+            if products == 1 {
+                d = p;
+            }
+            break;
+        }
+        let alpha = rz / curvature;
+        d.axpy(alpha, &p);
+        r.axpy(-alpha, &hp);
+        if r.dot(&r).sqrt() <= forcing * gnorm {
+            break;
+        }
+        z = precondition(&r, sigma, hr);
+        let rz_new = r.dot(&z);
+        p.scale(rz_new / rz);
+        p.axpy(1.0, &z);
+        rz = rz_new;
+    }
+    (d, products)
 }
 
 /// The factor a block starts with: the positive part of its value at the start, V √Λ, or `settings.rank`
@@ -899,34 +1101,82 @@ fn start_factor(xb: &BlockMatrix, settings: &LowRankSettings, rng: &mut Rng) -> 
     Mat::from_fn(n, cols.len(), |i, j| cols[j][i])
 }
 
-/// The exact minimum along `dir` from `point` of L_σ with the projected blocks' X held at its current value
-/// (a quartic in the step, equal to L_σ at t = 0 and above it elsewhere).
+/// A step along `dir` from `point` that decreases L_σ. Along the line L_σ is a quartic in the factored blocks
+/// (exact) plus σ/2 Σ ‖Π₋(W_b + t F_b(dx))‖² for the projected blocks (convex, piecewise quadratic). Two
+/// candidates: the minimum of the quartic with the projected blocks' X held at its value (an upper bound on
+/// L_σ, equal at t = 0, so a sure decrease), and the unit (Newton) step halved until it decreases L_σ
+/// sufficiently; the better one is taken.
 fn line_search(
     sc: &Scaled,
     point: &Point,
     dir: &Point,
     ev: &Eval,
     sigma: f64,
+    tau: f64,
     slope: f64,
 ) -> Option<f64> {
-    let mut e1 = sc.apply(&dir.x, 0.0);
-    let e2: Vec<BlockMatrix> = e1
-        .par_iter_mut()
+    let lin = sc.apply(&dir.x, 0.0);
+    let dx2 = dir.x.iter().map(|v| v * v).sum::<f64>();
+    // The polynomial part: the objective, the proximal term and the factored blocks.
+    let (mut a1, mut a2, mut a3, mut a4) = (slope, 0.5 * tau * dx2, 0.0, 0.0);
+    // The projected blocks held fixed (the surrogate): their E moves by F_b(dx) alone.
+    let mut frozen = 0.0;
+    let mut projected: Vec<(&BlockMatrix, &BlockMatrix, f64)> = vec![];
+    for ((((lin, r), dr), (&dg, face)), s) in lin
+        .iter()
         .zip(&point.r)
         .zip(&dir.r)
-        .zip(&sc.diag)
-        .map(|(((e1, r), dr), &dg)| {
-            e1.axpy(-1.0, &cross(dg, r, dr));
-            scaled(product(dg, dr), -1.0)
-        })
-        .collect();
-    // L(t) − L(0) = a1 t + a2 t² + a3 t³ + a4 t⁴ with S = Y − σE.
-    let a1 = slope;
-    let a2 = -blocks_dot(&ev.s, &e2) + 0.5 * sigma * blocks_dot(&e1, &e1);
-    let a3 = sigma * blocks_dot(&e1, &e2);
-    let a4 = 0.5 * sigma * blocks_dot(&e2, &e2);
-    let t = quartic_step(a1, a2, a3, a4)?;
-    (t.is_finite() && t > 0.0).then_some(t)
+        .zip(sc.diag.iter().zip(&ev.faces))
+        .zip(&ev.s)
+    {
+        match face.w() {
+            None => {
+                let mut e1 = lin.clone();
+                e1.axpy(-1.0, &cross(dg, r, dr));
+                let e2 = scaled(product(dg, dr), -1.0);
+                a2 += -s.dot(&e2) + 0.5 * sigma * e1.dot(&e1);
+                a3 += sigma * e1.dot(&e2);
+                a4 += 0.5 * sigma * e2.dot(&e2);
+            }
+            Some(w) => {
+                // Its slope −⟨S_b, F_b(dx)⟩ leaves the polynomial.
+                a1 += s.dot(lin);
+                frozen += 0.5 * sigma * lin.dot(lin);
+                projected.push((w, lin, negative_part_squared(w)));
+            }
+        }
+    }
+    let phi = |t: f64| {
+        let mut v = t * (a1 + t * (a2 + t * (a3 + t * a4)));
+        for (w, lin, base) in &projected {
+            let mut wt = (*w).clone();
+            wt.axpy(t, lin);
+            v += 0.5 * sigma * (negative_part_squared(&wt) - base);
+        }
+        v
+    };
+    let sure = quartic_step(slope, a2 + frozen, a3, a4).filter(|t| t.is_finite() && *t > 0.0);
+    if projected.is_empty() {
+        return sure;
+    }
+    let mut t = 1.0f64.max(sure.unwrap_or(0.0));
+    let mut newton = None;
+    for _ in 0..40 {
+        let v = phi(t);
+        if v <= 1e-4 * t * slope {
+            newton = Some((t, v));
+            break;
+        }
+        t *= 0.5;
+        if sure.is_some_and(|s| t < s) {
+            break;
+        }
+    }
+    match (sure, newton) {
+        (Some(s), Some((t, v))) => Some(if phi(s) < v { s } else { t }),
+        (None, Some((t, _))) => Some(t),
+        (s, None) => s,
+    }
 }
 
 #[cfg(test)]
@@ -1106,6 +1356,77 @@ mod tests {
                 let ev = crate::sdp::block::symmetric_eigenvalues(m.as_ref());
                 assert!(ev[ev.len() - 2] > 1e-3, "rank of M_1: {ev:?}");
             }
+        }
+    }
+
+    /// The Hessian product is the derivative of the gradient (central differences), factored and projected.
+    #[test]
+    fn hessian_product_is_the_derivative_of_the_gradient() {
+        let r = quartic(2, -3.0, 1.0);
+        let problem = r.sdp();
+        let m = problem.num_vars();
+        let mut rng = Rng::new(3);
+        for project_up_to in [0, 40] {
+            let settings = LowRankSettings {
+                project_up_to,
+                ..LowRankSettings::default()
+            };
+            let sc = scaled_problem(problem, &settings);
+            let point = Point {
+                x: (0..m).map(|_| rng.normal()).collect(),
+                r: problem
+                    .blocks()
+                    .iter()
+                    .zip(&sc.proj)
+                    .map(|(b, &pr)| {
+                        let k = if pr { 0 } else { 2 };
+                        Mat::from_fn(b.dim(), k, |_, _| rng.normal())
+                    })
+                    .collect(),
+            };
+            let y: Vec<BlockMatrix> = problem
+                .blocks()
+                .iter()
+                .map(|b| {
+                    let n = b.dim();
+                    let a = Mat::from_fn(n, n, |_, _| rng.normal());
+                    BlockMatrix::Dense(&a + a.transpose())
+                })
+                .collect();
+            let (sigma, tau) = (3.0, 0.5);
+            let prox = Prox {
+                center: vec![0.1; m],
+                tau,
+            };
+            let at = |p: &Point| evaluate(&sc, p, residual(&sc, p, &y, sigma), &y, sigma, &prox);
+            let ev = at(&point);
+            let mut d = point.clone();
+            d.x.iter_mut().for_each(|v| *v = rng.normal());
+            for f in &mut d.r {
+                *f = Mat::from_fn(f.nrows(), f.ncols(), |_, _| rng.normal());
+            }
+            let hd = hessian_product(&sc, &point, &ev, sigma, tau, &d);
+            let h = 1e-6;
+            let (mut plus, mut minus) = (point.clone(), point.clone());
+            plus.axpy(h, &d);
+            minus.axpy(-h, &d);
+            let mut fd = at(&plus).grad;
+            fd.axpy(-1.0, &at(&minus).grad);
+            fd.scale(0.5 / h);
+            let mut diff = fd.clone();
+            diff.axpy(-1.0, &hd);
+            let rel = diff.dot(&diff).sqrt() / fd.dot(&fd).sqrt();
+            assert!(
+                rel < 1e-5,
+                "projected ≤ {project_up_to}: relative difference {rel}"
+            );
+            // The line search's slope is the gradient along the direction.
+            let slope = ev.grad.dot(&d);
+            let fd_value = (at(&plus).value - at(&minus).value) / (2.0 * h);
+            assert!(
+                (slope - fd_value).abs() <= 1e-5 * (1.0 + slope.abs()),
+                "{slope} vs {fd_value}"
+            );
         }
     }
 
