@@ -42,6 +42,29 @@ fn main() {
         ipm.primal_objective,
         ipm.dual_objective
     );
+    // Strict complementarity at the IPM's answer: blocks where rank X_b + rank Y_b < n_b, eigenvalues counted
+    // above 1e-6 of the largest of X_b's and Y_b's (after scaling each by its norm over all blocks).
+    let norm = |v: &[polyact::sdp::BlockMatrix]| v.iter().map(|b| b.dot(b)).sum::<f64>().sqrt();
+    let (xn, yn) = (norm(&ipm.primal_slack), norm(&ipm.dual));
+    let degenerate: Vec<(usize, usize, usize)> = ipm
+        .primal_slack
+        .iter()
+        .zip(&ipm.dual)
+        .filter_map(|(x, y)| {
+            let ex: Vec<f64> = x.eigenvalues().iter().map(|v| v / xn).collect();
+            let ey: Vec<f64> = y.eigenvalues().iter().map(|v| v / yn).collect();
+            let top = ex.iter().chain(&ey).fold(0.0f64, |a, v| a.max(v.abs()));
+            let rank = |e: &[f64]| e.iter().filter(|v| **v > 1e-6 * top).count();
+            let (rx, ry) = (rank(&ex), rank(&ey));
+            (rx + ry < x.dim()).then_some((x.dim(), rx, ry))
+        })
+        .collect();
+    println!(
+        "ipm     strict complementarity fails in {} of {} blocks (size, rank X, rank Y): {:?}",
+        degenerate.len(),
+        ipm.dual.len(),
+        degenerate
+    );
     let z = r.first_order_moments(&r.moments(&ipm.x));
     let x0 = r.gaussian_moments(&GaussianStart { center: z, sd: 0.0 });
     let time_limit = args
