@@ -66,7 +66,7 @@ fn main() {
         r.sdp(),
         &settings,
         StartPoint::Standard,
-        Some(&bounds),
+        Some(&r.feasible_set_bounds().expect("a ball")),
         &mut |_: &IterationInfo| ControlFlow::Continue(()),
     )
     .expect("solve");

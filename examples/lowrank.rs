@@ -23,7 +23,7 @@ fn main() {
     let verbose = args.iter().any(|a| a == "--verbose");
     let text = std::fs::read_to_string(path).expect("read the SDPA file");
     let r = MomentRelaxation::from_sdpa(&text, 16 << 30).expect("a polyact moment relaxation");
-    let bounds = r.moment_bounds();
+    let bounds = r.feasible_set_bounds();
     let t = Instant::now();
     let ipm = solve_monitored(
         r.sdp(),
@@ -94,7 +94,7 @@ fn main() {
         r.sdp(),
         &settings,
         StartPoint::Primal(&x0),
-        bounds.as_deref(),
+        bounds.as_ref(),
         &mut |_| ControlFlow::Continue(()),
     )
     .expect("lowrank");

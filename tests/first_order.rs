@@ -56,7 +56,7 @@ fn admm(r: &MomentRelaxation, stop: Option<usize>) -> SdpSolution {
         bound_every: if stop.is_some() { 1 } else { 25 },
         ..AdmmSettings::default()
     };
-    let bounds = r.moment_bounds().expect("a ball");
+    let bounds = r.feasible_set_bounds().expect("a ball");
     s.solve(
         r.sdp(),
         StartPoint::Standard,

@@ -9,7 +9,8 @@ use polyact::pop::Pop;
 use polyact::relax::MomentRelaxation;
 use polyact::rng::Rng;
 use polyact::sdp::{
-    BlockMatrix, SdpSettings, SdpSolution, StartPoint, solve_monitored, valid_lower_bound,
+    BlockMatrix, SdpProblem, SdpSettings, SdpSolution, StartPoint, solve_monitored,
+    valid_lower_bound, valid_lower_bound_weighted,
 };
 use proptest::prelude::*;
 
@@ -34,9 +35,76 @@ fn solve(r: &MomentRelaxation, stop: Option<usize>) -> SdpSolution {
     solve_monitored(r.sdp(), &settings(), StartPoint::Standard, &mut monitor).unwrap()
 }
 
+/// The valid bound with the moment matrix's weighted trace bound; it is never below the plain one (its
+/// correction is the smaller of the two), which is checked here too.
 fn bound(r: &MomentRelaxation, dual: &[BlockMatrix], w: &[f64]) -> f64 {
     let b = r.moment_bounds().expect("a ball");
-    valid_lower_bound(r.sdp(), dual, w, &b).unwrap().value
+    let plain = valid_lower_bound(r.sdp(), dual, w, &b).unwrap().value;
+    let weights = r.trace_weights();
+    assert_eq!(weights.len(), 2, "the moment matrix and the ball");
+    let weighted = valid_lower_bound_weighted(r.sdp(), dual, w, &b, &weights)
+        .unwrap()
+        .value;
+    assert!(
+        weighted >= plain || weighted.is_nan(),
+        "weighted {weighted} < plain {plain}"
+    );
+    weighted
+}
+
+/// The weighted trace bounds hold on the relaxation: the maximum of tr(W X_b(y)) over its feasible set,
+/// computed by the interior-point method, is at most the bound, for the moment matrix (T = Σ_{j≤k} R^{2j}) and
+/// the ball's localizing matrix (R²·Σ_{j<k} R^{2j}); the moment matrix's is attained when the ball is the only
+/// constraint (the Dirac measure at a point of the sphere).
+#[test]
+fn the_weighted_trace_bounds_hold_on_the_feasible_set() {
+    for (seed, n, order, radius, extra) in [
+        (1, 1, 2, 1.5, false),
+        (2, 2, 2, 0.8, true),
+        (3, 2, 3, 1.2, false),
+        (4, 3, 2, 2.0, true),
+    ] {
+        let pop = random_pop(seed, n, order, radius, extra);
+        let r = relaxation(&pop, order);
+        let weights = r.trace_weights();
+        assert_eq!(weights.len(), 2);
+        for tw in &weights {
+            let block = &r.sdp().blocks()[tw.block];
+            let k = tw.weights.len();
+            let d = BlockMatrix::Dense(faer::Mat::from_fn(k, k, |i, j| {
+                if i == j { tw.weights[i] } else { 0.0 }
+            }));
+            // tr(D X_b(y)) = Σᵢ yᵢ⟨F_bi, D⟩ (y₀ = 1): maximize it.
+            let mut objective = vec![0.0; r.sdp().num_vars() + 1];
+            block.adjoint_add(&d, &mut objective);
+            objective.iter_mut().for_each(|v| *v = -*v);
+            let max_trace =
+                SdpProblem::new(r.sdp().num_vars(), objective, r.sdp().blocks().to_vec()).unwrap();
+            let sol = polyact::sdp::solve(&max_trace, &settings()).unwrap();
+            assert!(sol.status.is_solved(), "{:?}", sol.status);
+            let max = -sol.primal_objective;
+            assert!(
+                max <= tw.bound * (1.0 + 1e-8),
+                "block {}: max {max} above the bound {}",
+                tw.block,
+                tw.bound
+            );
+            if tw.block == 0 {
+                let expected: f64 = (0..=order as i32).map(|j| (radius * radius).powi(j)).sum();
+                assert!(
+                    tw.bound <= expected * (1.0 + 1e-12),
+                    "T = {} vs {expected}",
+                    tw.bound
+                );
+                if !extra {
+                    assert!(
+                        max >= expected * (1.0 - 1e-6),
+                        "max {max} far below {expected}"
+                    );
+                }
+            }
+        }
+    }
 }
 
 #[test]
@@ -79,6 +147,7 @@ fn without_a_ball_there_are_no_moment_bounds() {
     let f = Polynomial::from_terms(1, [(Monomial(vec![2]), 1.0)]);
     let pop = Pop::new(vec!["z".into()], f, vec![], vec![]).unwrap();
     assert!(relaxation(&pop, 1).moment_bounds().is_none());
+    assert!(relaxation(&pop, 1).trace_weights().is_empty());
 }
 
 /// A random POP in `n` variables of degree ≤ 2·order, with a ball of radius `radius` and, when `extra`, a
@@ -217,6 +286,13 @@ fn mismatched_inputs_are_refused_with_an_error() {
     let mut wrong = sol.dual.clone();
     wrong[0] = BlockMatrix::Diagonal(vec![1.0; sdp.blocks()[0].dim()]);
     assert!(valid_lower_bound(sdp, &wrong, &[], &b).is_err());
+    // Trace weights of the wrong length, or not positive.
+    let mut tw = r.trace_weights();
+    tw[0].weights.pop();
+    assert!(valid_lower_bound_weighted(sdp, &sol.dual, &[], &b, &tw).is_err());
+    let mut tw = r.trace_weights();
+    tw[0].weights[0] = 0.0;
+    assert!(valid_lower_bound_weighted(sdp, &sol.dual, &[], &b, &tw).is_err());
     // A NaN in a dual block gives no bound (−∞), not a panic.
     let mut nan = sol.dual.clone();
     if let BlockMatrix::Dense(m) = &mut nan[0] {

@@ -909,7 +909,7 @@ fn solve_first_order(
     deadline: Option<Instant>,
     on_event: &mut (dyn FnMut(&Event) + Send),
 ) -> Result<Option<SdpSolution>> {
-    let Some(bounds) = relax.moment_bounds() else {
+    let Some(bounds) = relax.feasible_set_bounds() else {
         return Ok(None);
     };
     if !relax.sdp().equalities().is_empty() {

@@ -1044,37 +1044,8 @@ impl MomentRelaxation {
     /// ≤ k as a row and the ball's localizing matrix every monomial of degree ≤ k − 1 (the dense relaxation):
     /// a relaxation built on a smaller basis must return `None` here or a bound proved for that basis.
     pub fn moment_bounds(&self) -> Option<Vec<f64>> {
-        use crate::verified::{div_up, mul_up, pow_up, sqrt_up};
-        if !self.free_variables().is_empty()
-            || self.sparsity != Sparsity::None
-            || self.cliques.is_some()
-        {
-            return None; // a θ-free or sparse basis: the bound below is proved for the dense one only
-        }
-        let n = self.basis.nvars();
-        let square = |i: usize| Monomial::variable(n, i).times(&Monomial::variable(n, i));
-        let r2 = self
-            .pop
-            .inequalities
-            .iter()
-            .zip(&self.scales)
-            .filter(|(_, s)| **s != 0.0)
-            .filter_map(|(g, s)| {
-                let g = g.scale(1.0 / s);
-                let a = g.coefficient(&Monomial::one(n));
-                if a.is_nan() || a <= 0.0 || g.len() != n + 1 {
-                    return None;
-                }
-                let qmin = (0..n)
-                    .map(|i| -g.coefficient(&square(i)))
-                    .fold(f64::INFINITY, f64::min);
-                (qmin > 0.0).then(|| div_up(a, qmin))
-            })
-            .filter(|r2| r2.is_finite())
-            .fold(f64::INFINITY, f64::min);
-        if !r2.is_finite() {
-            return None;
-        }
+        use crate::verified::{mul_up, pow_up, sqrt_up};
+        let r2 = self.ball_radius_squared()?;
         let r = sqrt_up(r2);
         Some(
             (1..self.basis.len())
@@ -1089,6 +1060,119 @@ impl MomentRelaxation {
                 })
                 .collect(),
         )
+    }
+
+    /// The bounds of the feasible set the valid lower bound uses ([`crate::sdp::FeasibleSetBounds`]):
+    /// [`Self::moment_bounds`] and [`Self::trace_weights`]; `None` without moment bounds.
+    pub fn feasible_set_bounds(&self) -> Option<crate::sdp::FeasibleSetBounds> {
+        Some(crate::sdp::FeasibleSetBounds {
+            variables: self.moment_bounds()?,
+            traces: self.trace_weights(),
+        })
+    }
+
+    /// The inequalities a − Σ qᵢzᵢ² ≥ 0 (every qᵢ > 0, nothing else; as the relaxation scales them) with their
+    /// a/q_min rounded up, when the relaxation is dense (the bounds built on them are proved for the dense
+    /// basis only).
+    fn balls(&self) -> Vec<(usize, f64, f64)> {
+        use crate::verified::div_up;
+        if !self.free_variables().is_empty()
+            || self.sparsity != Sparsity::None
+            || self.cliques.is_some()
+        {
+            return vec![]; // a θ-free or sparse basis: the bounds are proved for the dense one only
+        }
+        let n = self.basis.nvars();
+        let square = |i: usize| Monomial::variable(n, i).times(&Monomial::variable(n, i));
+        self.pop
+            .inequalities
+            .iter()
+            .zip(&self.scales)
+            .enumerate()
+            .filter(|(_, (_, s))| **s != 0.0)
+            .filter_map(|(i, (g, s))| {
+                let g = g.scale(1.0 / s);
+                let a = g.coefficient(&Monomial::one(n));
+                if a.is_nan() || a <= 0.0 || g.len() != n + 1 {
+                    return None;
+                }
+                let qmin = (0..n)
+                    .map(|i| -g.coefficient(&square(i)))
+                    .fold(f64::INFINITY, f64::min);
+                let r2 = div_up(a, qmin);
+                (qmin > 0.0 && r2.is_finite()).then_some((i, a, r2))
+            })
+            .collect()
+    }
+
+    /// R² ≥ a/q_min for the tightest ball among the inequalities ([`Self::balls`]).
+    fn ball_radius_squared(&self) -> Option<f64> {
+        self.balls()
+            .iter()
+            .map(|b| b.2)
+            .fold(None, |m: Option<f64>, r2| Some(m.map_or(r2, |m| m.min(r2))))
+    }
+
+    /// Weighted trace bounds, for [`crate::sdp::valid_lower_bound_weighted`], of the moment matrix and of the
+    /// localizing matrix of every ball a − Σ qᵢzᵢ², with the weights |α|!/α! on their rows z^α: T = Σ_{j≤k} R^{2j}
+    /// and a·Σ_{j≤k−1} R^{2j} (rounded up). Proof: tr(W M_k(y)) = Σ_{j≤k} L(‖z‖^{2j}) (the multinomial expansion
+    /// of (Σᵢ zᵢ²)^j); R^{2j} − ‖z‖^{2j} = (R² − ‖z‖²)·Σ_{i<j} R^{2(j−1−i)}‖z‖^{2i} with
+    /// R² − ‖z‖² = g/q_min + Σᵢ(qᵢ/q_min − 1)zᵢ² for the tightest ball g: a multiple of g by an SOS of degree
+    /// ≤ 2k − 2 plus an SOS of degree ≤ 2k, which the ball's localizing matrix and M_k(y) make nonnegative
+    /// under L. For a ball's localizing matrix, tr(W M_{k−1}(g y)) = Σ_{j<k} L(g‖z‖^{2j}) and
+    /// a‖z‖^{2j} − g‖z‖^{2j} = Σᵢ qᵢzᵢ²‖z‖^{2j} is an SOS of degree ≤ 2k. Empty where [`Self::moment_bounds`] is
+    /// `None`.
+    pub fn trace_weights(&self) -> Vec<crate::sdp::TraceWeights> {
+        use crate::verified::{add_up, mul_up, pow_up};
+        let Some(r2) = self.ball_radius_squared() else {
+            return vec![];
+        };
+        let sum = |top: usize| (0..=top as u32).fold(0.0, |t, j| add_up(t, pow_up(r2, j)));
+        let weights = |block: usize| -> Vec<f64> {
+            self.sdp_block_rows(block)
+                .iter()
+                .map(|a| {
+                    // |α|!/α!, exact in integers for the degrees of a relaxation.
+                    let mut w: u128 = 1;
+                    let mut seen: u128 = 0;
+                    for &e in &a.0 {
+                        for i in 1..=u128::from(e) {
+                            seen += 1;
+                            w = w * seen / i;
+                        }
+                    }
+                    w as f64
+                })
+                .collect()
+        };
+        let k = self.order;
+        let mut out = vec![];
+        for (block, role) in self.roles.iter().enumerate() {
+            let rows = self.sdp_block_rows(block);
+            let degree_ok = |top: usize| {
+                !rows.is_empty()
+                    && rows.len() == crate::MonomialBasis::new(self.basis.nvars(), top).len()
+                    && rows.iter().all(|a| a.degree() as usize <= top)
+            };
+            match role {
+                BlockRole::Moment if degree_ok(k) => out.push(crate::sdp::TraceWeights {
+                    block,
+                    weights: weights(block),
+                    bound: sum(k),
+                }),
+                BlockRole::Localizing(gs) if gs.len() == 1 && k >= 1 && degree_ok(k - 1) => {
+                    if let Some(&(_, a, _)) = self.balls().iter().find(|b| b.0 == gs[0]) {
+                        out.push(crate::sdp::TraceWeights {
+                            block,
+                            weights: weights(block),
+                            bound: mul_up(a, sum(k - 1)),
+                        });
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     /// The point read off the first-order moments (y_{e_i} of the row variables; the free variables filled in

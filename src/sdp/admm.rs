@@ -30,7 +30,7 @@ use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::sdp::block::{blocks_norm, norm2};
-use crate::sdp::bound::{ValidBound, valid_lower_bound};
+use crate::sdp::bound::{FeasibleSetBounds, ValidBound};
 use crate::sdp::{
     BlockMatrix, ConstraintBlock, IterationInfo, SdpProblem, SdpResiduals, SdpSolution, SdpStatus,
     StartPoint,
@@ -267,7 +267,7 @@ pub fn solve(
     problem: &SdpProblem,
     settings: &AdmmSettings,
     start: StartPoint,
-    bounds: Option<&[f64]>,
+    bounds: Option<&FeasibleSetBounds>,
     monitor: &mut (dyn FnMut(&IterationInfo) -> ControlFlow<()> + Send),
 ) -> Result<SdpSolution> {
     let t0 = Instant::now();
@@ -277,10 +277,10 @@ pub fn solve(
             "the first-order SDP path does not take equality constraints".into(),
         ));
     }
-    if bounds.is_some_and(|b| b.len() != m) {
+    if bounds.is_some_and(|b| b.variables.len() != m) {
         return Err(Error::InvalidInput(format!(
             "{} variable bounds for an SDP with {m} variables",
-            bounds.map_or(0, <[f64]>::len)
+            bounds.map_or(0, |b| b.variables.len())
         )));
     }
     let need = memory_estimate(problem);
@@ -516,7 +516,7 @@ fn bound_at(
     d: &[f64],
     fy: &[f64],
     c: &[f64],
-    bounds: &[f64],
+    bounds: &FeasibleSetBounds,
     solve_g: &dyn Fn(&mut Vec<f64>),
 ) -> ValidBound {
     let worst = ValidBound {
@@ -534,7 +534,9 @@ fn bound_at(
             v
         })
         .collect();
-    let plain = valid_lower_bound(problem, &unscaled, &[], bounds).unwrap_or(worst);
+    let plain = bounds
+        .valid_lower_bound(problem, &unscaled, &[])
+        .unwrap_or(worst);
     let mut delta: Vec<f64> = c.iter().zip(fy).map(|(a, b)| a - b).collect();
     solve_g(&mut delta);
     let fd = affine(problem, &delta, 0.0, d);
@@ -549,7 +551,9 @@ fn bound_at(
             v
         })
         .collect();
-    let proj = valid_lower_bound(problem, &projected, &[], bounds).unwrap_or(worst);
+    let proj = bounds
+        .valid_lower_bound(problem, &projected, &[])
+        .unwrap_or(worst);
     if proj.value > plain.value {
         proj
     } else {
@@ -621,7 +625,7 @@ mod tests {
     fn bad_input_is_an_error() {
         let r = quartic();
         let m = r.sdp().num_vars();
-        let go = |start: StartPoint, bounds: Option<&[f64]>| {
+        let go = |start: StartPoint, bounds: Option<&FeasibleSetBounds>| {
             solve(
                 r.sdp(),
                 &AdmmSettings::default(),
@@ -632,7 +636,11 @@ mod tests {
         };
         assert!(go(StartPoint::Primal(&[0.0]), None).is_err());
         assert!(go(StartPoint::Primal(&vec![f64::NAN; m]), None).is_err());
-        assert!(go(StartPoint::Standard, Some(&[1.0])).is_err());
+        let one = FeasibleSetBounds {
+            variables: vec![1.0],
+            traces: vec![],
+        };
+        assert!(go(StartPoint::Standard, Some(&one)).is_err());
         let tiny = AdmmSettings {
             max_memory_bytes: 1000,
             ..AdmmSettings::default()

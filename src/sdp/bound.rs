@@ -36,10 +36,82 @@ pub struct ValidBound {
     pub eigenvalue_correction: f64,
 }
 
+/// What a valid lower bound needs to know of (P)'s feasible set: `variables[i]` ≥ |x_{i+1}| for every
+/// feasible x, and weighted trace bounds of some blocks (may be empty). For a moment relaxation with a ball:
+/// `MomentRelaxation::feasible_set_bounds`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FeasibleSetBounds {
+    /// Bᵢ ≥ |xᵢ|, one per variable.
+    pub variables: Vec<f64>,
+    /// Weighted trace bounds of some blocks.
+    pub traces: Vec<TraceWeights>,
+}
+
+impl FeasibleSetBounds {
+    /// [`valid_lower_bound_weighted`] with these bounds.
+    pub fn valid_lower_bound(
+        &self,
+        problem: &SdpProblem,
+        dual: &[BlockMatrix],
+        multipliers: &[f64],
+    ) -> Result<ValidBound> {
+        valid_lower_bound_weighted(problem, dual, multipliers, &self.variables, &self.traces)
+    }
+}
+
+/// A weighted trace bound of one block: for every feasible x, tr(D X_b(x)) ≤ `bound` with D = diag(`weights`)
+/// (all positive). Then ⟨X_b, Z_b⟩ ≥ μ·tr(D X_b) + ν·tr X_b whenever Z_b − μD ⪰ νI, and the eigenvalue
+/// correction of block b can use the weighted bound instead of T_b ([`valid_lower_bound_weighted`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceWeights {
+    /// The block (index into the problem's blocks).
+    pub block: usize,
+    /// D's diagonal, one positive weight per row of the block.
+    pub weights: Vec<f64>,
+    /// The bound on tr(D X_b(x)) over the feasible set.
+    pub bound: f64,
+}
+
 /// `x[i] ± a·b` accumulated into an interval (a, b exact doubles).
 fn add_product(acc: &mut Interval, a: f64, b: f64) {
     acc.lo = add_down(acc.lo, mul_down(a, b));
     acc.hi = add_up(acc.hi, mul_up(a, b));
+}
+
+/// The weighted eigenvalue correction of one block (row-major, exactly symmetric `s`): the smallest
+/// −μ·T_D − min(0, ν)·T over a few μ ≤ 0, each the approximate λ_min of D^{-1/2} S D^{-1/2} lowered by a
+/// margin (10⁻¹⁵ … 10⁻⁸ of its largest |eigenvalue|) so that S − μD is PSD despite rounding, and ν a proved
+/// lower bound on λ_min(S − μD), its diagonal rounded down; +∞ when no bound could be proved.
+fn weighted_correction(s: &[f64], n: usize, w: &TraceWeights, t: f64) -> f64 {
+    let root: Vec<f64> = w.weights.iter().map(|v| 1.0 / v.sqrt()).collect();
+    let scaled = faer::Mat::from_fn(n, n, |i, j| s[i * n + j] * root[i] * root[j]);
+    let ev = symmetric_eigenvalues(scaled.as_ref());
+    let lo = ev.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = ev.iter().fold(0.0f64, |h, v| h.max(v.abs()));
+    if !lo.is_finite() || !hi.is_finite() {
+        return f64::INFINITY;
+    }
+    let top_weight = w.weights.iter().copied().fold(0.0f64, f64::max);
+    let mut best = f64::INFINITY;
+    let mut margin = 1e-15;
+    while margin <= 1e-8 {
+        let mu = lo.min(0.0) - margin * hi;
+        // S − μD with its diagonal rounded down (−μ ≥ 0): below the exact matrix in the PSD order.
+        let mut shifted = s.to_vec();
+        for i in 0..n {
+            shifted[i * n + i] = add_down(s[i * n + i], mul_down(-mu, w.weights[i]));
+        }
+        let nu = min_eigenvalue_lower_bound(&shifted, n, 0.0, hi * top_weight + 1.0);
+        if let Some(nu) = nu.filter(|v| !v.is_nan()) {
+            let c = add_up(mul_up(-mu, w.bound), mul_up((-nu).max(0.0), t));
+            best = best.min(c);
+            if nu >= 0.0 {
+                break;
+            }
+        }
+        margin *= 10.0;
+    }
+    best
 }
 
 /// The valid lower bound of the [module docs](self) at the dual point (`dual`, `multipliers`), given
@@ -50,7 +122,34 @@ pub fn valid_lower_bound(
     multipliers: &[f64],
     bounds: &[f64],
 ) -> Result<ValidBound> {
+    valid_lower_bound_weighted(problem, dual, multipliers, bounds, &[])
+}
+
+/// [`valid_lower_bound`] with weighted trace bounds for some blocks (for a moment relaxation:
+/// `MomentRelaxation::trace_weights`, weights |α|!/α! on the moment matrix with T = Σ_{j≤k} R^{2j}, and on
+/// the balls' localizing matrices). For such a block the eigenvalue correction is the smaller of the plain one, −min(0, μ_b)·T_b, and the weighted one,
+/// −μ·T_D − min(0, ν)·T_b: μ ≤ 0 an approximation of λ_min(D^{-1/2} S_b D^{-1/2}) and ν a proved lower bound
+/// on λ_min(S_b − μD), its diagonal rounded down.
+pub fn valid_lower_bound_weighted(
+    problem: &SdpProblem,
+    dual: &[BlockMatrix],
+    multipliers: &[f64],
+    bounds: &[f64],
+    weighted: &[TraceWeights],
+) -> Result<ValidBound> {
     let m = problem.num_vars();
+    for w in weighted {
+        let dim = problem.blocks().get(w.block).map(|b| b.dim());
+        if dim != Some(w.weights.len())
+            || w.weights.iter().any(|v| !(v.is_finite() && *v > 0.0))
+            || w.bound.is_nan()
+            || w.bound < 0.0
+        {
+            return Err(Error::InvalidInput(
+                "the trace weights do not match their block, or are not positive".into(),
+            ));
+        }
+    }
     if bounds.len() != m {
         return Err(Error::InvalidInput(format!(
             "{} variable bounds for an SDP with {m} variables",
@@ -121,6 +220,7 @@ pub fn valid_lower_bound(
                 eigenvalue_correction: f64::INFINITY,
             });
         };
+        let weights = weighted.iter().find(|w| w.block == k && mu < 0.0);
         let mut traces = if mu < 0.0 {
             vec![Interval::point(0.0); m + 1]
         } else {
@@ -142,7 +242,12 @@ pub fn valid_lower_bound(
             for (tr, b) in traces[1..].iter().zip(bounds) {
                 t = add_up(t, mul_up(tr.magnitude(), *b));
             }
-            neg = add_up(neg, mul_up(-mu, t));
+            let plain = mul_up(-mu, t);
+            let correction = match weights {
+                Some(w) => plain.min(weighted_correction(&s, n, w, t)),
+                None => plain,
+            };
+            neg = add_up(neg, correction);
         }
     }
     let mut e = vec![Interval::point(0.0); m + 1];

@@ -40,7 +40,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::rng::Rng;
 use crate::sdp::block::{blocks_norm, norm2};
-use crate::sdp::bound::{ValidBound, valid_lower_bound};
+use crate::sdp::bound::{FeasibleSetBounds, ValidBound};
 use crate::sdp::{
     BlockMatrix, ConstraintBlock, IterationInfo, SdpProblem, SdpResiduals, SdpSolution, SdpStatus,
     StartPoint,
@@ -555,7 +555,7 @@ pub fn solve(
     problem: &SdpProblem,
     settings: &LowRankSettings,
     start: StartPoint,
-    bounds: Option<&[f64]>,
+    bounds: Option<&FeasibleSetBounds>,
     monitor: &mut (dyn FnMut(&IterationInfo) -> ControlFlow<()> + Send),
 ) -> Result<SdpSolution> {
     let t0 = Instant::now();
@@ -565,10 +565,10 @@ pub fn solve(
             "the low-rank SDP path does not take equality constraints".into(),
         ));
     }
-    if bounds.is_some_and(|b| b.len() != m) {
+    if bounds.is_some_and(|b| b.variables.len() != m) {
         return Err(Error::InvalidInput(format!(
             "{} variable bounds for an SDP with {m} variables",
-            bounds.map_or(0, <[f64]>::len)
+            bounds.map_or(0, |b| b.variables.len())
         )));
     }
     if settings.tolerance.is_nan()
@@ -753,7 +753,7 @@ pub fn solve(
         };
         if let (Some(b), Some(target)) = (bounds, settings.target) {
             let dual = unscaled_dual(&sc, &y);
-            if let Ok(v) = valid_lower_bound(problem, &dual, &[], b)
+            if let Ok(v) = b.valid_lower_bound(problem, &dual, &[])
                 && best_bound.is_none_or(|old| v.value > old.value)
             {
                 best_bound = Some(v);
@@ -848,7 +848,7 @@ pub fn solve(
     let pobj = problem.primal_objective(&x);
     let dobj = check.dual_objective;
     if let Some(b) = bounds
-        && let Ok(v) = valid_lower_bound(problem, &dual, &[], b)
+        && let Ok(v) = b.valid_lower_bound(problem, &dual, &[])
         && best_bound.is_none_or(|old| v.value > old.value)
     {
         best_bound = Some(v);
@@ -1219,7 +1219,7 @@ mod tests {
             r.sdp(),
             settings,
             start,
-            r.moment_bounds().as_deref(),
+            r.feasible_set_bounds().as_ref(),
             &mut |_| {
                 outer += 1;
                 match stop_at.is_some_and(|s| outer >= s) {
@@ -1434,15 +1434,20 @@ mod tests {
     fn bad_input_is_an_error() {
         let r = quartic(2, -3.0, 1.0);
         let m = r.sdp().num_vars();
-        let go = |settings: &LowRankSettings, start: StartPoint, bounds: Option<&[f64]>| {
-            solve(r.sdp(), settings, start, bounds, &mut |_| {
-                ControlFlow::Continue(())
-            })
-        };
+        let go =
+            |settings: &LowRankSettings, start: StartPoint, bounds: Option<&FeasibleSetBounds>| {
+                solve(r.sdp(), settings, start, bounds, &mut |_| {
+                    ControlFlow::Continue(())
+                })
+            };
         let d = LowRankSettings::default();
         assert!(go(&d, StartPoint::Primal(&[0.0]), None).is_err());
         assert!(go(&d, StartPoint::Primal(&vec![f64::NAN; m]), None).is_err());
-        assert!(go(&d, StartPoint::Standard, Some(&[1.0])).is_err());
+        let one = FeasibleSetBounds {
+            variables: vec![1.0],
+            traces: vec![],
+        };
+        assert!(go(&d, StartPoint::Standard, Some(&one)).is_err());
         let tiny = LowRankSettings {
             max_memory_bytes: 1000,
             ..LowRankSettings::default()

@@ -26,7 +26,9 @@ use serde::Serialize;
 pub use block::{
     BlockMatrix, ConstraintBlock, DiagonalBlock, LocalizingBlock, ShiftTerm, SparseBlock,
 };
-pub use bound::{ValidBound, valid_lower_bound};
+pub use bound::{
+    FeasibleSetBounds, TraceWeights, ValidBound, valid_lower_bound, valid_lower_bound_weighted,
+};
 pub use ipm::{StartPoint, WarmStart, solve, solve_from, solve_monitored, solve_warm};
 
 use crate::error::{Error, Result};
@@ -38,12 +40,12 @@ pub trait SdpSolver {
     /// The method's name in reports: "ipm", "admm" or "lowrank".
     fn name(&self) -> &'static str;
     /// Solve from `start` (methods refuse the starts they do not take), showing `monitor` iterates; `bounds`
-    /// (Bᵢ ≥ |xᵢ| on the feasible set) let a method compute [`SdpSolution::valid_bound`].
+    /// (of the feasible set: Bᵢ ≥ |xᵢ|, weighted traces) let a method compute [`SdpSolution::valid_bound`].
     fn solve(
         &self,
         problem: &SdpProblem,
         start: StartPoint,
-        bounds: Option<&[f64]>,
+        bounds: Option<&FeasibleSetBounds>,
         monitor: &mut (dyn FnMut(&IterationInfo) -> std::ops::ControlFlow<()> + Send),
     ) -> Result<SdpSolution>;
 }
@@ -57,7 +59,7 @@ impl SdpSolver for SdpSettings {
         &self,
         problem: &SdpProblem,
         start: StartPoint,
-        _bounds: Option<&[f64]>,
+        _bounds: Option<&FeasibleSetBounds>,
         monitor: &mut (dyn FnMut(&IterationInfo) -> std::ops::ControlFlow<()> + Send),
     ) -> Result<SdpSolution> {
         ipm::solve_monitored(problem, self, start, monitor)
@@ -73,7 +75,7 @@ impl SdpSolver for admm::AdmmSettings {
         &self,
         problem: &SdpProblem,
         start: StartPoint,
-        bounds: Option<&[f64]>,
+        bounds: Option<&FeasibleSetBounds>,
         monitor: &mut (dyn FnMut(&IterationInfo) -> std::ops::ControlFlow<()> + Send),
     ) -> Result<SdpSolution> {
         admm::solve(problem, self, start, bounds, monitor)
@@ -89,7 +91,7 @@ impl SdpSolver for lowrank::LowRankSettings {
         &self,
         problem: &SdpProblem,
         start: StartPoint,
-        bounds: Option<&[f64]>,
+        bounds: Option<&FeasibleSetBounds>,
         monitor: &mut (dyn FnMut(&IterationInfo) -> std::ops::ControlFlow<()> + Send),
     ) -> Result<SdpSolution> {
         lowrank::solve(problem, self, start, bounds, monitor)
