@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use polyact::relax::MomentRelaxation;
 use polyact::sdp::admm::{self, AdmmSettings};
-use polyact::sdp::{IterationInfo, SdpSettings, StartPoint, solve_monitored, valid_lower_bound};
+use polyact::sdp::{IterationInfo, SdpSettings, StartPoint, solve_monitored};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -21,7 +21,9 @@ fn main() {
         .expect("usage: first_order FILE.dat-s [--no-ipm] [--verbose]");
     let text = std::fs::read_to_string(path).expect("read the SDPA file");
     let r = MomentRelaxation::from_sdpa(&text, 16 << 30).expect("a polyact moment relaxation");
-    let bounds = r.moment_bounds().expect("a ball among the inequalities");
+    let bounds = r
+        .feasible_set_bounds()
+        .expect("a ball among the inequalities");
     let (moment_sides, localizing_sides) = r.block_sides();
     println!(
         "m = {}, moment blocks {:?}, {} localizing blocks up to {}",
@@ -40,7 +42,8 @@ fn main() {
             &mut |_: &IterationInfo| ControlFlow::Continue(()),
         )
         .expect("solve");
-        let b = valid_lower_bound(r.sdp(), &sol.dual, &sol.equality_multipliers, &bounds)
+        let b = bounds
+            .valid_lower_bound(r.sdp(), &sol.dual, &sol.equality_multipliers)
             .expect("bound");
         println!(
             "ipm   {:?} {:5} its {:8.2} s  primal {:.10e}  dual {:.10e}  valid bound {:.10e}",
@@ -66,7 +69,7 @@ fn main() {
         r.sdp(),
         &settings,
         StartPoint::Standard,
-        Some(&r.feasible_set_bounds().expect("a ball")),
+        Some(&bounds),
         &mut |_: &IterationInfo| ControlFlow::Continue(()),
     )
     .expect("solve");
