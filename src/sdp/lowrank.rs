@@ -651,16 +651,16 @@ pub fn solve(
     let mut hessian_products = 0usize;
 
     'outer: for outer in 0..settings.max_outer {
-        // Inner minimization of L_σ by truncated Newton steps (preconditioned conjugate gradients on the
-        // generalized Hessian) with exact line searches.
+        // Inner minimization of L_σ plus the proximal term by truncated Newton steps (preconditioned
+        // conjugate gradients on the generalized Hessian) and the line search of `line_search`.
         let prox = Prox {
             center: point.x.clone(),
             tau: settings.proximal / sigma,
         };
         let e = residual(&sc, &point, &y, sigma);
         let mut ev = evaluate(&sc, &point, e, &y, sigma, &prox);
-        // Inner tolerance: the dual residual and the complementarity gradient below a fraction of the primal
-        // residual of the last outer iteration (and of the tolerance at the end).
+        // Inner tolerance: both parts of the gradient below a tenth of the worst measure of the last outer
+        // iteration, halved at every outer iteration, and at least a hundredth of the tolerance.
         eta = (0.01 * settings.tolerance).max(eta.min(0.1 * last_worst * (1.0 + c_norm)));
         let mut inner = 0;
         loop {
@@ -701,8 +701,6 @@ pub fn solve(
                 // No decrease along the direction: the inner problem is done to rounding.
                 break;
             };
-            // The quartic is exact for the factored blocks and, for the projected ones, for their X held at
-            // its current value: an upper bound on L_σ equal at t = 0, so the step decreases L_σ.
             point.axpy(t, &dir);
             let e = residual(&sc, &point, &y, sigma);
             let old_value = ev.value;
