@@ -55,6 +55,10 @@ pub struct OrderSummary {
     /// `None` when the relaxation's solve did not finish (a time limit, a stall): an unfinished solve's dual
     /// objective bounds nothing.
     pub bound: Option<f64>,
+    /// A lower bound on the relaxation proved at its dual point, whatever the solver's accuracy (the weighted
+    /// trace bounds of the ball; docs/METHOD.md, "A lower bound valid at any dual point"); `None` without a
+    /// ball on every unknown and a dense basis.
+    pub valid_bound: Option<f64>,
     /// The SDP method whose answer gave the bound ("ipm" or "admm").
     pub solver: SdpPath,
     /// rank M_t for t = 0..=k.
@@ -92,6 +96,7 @@ impl From<&OrderResult> for OrderSummary {
         OrderSummary {
             order: o.order,
             bound: (o.status.is_solved() && o.lower_bound.is_finite()).then_some(o.lower_bound),
+            valid_bound: o.valid_bound,
             solver: o.solver,
             ranks: o.ranks.clone(),
             flat: o.flat,
@@ -288,6 +293,18 @@ impl fmt::Display for FitReport {
             writeln!(
                 f,
                 "certified     {c:.6e}   (lower bound after checking its SOS certificate, within the ball)"
+            )?;
+        }
+        if let Some(v) = self
+            .hierarchy
+            .iter()
+            .rev()
+            .find(|o| o.order == self.order)
+            .and_then(|o| o.valid_bound)
+        {
+            writeln!(
+                f,
+                "proved        {v:.6e}   (lower bound proved at the relaxation's dual point, within the ball)"
             )?;
         }
         match self.radius {

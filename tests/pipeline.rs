@@ -250,6 +250,17 @@ fn every_bound_brackets_the_loss_on_noisy_data() {
         if let Some(u) = o.upper_bound {
             assert!(o.bound.expect("solved") <= u + 1e-8);
         }
+        // The proved bound: below the solver's bound and the loss, and close to the bound at an accurate
+        // interior-point answer.
+        let bound = o.bound.expect("solved");
+        let valid = o.valid_bound.expect("a ball on every unknown, a dense basis");
+        assert!(valid <= bound, "order {}: valid {valid} above the bound {bound}", o.order);
+        assert!(valid <= report.loss, "valid {valid} above the loss {}", report.loss);
+        assert!(
+            valid >= bound - 1e-6 * bound.abs().max(report.loss),
+            "order {}: valid {valid} far below the bound {bound}",
+            o.order
+        );
     }
     assert_eq!(report.gap.unwrap(), report.loss - lb);
 }

@@ -225,6 +225,12 @@ pub struct OrderResult {
     pub lower_bound: f64,
     /// The primal objective of the relaxation.
     pub primal_objective: f64,
+    /// A lower bound on the relaxation's optimum proved at its solve's dual point, whatever the solver's
+    /// accuracy ([`crate::sdp::valid_lower_bound_weighted`] with [`MomentRelaxation::feasible_set_bounds`];
+    /// the first-order path's own valid bound): `None` without a ball on every unknown and a dense basis, or
+    /// when no bound could be proved. It is a theorem about the relaxation as solved, whose objective is the
+    /// POP's divided by its scale in doubles, multiplied back by the scale (rounded down).
+    pub valid_bound: Option<f64>,
     /// Solver residuals of the relaxation's solve.
     pub residuals: SdpResiduals,
     /// Status of the low-rank (trace-minimization) solve, when it ran.
@@ -775,6 +781,15 @@ pub fn solve_order_monitored(
     };
 
     // Candidates from the relaxation's moments; when they do not certify, from the low-rank step's too.
+    let valid_bound = match path {
+        SdpPath::Admm => sol.valid_bound.map(|b| b.value),
+        SdpPath::Ipm => relax.feasible_set_bounds().and_then(|b| {
+            b.valid_lower_bound(relax.sdp(), &sol.dual, &sol.equality_multipliers)
+                .ok()
+                .map(|v| v.value)
+        }),
+    }
+    .filter(|v| v.is_finite());
     let first_solve_moments = relax.moments(&sol.x);
     let mut cand = Candidates::from_moments(relax, &first_solve_moments, d, settings, solved);
     cand.evaluate(relax, settings, upper_bound);
@@ -879,6 +894,7 @@ pub fn solve_order_monitored(
         solver: path,
         lower_bound: lower,
         primal_objective: sol.primal_objective,
+        valid_bound,
         residuals: sol.residuals,
         low_rank_status,
         ranks: flat.ranks.clone(),
@@ -972,6 +988,9 @@ impl OrderResult {
     fn unscale(&mut self, scale: f64, pop: &Pop) {
         self.lower_bound *= scale;
         self.primal_objective *= scale;
+        self.valid_bound = self
+            .valid_bound
+            .map(|v| crate::verified::mul_down(v, scale));
         for v in [
             &mut self.upper_bound,
             &mut self.upper_bound_before_polish,
