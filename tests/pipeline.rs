@@ -253,9 +253,19 @@ fn every_bound_brackets_the_loss_on_noisy_data() {
         // The proved bound: below the solver's bound and the loss, and close to the bound at an accurate
         // interior-point answer.
         let bound = o.bound.expect("solved");
-        let valid = o.valid_bound.expect("a ball on every unknown, a dense basis");
-        assert!(valid <= bound, "order {}: valid {valid} above the bound {bound}", o.order);
-        assert!(valid <= report.loss, "valid {valid} above the loss {}", report.loss);
+        let valid = o
+            .valid_bound
+            .expect("a ball on every unknown, a dense basis");
+        assert!(
+            valid <= bound,
+            "order {}: valid {valid} above the bound {bound}",
+            o.order
+        );
+        assert!(
+            valid <= report.loss,
+            "valid {valid} above the loss {}",
+            report.loss
+        );
         assert!(
             valid >= bound - 1e-6 * bound.abs().max(report.loss),
             "order {}: valid {valid} far below the bound {bound}",
