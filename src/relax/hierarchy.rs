@@ -780,7 +780,7 @@ pub fn solve_order_monitored(
         solved && u.is_some_and(|u| relative_gap(u, lower, GAP_FLOOR) <= settings.gap_tolerance)
     };
 
-    // Candidates from the relaxation's moments; when they do not certify, from the low-rank step's too.
+    // The bound proved at the dual point, whatever the solver's accuracy.
     let valid_bound = match path {
         SdpPath::Admm => sol.valid_bound.map(|b| b.value),
         SdpPath::Ipm => relax.feasible_set_bounds().and_then(|b| {
@@ -790,6 +790,7 @@ pub fn solve_order_monitored(
         }),
     }
     .filter(|v| v.is_finite());
+    // Candidates from the relaxation's moments; when they do not certify, from the low-rank step's too.
     let first_solve_moments = relax.moments(&sol.x);
     let mut cand = Candidates::from_moments(relax, &first_solve_moments, d, settings, solved);
     cand.evaluate(relax, settings, upper_bound);
