@@ -155,6 +155,9 @@ def test_two_minimizers_on_both_sdp_paths():
         # The bound is a lower bound on the known optimum 0, and the minimizers are the known ones.
         assert -1e-6 <= r.lower_bound <= 1e-12 and abs(r.objective) < 1e-12
         assert np.allclose(sorted(r.minimizers), [[-1.0, 0.0], [1.0, 0.0]], atol=1e-6)
+        # The bound proved at the dual point: below the optimum 0 and the solver's bound, and close to them.
+        for h in r.hierarchy:
+            assert -1e-6 <= h["valid_bound"] <= min(h["bound"], 0.0), (solver, h)
 
 
 def test_term_sparse_and_theta_free_relaxations_recover_a_noiseless_network():
