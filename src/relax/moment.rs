@@ -1107,10 +1107,7 @@ impl MomentRelaxation {
 
     /// R² ≥ a/q_min for the tightest ball among the inequalities ([`Self::balls`]).
     fn ball_radius_squared(&self) -> Option<f64> {
-        self.balls()
-            .iter()
-            .map(|b| b.2)
-            .fold(None, |m: Option<f64>, r2| Some(m.map_or(r2, |m| m.min(r2))))
+        self.balls().iter().map(|b| b.2).reduce(f64::min)
     }
 
     /// Weighted trace bounds, for [`crate::sdp::valid_lower_bound_weighted`], of the moment matrix and of the
@@ -1124,7 +1121,8 @@ impl MomentRelaxation {
     /// `None`.
     pub fn trace_weights(&self) -> Vec<crate::sdp::TraceWeights> {
         use crate::verified::{add_up, mul_up, pow_up};
-        let Some(r2) = self.ball_radius_squared() else {
+        let balls = self.balls();
+        let Some(r2) = balls.iter().map(|b| b.2).reduce(f64::min) else {
             return vec![];
         };
         let sum = |top: usize| (0..=top as u32).fold(0.0, |t, j| add_up(t, pow_up(r2, j)));
@@ -1161,7 +1159,7 @@ impl MomentRelaxation {
                     bound: sum(k),
                 }),
                 BlockRole::Localizing(gs) if gs.len() == 1 && k >= 1 && degree_ok(k - 1) => {
-                    if let Some(&(_, a, _)) = self.balls().iter().find(|b| b.0 == gs[0]) {
+                    if let Some(&(_, a, _)) = balls.iter().find(|b| b.0 == gs[0]) {
                         out.push(crate::sdp::TraceWeights {
                             block,
                             weights: weights(block),

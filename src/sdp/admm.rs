@@ -272,17 +272,7 @@ pub fn solve(
 ) -> Result<SdpSolution> {
     let t0 = Instant::now();
     let m = problem.num_vars();
-    if !problem.equalities().is_empty() {
-        return Err(Error::InvalidInput(
-            "the first-order SDP path does not take equality constraints".into(),
-        ));
-    }
-    if bounds.is_some_and(|b| b.variables.len() != m) {
-        return Err(Error::InvalidInput(format!(
-            "{} variable bounds for an SDP with {m} variables",
-            bounds.map_or(0, |b| b.variables.len())
-        )));
-    }
+    let mut x = crate::sdp::primal_start(problem, start, bounds, "first-order SDP path")?;
     let need = memory_estimate(problem);
     if need > settings.max_memory_bytes {
         return Err(Error::InvalidInput(format!(
@@ -291,29 +281,6 @@ pub fn solve(
             settings.max_memory_bytes as f64 / 1e9
         )));
     }
-    let mut x = match start {
-        StartPoint::Standard => vec![0.0; m],
-        StartPoint::Primal(x0) => {
-            if x0.len() != m {
-                return Err(Error::InvalidInput(format!(
-                    "the starting point has {} values, the SDP has {m} variables",
-                    x0.len()
-                )));
-            }
-            if let Some(i) = x0.iter().position(|v| !v.is_finite()) {
-                return Err(Error::InvalidInput(format!(
-                    "value {} of the starting point is not finite",
-                    i + 1
-                )));
-            }
-            x0.to_vec()
-        }
-        StartPoint::Warm(_) => {
-            return Err(Error::InvalidInput(
-                "the first-order path does not start from an interior-point iterate".into(),
-            ));
-        }
-    };
     let c = &problem.objective()[1..];
     let c0 = problem.objective()[0];
     let d = block_scales(problem);

@@ -560,17 +560,7 @@ pub fn solve(
 ) -> Result<SdpSolution> {
     let t0 = Instant::now();
     let m = problem.num_vars();
-    if !problem.equalities().is_empty() {
-        return Err(Error::InvalidInput(
-            "the low-rank SDP path does not take equality constraints".into(),
-        ));
-    }
-    if bounds.is_some_and(|b| b.variables.len() != m) {
-        return Err(Error::InvalidInput(format!(
-            "{} variable bounds for an SDP with {m} variables",
-            bounds.map_or(0, |b| b.variables.len())
-        )));
-    }
+    let x0 = crate::sdp::primal_start(problem, start, bounds, "low-rank SDP path")?;
     if settings.tolerance.is_nan()
         || settings.tolerance <= 0.0
         || settings.max_rank == 0
@@ -599,27 +589,6 @@ pub fn solve(
 
     // The start.
     let mut rng = Rng::new(settings.seed);
-    let x0: Vec<f64> = match start {
-        StartPoint::Standard => vec![0.0; m],
-        StartPoint::Primal(x) => {
-            if x.len() != m {
-                return Err(Error::InvalidInput(format!(
-                    "start point has {} entries, expected {m}",
-                    x.len()
-                )));
-            }
-            if x.iter().any(|v| !v.is_finite()) {
-                return Err(Error::InvalidInput("start point is not finite".into()));
-            }
-            x.to_vec()
-        }
-        StartPoint::Warm(_) => {
-            return Err(Error::InvalidInput(
-                "the low-rank path starts from a primal point, not an interior-point iterate"
-                    .into(),
-            ));
-        }
-    };
     let xt0: Vec<f64> = x0.iter().zip(&sc.p).map(|(v, p)| v * p).collect();
     let x_blocks = sc.apply(&xt0, 1.0);
     let r0: Vec<Mat<f64>> = x_blocks

@@ -311,6 +311,51 @@ impl SdpProblem {
     }
 }
 
+/// The checks every path that starts from a primal point shares (the first-order and low-rank paths), and
+/// its start: no equality constraints, variable bounds of the right length, and x = 0 for
+/// [`StartPoint::Standard`] or the given finite x for [`StartPoint::Primal`]; an interior-point warm start is
+/// refused. `path` names the method in the errors.
+pub(crate) fn primal_start(
+    problem: &SdpProblem,
+    start: StartPoint,
+    bounds: Option<&FeasibleSetBounds>,
+    path: &str,
+) -> Result<Vec<f64>> {
+    let m = problem.num_vars();
+    if !problem.equalities().is_empty() {
+        return Err(Error::InvalidInput(format!(
+            "the {path} does not take equality constraints"
+        )));
+    }
+    if let Some(b) = bounds.filter(|b| b.variables.len() != m) {
+        return Err(Error::InvalidInput(format!(
+            "{} variable bounds for an SDP with {m} variables",
+            b.variables.len()
+        )));
+    }
+    match start {
+        StartPoint::Standard => Ok(vec![0.0; m]),
+        StartPoint::Primal(x0) => {
+            if x0.len() != m {
+                return Err(Error::InvalidInput(format!(
+                    "the starting point has {} values, the SDP has {m} variables",
+                    x0.len()
+                )));
+            }
+            if let Some(i) = x0.iter().position(|v| !v.is_finite()) {
+                return Err(Error::InvalidInput(format!(
+                    "value {} of the starting point is not finite",
+                    i + 1
+                )));
+            }
+            Ok(x0.to_vec())
+        }
+        StartPoint::Warm(_) => Err(Error::InvalidInput(format!(
+            "the {path} does not start from an interior-point iterate"
+        ))),
+    }
+}
+
 /// [x₀ = 1, x₁, …, x_m].
 pub(crate) fn full_vector(x: &[f64]) -> Vec<f64> {
     let mut full = Vec::with_capacity(x.len() + 1);
