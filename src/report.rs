@@ -17,7 +17,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::model::Loss;
-use crate::relax::hierarchy::{OrderResult, SdpPath};
+use crate::relax::hierarchy::{AbandonedSolve, OrderResult, SdpPath};
 use crate::sdp::SdpStatus;
 
 /// How a fit ended.
@@ -59,8 +59,11 @@ pub struct OrderSummary {
     /// trace bounds of the ball; docs/METHOD.md, "A lower bound valid at any dual point"); `None` without a
     /// ball on every unknown and a dense basis.
     pub valid_bound: Option<f64>,
-    /// The SDP method whose answer gave the bound ("ipm" or "admm").
+    /// The SDP method whose answer gave the bound ("ipm", "admm" or "lowrank").
     pub solver: SdpPath,
+    /// The first-order or low-rank solve that ran first, when the interior-point method solved the relaxation
+    /// after it: its path, status, iterations, seconds and valid bound.
+    pub abandoned: Option<AbandonedSolve>,
     /// rank M_t for t = 0..=k.
     pub ranks: Vec<usize>,
     /// Flat truncation held.
@@ -98,6 +101,7 @@ impl From<&OrderResult> for OrderSummary {
             bound: (o.status.is_solved() && o.lower_bound.is_finite()).then_some(o.lower_bound),
             valid_bound: o.valid_bound,
             solver: o.solver,
+            abandoned: o.abandoned,
             ranks: o.ranks.clone(),
             flat: o.flat,
             iterations: o.iterations,
@@ -184,8 +188,20 @@ fn write_relaxation(
             let solver = match o.solver {
                 SdpPath::Ipm => "interior-point method",
                 SdpPath::Admm => "first-order path (ADMM), valid bound",
+                SdpPath::LowRank => "low-rank path, valid bound",
             };
-            writeln!(f, "relaxation    {}; solved by the {solver}", o.relaxation)
+            write!(f, "relaxation    {}; solved by the {solver}", o.relaxation)?;
+            if let Some(a) = &o.abandoned {
+                write!(
+                    f,
+                    " after the {} path stopped ({}, {} iterations, {:.1} s)",
+                    a.path.name(),
+                    a.status,
+                    a.iterations,
+                    a.seconds
+                )?;
+            }
+            writeln!(f)
         }
         _ => Ok(()),
     }

@@ -7,9 +7,12 @@ use std::ops::ControlFlow;
 use polyact::polynomial::{Monomial, Polynomial};
 use polyact::pop::Pop;
 use polyact::relax::MomentRelaxation;
-use polyact::relax::hierarchy::{HierarchySettings, SdpPath, feasible_objective, run};
+use polyact::relax::hierarchy::{
+    HierarchySettings, SdpPath, SolverChoice, feasible_objective, run,
+};
 use polyact::rng::Rng;
 use polyact::sdp::admm::AdmmSettings;
+use polyact::sdp::lowrank::LowRankSettings;
 use polyact::sdp::{IterationInfo, SdpSettings, SdpSolution, SdpSolver, SdpStatus, StartPoint};
 use proptest::prelude::*;
 
@@ -149,21 +152,96 @@ fn an_optimum_of_rank_two_is_solved() {
 }
 
 #[test]
-fn the_hierarchy_on_the_first_order_path_certifies_what_the_interior_point_run_does() {
+fn the_hierarchy_on_the_first_order_and_low_rank_paths_certifies_what_the_interior_point_run_does()
+{
     for pop in [two_minimizers(), random_pop(7)] {
         let oracle = |z: &[f64]| feasible_objective(&pop, z);
-        let ipm_run = run(&pop, &HierarchySettings::default(), &oracle, &mut |_| {}).unwrap();
-        let settings = HierarchySettings {
-            solver: SdpPath::Admm,
+        let ipm = HierarchySettings {
+            solver: SolverChoice::Ipm,
             ..HierarchySettings::default()
         };
-        let admm_run = run(&pop, &settings, &oracle, &mut |_| {}).unwrap();
-        let (a, b) = (ipm_run.certified().unwrap(), admm_run.certified().unwrap());
-        assert_eq!(a.order, b.order);
-        assert!((a.upper_bound.unwrap() - b.upper_bound.unwrap()).abs() < 1e-6);
-        // The bound the first-order run reports is below every feasible value found.
-        assert!(b.lower_bound <= b.upper_bound.unwrap() + 1e-12);
-        // Every order of the first-order run that the path solved reports it.
-        assert!(admm_run.orders.iter().any(|o| o.solver == SdpPath::Admm));
+        let ipm_run = run(&pop, &ipm, &oracle, &mut |_| {}).unwrap();
+        let a = ipm_run.certified().unwrap();
+        assert!(ipm_run.orders.iter().all(|o| o.solver == SdpPath::Ipm));
+        for (choice, path) in [
+            (SolverChoice::Admm, SdpPath::Admm),
+            (SolverChoice::LowRank, SdpPath::LowRank),
+        ] {
+            let settings = HierarchySettings {
+                solver: choice,
+                ..HierarchySettings::default()
+            };
+            let other = run(&pop, &settings, &oracle, &mut |_| {}).unwrap();
+            let b = other.certified().unwrap();
+            assert_eq!(a.order, b.order, "{path:?}");
+            assert!((a.upper_bound.unwrap() - b.upper_bound.unwrap()).abs() < 1e-6);
+            // The bound the run reports is below every feasible value found.
+            assert!(b.lower_bound <= b.upper_bound.unwrap() + 1e-12);
+            // Every order of the run that the path solved reports it.
+            assert!(other.orders.iter().any(|o| o.solver == path), "{path:?}");
+        }
     }
+}
+
+#[test]
+fn a_low_rank_solve_that_stops_short_hands_the_relaxation_to_the_interior_point_method() {
+    let pop = random_pop(3);
+    let oracle = |z: &[f64]| feasible_objective(&pop, z);
+    let ipm = HierarchySettings {
+        solver: SolverChoice::Ipm,
+        ..HierarchySettings::default()
+    };
+    let ipm_run = run(&pop, &ipm, &oracle, &mut |_| {}).unwrap();
+    // Three Newton steps cannot solve it: the interior-point method does, and the order says so.
+    let settings = HierarchySettings {
+        solver: SolverChoice::LowRank,
+        lowrank: LowRankSettings {
+            max_iterations: 3,
+            ..LowRankSettings::default()
+        },
+        ..HierarchySettings::default()
+    };
+    let other = run(&pop, &settings, &oracle, &mut |_| {}).unwrap();
+    let (a, b) = (&ipm_run.orders[0], &other.orders[0]);
+    assert_eq!(b.solver, SdpPath::Ipm);
+    let given_up = b.abandoned.expect("the abandoned low-rank solve");
+    assert_eq!(given_up.path, SdpPath::LowRank);
+    assert!(!given_up.status.is_solved(), "{:?}", given_up.status);
+    assert!(given_up.iterations <= 3 && given_up.iterations > 0);
+    assert_eq!(b.iterations, a.iterations + given_up.iterations);
+    assert!((a.lower_bound - b.lower_bound).abs() <= 1e-7 * (1.0 + a.lower_bound.abs()));
+    assert_eq!(a.certified, b.certified);
+}
+
+#[test]
+fn auto_solves_by_the_low_rank_path_what_the_interior_point_method_cannot_hold() {
+    let pop = random_pop(5);
+    let oracle = |z: &[f64]| feasible_objective(&pop, z);
+    let reference = run(&pop, &HierarchySettings::default(), &oracle, &mut |_| {}).unwrap();
+    assert!(reference.orders.iter().all(|o| o.solver == SdpPath::Ipm));
+    let optimum = reference.certified().unwrap().upper_bound.unwrap();
+    // No Schur complement fits in 1 kB; the low-rank path's memory limit is its own.
+    let tight = |solver| HierarchySettings {
+        solver,
+        sdp: SdpSettings {
+            max_memory_bytes: 1000,
+            ..SdpSettings::default()
+        },
+        ..HierarchySettings::default()
+    };
+    let refused = run(&pop, &tight(SolverChoice::Ipm), &oracle, &mut |_| {});
+    assert!(
+        matches!(refused, Err(polyact::Error::TooLarge(_))),
+        "{refused:?}"
+    );
+    let auto = run(&pop, &tight(SolverChoice::Auto), &oracle, &mut |_| {}).unwrap();
+    assert!(
+        auto.orders
+            .iter()
+            .all(|o| o.solver == SdpPath::LowRank && o.abandoned.is_none())
+    );
+    let c = auto.certified().expect("certified by the low-rank path");
+    assert!((c.upper_bound.unwrap() - optimum).abs() <= 1e-6 * (1.0 + optimum.abs()));
+    // Its bound is the valid bound, below the optimum.
+    assert!(c.lower_bound <= optimum + 1e-12 && c.valid_bound == Some(c.lower_bound));
 }

@@ -6,7 +6,7 @@ use polyact::pop::Pop;
 use polyact::pop::file::pop_from_json;
 use polyact::relax::MomentRelaxation;
 use polyact::relax::certificate::Certificate;
-use polyact::relax::hierarchy::{HierarchySettings, feasible_objective, run};
+use polyact::relax::hierarchy::{HierarchySettings, SolverChoice, feasible_objective, run};
 use polyact::relax::moment::Structure;
 use polyact::relax::sparsity::Sparsity;
 use polyact::rng::Rng;
@@ -349,8 +349,10 @@ fn auto_sparsity_is_dense_where_it_fits_and_sparse_where_it_does_not() {
         // Memory for the sparse relaxations only: dense is refused, auto is sparse and certifies.
         let mut small = order(HierarchySettings::default());
         small.sdp.max_memory_bytes = (2.0 * sparse_bytes) as usize;
+        // (The interior-point method alone: `auto` would solve the dense relaxation by the low-rank path.)
         let mut none = small.clone();
         none.structure.sparsity = Sparsity::None;
+        none.solver = SolverChoice::Ipm;
         assert!(matches!(run_with(pop, &none), Err(Error::TooLarge(_))));
         certified_by(name, run_with(pop, &small).unwrap());
     }

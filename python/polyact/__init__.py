@@ -209,7 +209,7 @@ def fit(
     true_coefficients: Optional[Sequence[Sequence[float]]] = None,
     time_limit: Optional[float] = DEFAULT_TIME_LIMIT,
     biases: Optional[Sequence[Any]] = None,
-    solver: str = "ipm",
+    solver: str = "auto",
     sparsity: str = "auto",
     ts_steps: int = 1,
     theta_free: bool = False,
@@ -238,9 +238,12 @@ def fit(
             predicted to take longer than the time left is not started, and the result's status and notes
             say what it would cost.
         biases: the D + 1 bias vectors b_1, ..., b_{D+1}, b_l of length m_l (None: every bias is zero).
-        solver: the SDP method of every relaxation: "ipm" (the interior-point method, default) or "admm"
-            (the first-order path with a lower bound valid at every iterate; the interior-point method takes
-            over where it does not apply or does not converge), as the CLI's ``--solver``.
+        solver: the SDP method of every relaxation, as the CLI's ``--solver``: "auto" (default: the
+            interior-point method wherever its Schur complement fits the memory limit of 16 GiB, the
+            low-rank path on larger dense relaxations), "ipm" (the interior-point method only), "admm" (the
+            first-order path first) or "lowrank" (the low-rank path first, from the best candidate so far).
+            The first-order and low-rank paths bound the relaxation by a lower bound valid at their dual
+            point; the interior-point method takes over where they do not apply or do not converge.
         sparsity: term sparsity of the relaxations: "auto" (default: at each order the dense relaxation when
             it is predicted to fit the memory and the time left, after correlative sparsity when the variables
             split into cliques and the dense relaxation would take over a second; else correlative sparsity,
@@ -304,7 +307,7 @@ def fit_file(
     max_order: Optional[int] = None,
     radius: Optional[float] = DEFAULT_RADIUS,
     time_limit: Optional[float] = DEFAULT_TIME_LIMIT,
-    solver: str = "ipm",
+    solver: str = "auto",
     sparsity: str = "auto",
     ts_steps: int = 1,
     theta_free: bool = False,
@@ -327,7 +330,7 @@ def pop(
     *,
     order: Optional[int] = None,
     max_order: Optional[int] = None,
-    solver: str = "ipm",
+    solver: str = "auto",
     sparsity: str = "auto",
     ts_steps: int = 1,
     theta_free: bool = False,
@@ -438,7 +441,7 @@ def fit_statistics(
     true_coefficients: Optional[Sequence[Sequence[float]]] = None,
     time_limit: Optional[float] = DEFAULT_TIME_LIMIT,
     biases: Optional[Sequence[Any]] = None,
-    solver: str = "ipm",
+    solver: str = "auto",
     sparsity: str = "auto",
     ts_steps: int = 1,
     theta_free: bool = False,

@@ -145,13 +145,14 @@ def test_pop_with_correlative_sparsity():
         polyact.pop(problem, correlative="yes")
 
 
-def test_two_minimizers_on_both_sdp_paths():
+def test_two_minimizers_on_every_sdp_path():
     # (x^2 - 1)^2 + y^2 on a ball: minimum 0 at (-1, 0) and (1, 0), an optimum of rank two.
     problem = {"objective": "x^4 - 2*x^2 + 1 + y^2", "inequalities": ["4 - x^2 - y^2"]}
-    for solver in ("ipm", "admm"):
+    for solver, path in (("auto", "ipm"), ("ipm", "ipm"), ("admm", "admm"), ("lowrank", "lowrank")):
         r = polyact.pop(problem, solver=solver)
         assert r.status == "certified", (solver, r)
-        assert [h["solver"] for h in r.hierarchy] == [solver]
+        assert [h["solver"] for h in r.hierarchy] == [path]
+        assert all(h["abandoned"] is None for h in r.hierarchy)
         # The bound is a lower bound on the known optimum 0, and the minimizers are the known ones.
         assert -1e-6 <= r.lower_bound <= 1e-12 and abs(r.objective) < 1e-12
         assert np.allclose(sorted(r.minimizers), [[-1.0, 0.0], [1.0, 0.0]], atol=1e-6)
@@ -197,7 +198,7 @@ def test_term_sparse_and_theta_free_relaxations_recover_a_noiseless_network():
         (dict(degrees=[2, 0]), "degree"),
         (dict(degrees=[2.5, 1]), "integers"),
         (dict(degrees="21"), "degree"),
-        (dict(solver="newton"), "unknown solver \"newton\" \\(known: ipm, admm\\)"),
+        (dict(solver="newton"), "unknown solver \"newton\" \\(known: auto, ipm, admm, lowrank\\)"),
         (dict(sparsity="tight"), "unknown sparsity \"tight\" \\(known: none, block, chordal, auto\\)"),
         (dict(ts_steps=-1), "ts_steps"),
         (dict(ts_steps=1.5), "ts_steps"),

@@ -7,7 +7,7 @@ use clap::Args;
 
 use polyact::fit::{DEFAULT_RADIUS, FitSettings};
 use polyact::model::Loss;
-use polyact::relax::hierarchy::{HierarchySettings, SdpPath, StopRule};
+use polyact::relax::hierarchy::{HierarchySettings, SolverChoice, StopRule};
 use polyact::relax::sparsity::Sparsity;
 use polyact::sdp::SdpSettings;
 
@@ -49,10 +49,13 @@ pub struct HierarchyOptions {
     /// (when it makes the moment matrix smaller). Every choice gives a valid lower bound.
     #[arg(long, value_enum, default_value_t = SparsityOption::Auto)]
     pub sparsity: SparsityOption,
-    /// The SDP method of every relaxation: ipm (the interior-point method) or admm (the first-order path, with
-    /// a lower bound valid by construction of the ball; the interior-point method takes over when it does not
-    /// reach its tolerance or does not apply). docs/BENCHMARKS.md ("The first-order path") compares them.
-    #[arg(long, value_enum, default_value_t = SolverOption::Ipm)]
+    /// The SDP method of every relaxation: auto (the interior-point method wherever its Schur complement fits
+    /// --max-memory-gb, the low-rank path on larger dense relaxations), ipm (the interior-point method only),
+    /// admm (the first-order path first) or lowrank (the low-rank path first, from the best candidate so far).
+    /// The first-order and low-rank paths bound the relaxation by a lower bound valid at their dual point; the
+    /// interior-point method takes over when they do not reach their tolerance or do not apply.
+    /// docs/BENCHMARKS.md ("The first-order path", "The low-rank path") compares them.
+    #[arg(long, value_enum, default_value_t = SolverOption::Auto)]
     pub solver: SolverOption,
     /// Steps of the term-sparsity iteration (each step's support is the moments the previous step's blocks
     /// use; it stops earlier when the support no longer grows).
@@ -121,13 +124,17 @@ impl From<SparsityOption> for Sparsity {
     }
 }
 
-/// The SDP method on the command line ([`polyact::relax::hierarchy::SdpPath`]).
+/// The SDP method on the command line ([`polyact::relax::hierarchy::SolverChoice`]).
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum SolverOption {
+    /// The interior-point method where it fits the memory limit, else the low-rank path.
+    Auto,
     /// The interior-point method.
     Ipm,
     /// The first-order path (ADMM) with a valid lower bound.
     Admm,
+    /// The low-rank path with a valid lower bound.
+    Lowrank,
 }
 
 /// Stop rule on the command line.
@@ -167,10 +174,17 @@ impl HierarchyOptions {
             time_limit: Some(self.time_limit),
             random_starts: self.random_starts,
             solver: match self.solver {
-                SolverOption::Ipm => SdpPath::Ipm,
-                SolverOption::Admm => SdpPath::Admm,
+                SolverOption::Auto => SolverChoice::Auto,
+                SolverOption::Ipm => SolverChoice::Ipm,
+                SolverOption::Admm => SolverChoice::Admm,
+                SolverOption::Lowrank => SolverChoice::LowRank,
             },
             admm: polyact::sdp::admm::AdmmSettings {
+                verbose: self.verbose,
+                max_memory_bytes: (self.max_memory_gb * 1e9) as usize,
+                ..Default::default()
+            },
+            lowrank: polyact::sdp::lowrank::LowRankSettings {
                 verbose: self.verbose,
                 max_memory_bytes: (self.max_memory_gb * 1e9) as usize,
                 ..Default::default()

@@ -95,6 +95,19 @@ impl RelaxationSize {
         Self::with_row_variables(pop, order, pop.nvars(), &[])
     }
 
+    /// Estimated bytes of the low-rank path ([`crate::sdp::lowrank::memory_estimate`], which it checks once the
+    /// relaxation is built): sixteen copies of the blocks, eight of the variables and of factors of at most
+    /// `max_rank` columns; no m × m matrix.
+    pub fn low_rank_bytes(&self, max_rank: usize) -> f64 {
+        let sides = self.moment_blocks.iter().chain(&self.localizing);
+        let entries: f64 = sides.clone().map(|s| s * s).sum::<f64>() + self.diagonal as f64;
+        let factors: f64 = sides
+            .map(|s| s * s.min(max_rank as f64).max(1.0))
+            .sum::<f64>()
+            + self.diagonal as f64;
+        8.0 * (16.0 * entries + 8.0 * (self.moments + factors))
+    }
+
     /// The size of a relaxation whose row bases are graded bases in `row_vars` of the POP's variables (a
     /// θ-free relaxation, [`super::moment::MomentRelaxation::with_structure`]), where the inequalities with
     /// `scalar[j]` set are localized as scalars (those linear in a free variable); its moments are

@@ -19,12 +19,14 @@ use crate::relax::extraction::{
     DEFAULT_RANK_TOLERANCE, FlatTruncation, eigenvector_points, extract_points,
 };
 use crate::relax::moment::{
-    MomentRelaxation, Structure, ball_radius, fill_smallest_levels, theta_free_variables,
+    GaussianStart, MomentRelaxation, Structure, ball_radius, fill_smallest_levels,
+    theta_free_variables,
 };
 use crate::relax::polish::{PolishSettings, polish};
 use crate::relax::sparsity::{Sparsity, correlative_structure};
 use crate::rng::Rng;
 use crate::sdp::admm::AdmmSettings;
+use crate::sdp::lowrank::LowRankSettings;
 use crate::sdp::{
     IterationInfo, SdpProblem, SdpResiduals, SdpSettings, SdpSolution, SdpSolver, SdpStatus,
     StartPoint, solve_monitored,
@@ -85,10 +87,13 @@ pub struct HierarchySettings {
     pub random_starts: usize,
     /// Settings of the SDP solver.
     pub sdp: SdpSettings,
-    /// Which SDP method solves each relaxation (default [`SdpPath::Ipm`]).
-    pub solver: SdpPath,
-    /// Settings of the first-order path, when it runs (its time limit is the time left).
+    /// Which SDP method solves each relaxation (default [`SolverChoice::Auto`]).
+    pub solver: SolverChoice,
+    /// Settings of the first-order path, when it runs (its time limit is the time left, its target the bound
+    /// that certifies the best candidate so far).
     pub admm: AdmmSettings,
+    /// Settings of the low-rank path, when it runs (its time limit and target as the first-order path's).
+    pub lowrank: LowRankSettings,
     /// Refine candidates locally before evaluating them (default on); `None` disables.
     pub polish: Option<PolishSettings>,
     /// When to stop raising the order (default: at the first certified order).
@@ -119,48 +124,107 @@ pub struct HierarchySettings {
     pub cheap_dense_seconds: f64,
 }
 
-/// The SDP method that solves a relaxation ([`HierarchySettings::solver`]).
+/// The SDP method whose answer gave an order's bound ([`OrderResult::solver`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SdpPath {
-    /// The interior-point method ([`crate::sdp::ipm`]).
+    /// The interior-point method ([`crate::sdp::ipm`]): its dual objective, checked by its residuals, is the
+    /// bound.
     #[default]
     Ipm,
-    /// The first-order path ([`crate::sdp::admm`]) with the lower bound valid by construction of the ball
-    /// ([`MomentRelaxation::moment_bounds`]) as the relaxation's bound. It runs only on relaxations with such
-    /// bounds and without equality constraints; elsewhere, and when it does not reach its tolerance or its
-    /// target (the best candidate's value so far), the interior-point method solves the relaxation.
+    /// The first-order path ([`crate::sdp::admm`]): its valid bound at its dual point is the bound.
     Admm,
+    /// The low-rank path ([`crate::sdp::lowrank`]): its valid bound at its dual point is the bound.
+    #[serde(rename = "lowrank")]
+    LowRank,
 }
 
 impl SdpPath {
-    /// Every path, in the order of the command line's help.
-    pub const ALL: [SdpPath; 2] = [SdpPath::Ipm, SdpPath::Admm];
-
-    /// Its name on the command line and in reports.
+    /// Its name in reports (as on the command line).
     pub fn name(self) -> &'static str {
         match self {
             SdpPath::Ipm => "ipm",
             SdpPath::Admm => "admm",
+            SdpPath::LowRank => "lowrank",
         }
     }
 }
 
-impl std::str::FromStr for SdpPath {
+/// Which SDP method solves each relaxation ([`HierarchySettings::solver`]).
+///
+/// The first-order and low-rank paths run only on relaxations with bounds on the feasible set
+/// ([`MomentRelaxation::feasible_set_bounds`]: a ball on every unknown, a dense basis) and without equality
+/// constraints; their bound is the valid bound at their dual point. Where they do not apply, and when they
+/// end without reaching their tolerance or the bound that certifies the best candidate so far, the
+/// interior-point method solves the relaxation (when it fits the memory limit), and the order reports the
+/// abandoned attempt ([`OrderResult::abandoned`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SolverChoice {
+    /// The interior-point method wherever its Schur complement fits the memory limit
+    /// ([`crate::relax::cost::RelaxationSize::bytes`]), the low-rank path (which never forms it) on the
+    /// relaxations that do not fit it. That is the measured threshold: on every relaxation the interior-point
+    /// method could solve, it was the faster (docs/BENCHMARKS.md, "The low-rank path").
+    #[default]
+    Auto,
+    /// The interior-point method only.
+    Ipm,
+    /// The first-order path (ADMM) first.
+    Admm,
+    /// The low-rank path first, from the moments of the best candidate of the lower orders when there is one.
+    LowRank,
+}
+
+impl SolverChoice {
+    /// Every choice, in the order of the command line's help.
+    pub const ALL: [SolverChoice; 4] = [
+        SolverChoice::Auto,
+        SolverChoice::Ipm,
+        SolverChoice::Admm,
+        SolverChoice::LowRank,
+    ];
+
+    /// Its name on the command line and in Python.
+    pub fn name(self) -> &'static str {
+        match self {
+            SolverChoice::Auto => "auto",
+            SolverChoice::Ipm => "ipm",
+            SolverChoice::Admm => "admm",
+            SolverChoice::LowRank => "lowrank",
+        }
+    }
+}
+
+impl std::str::FromStr for SolverChoice {
     type Err = Error;
-    /// A path by its [name](SdpPath::name); an error lists the known names.
-    fn from_str(s: &str) -> Result<SdpPath> {
-        SdpPath::ALL
+    /// A choice by its [name](SolverChoice::name); an error lists the known names.
+    fn from_str(s: &str) -> Result<SolverChoice> {
+        SolverChoice::ALL
             .into_iter()
             .find(|p| p.name() == s)
             .ok_or_else(|| {
-                let names: Vec<&str> = SdpPath::ALL.iter().map(|p| p.name()).collect();
+                let names: Vec<&str> = SolverChoice::ALL.iter().map(|p| p.name()).collect();
                 Error::InvalidInput(format!(
                     "unknown solver \"{s}\" (known: {})",
                     names.join(", ")
                 ))
             })
     }
+}
+
+/// A first-order or low-rank solve whose answer was not used: the interior-point method solved the
+/// relaxation after it ([`OrderResult::abandoned`]).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct AbandonedSolve {
+    /// The path that ran.
+    pub path: SdpPath,
+    /// How it ended.
+    pub status: SdpStatus,
+    /// Its iterations (also counted in [`OrderResult::iterations`]).
+    pub iterations: usize,
+    /// Its wall-clock seconds.
+    pub seconds: f64,
+    /// Its valid bound at the dual point where it stopped (in the POP's units), when one was proved.
+    pub valid_bound: Option<f64>,
 }
 
 /// Default of [`HierarchySettings::time_limit`]: five minutes.
@@ -189,8 +253,9 @@ impl Default for HierarchySettings {
             eigenvector_candidates: 1,
             random_starts: 8,
             sdp: SdpSettings::default(),
-            solver: SdpPath::Ipm,
+            solver: SolverChoice::Auto,
             admm: AdmmSettings::default(),
+            lowrank: LowRankSettings::default(),
             polish: Some(PolishSettings::default()),
             stop: StopRule::Certified,
             certificates: false,
@@ -220,8 +285,10 @@ pub struct OrderResult {
     pub status: SdpStatus,
     /// The SDP method whose answer gave the bound.
     pub solver: SdpPath,
+    /// The first-order or low-rank solve that ran first and was abandoned for the interior-point method.
+    pub abandoned: Option<AbandonedSolve>,
     /// The relaxation value: the interior-point method's dual objective (the SOS lower bound), or the
-    /// first-order path's valid bound.
+    /// first-order or low-rank path's valid bound.
     pub lower_bound: f64,
     /// The primal objective of the relaxation.
     pub primal_objective: f64,
@@ -450,7 +517,25 @@ pub fn run(
             Some(Err(_)) => None,
             None => Some(RelaxationSize::new(pop, k)),
         };
-        if let Some(size) = &size
+        // Where the interior-point method's Schur complement does not fit the memory limit, `auto` and
+        // `lowrank` solve the dense relaxation by the low-rank path alone, when that one fits.
+        let ipm_fits = match (&built, &size) {
+            (Some(Err(Error::TooLarge(_))), _) => false,
+            (_, Some(size)) => size.bytes <= settings.sdp.max_memory_bytes as f64,
+            _ => true,
+        };
+        let dense = Structure {
+            sparsity: Sparsity::None,
+            correlative: false,
+            ..structure
+        };
+        let low_rank_only = !ipm_fits
+            && matches!(settings.solver, SolverChoice::Auto | SolverChoice::LowRank)
+            && RelaxationSize::new(pop, k).low_rank_bytes(settings.lowrank.max_rank)
+                <= settings.lowrank.max_memory_bytes as f64;
+        // The predicted time is the interior-point method's; the low-rank path runs for the time left.
+        if !low_rank_only
+            && let Some(size) = &size
             && let Some(left) =
                 remaining().filter(|left| !orders.is_empty() && size.seconds > *left)
         {
@@ -470,7 +555,12 @@ pub fn run(
             time_limited = true;
             break;
         }
-        let relax = match built.unwrap_or_else(build) {
+        let relax = match low_rank_only {
+            // Built without the interior-point method's memory limit, which it does not use.
+            true => MomentRelaxation::with_structure(&normalized, k, usize::MAX, dense),
+            false => built.unwrap_or_else(build),
+        };
+        let relax = match relax {
             Ok(r) => r,
             Err(e @ Error::TooLarge(_)) if !orders.is_empty() => {
                 let why = e.to_string();
@@ -485,14 +575,26 @@ pub fn run(
             size: &size,
             remaining_seconds: remaining(),
         });
-        // The best candidate so far, in the scaled units of the solve.
-        let target = orders
+        // The best candidate so far, its value in the scaled units of the solve.
+        let incumbent = orders
             .iter()
-            .filter_map(|o: &OrderResult| o.upper_bound)
-            .min_by(f64::total_cmp)
-            .map(|u| u / scale);
-        let mut res =
-            solve_order_monitored(&relax, d, settings, &oracle, target, deadline, on_event)?;
+            .filter_map(|o: &OrderResult| {
+                let i = o.best_candidate?;
+                Some((o.upper_bound? / scale, o.candidates.get(i)?.as_slice()))
+            })
+            .min_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(value, point)| Incumbent { value, point });
+        let plan = match low_rank_only {
+            true => SolvePlan {
+                first: Some(SdpPath::LowRank),
+                ipm: false,
+                first_seconds: None,
+            },
+            false => SolvePlan::of(settings.solver, size.seconds),
+        };
+        let mut res = solve_order_monitored(
+            &relax, d, settings, plan, &oracle, incumbent, deadline, on_event,
+        )?;
         res.unscale(scale, pop);
         on_event(&Event::OrderDone(&res));
         let done = match settings.stop {
@@ -705,6 +807,65 @@ pub fn solve_moment_sdp_monitored(
     })
 }
 
+/// The best candidate found so far: its value (an upper bound on the optimum, in the units of the solve) and
+/// the point.
+#[derive(Clone, Copy, Debug)]
+pub struct Incumbent<'a> {
+    /// Its value.
+    pub value: f64,
+    /// The point, one value per variable of the POP.
+    pub point: &'a [f64],
+}
+
+/// How one relaxation is solved: the path tried first, and whether the interior-point method may solve it
+/// after that one (or alone). `Default`: the interior-point method alone.
+#[derive(Clone, Copy, Debug)]
+pub struct SolvePlan {
+    /// The first-order or low-rank path to try first (`None`, or [`SdpPath::Ipm`]: none).
+    pub first: Option<SdpPath>,
+    /// The interior-point method solves the relaxation when there is no first path, when it does not apply,
+    /// and when it ends without reaching its tolerance or target; without it, the first path's answer is the
+    /// order's, solved or not.
+    pub ipm: bool,
+    /// Seconds the first path may take (besides its own limit and the deadline) before the interior-point
+    /// method takes over (`None`: no such limit).
+    pub first_seconds: Option<f64>,
+}
+
+impl Default for SolvePlan {
+    fn default() -> Self {
+        SolvePlan {
+            first: None,
+            ipm: true,
+            first_seconds: None,
+        }
+    }
+}
+
+/// The least time a first path gets before the interior-point method takes over ([`SolvePlan::of`]).
+pub const FIRST_PATH_MIN_SECONDS: f64 = 1.0;
+
+impl SolvePlan {
+    /// The plan of `choice` for a relaxation the interior-point method can solve in about `ipm_seconds`
+    /// ([`RelaxationSize::seconds`]): the first path, when there is one, gets that time (at least
+    /// [`FIRST_PATH_MIN_SECONDS`]) before the interior-point method takes over, so a path that does not beat
+    /// it costs at most about as much again. Without that limit, a low-rank solve of the order-3 relaxation of
+    /// a (2,2) network (which the interior-point method solves in about a second) ran out a fit's 300 s
+    /// (docs/BENCHMARKS.md, "The low-rank path").
+    pub fn of(choice: SolverChoice, ipm_seconds: f64) -> SolvePlan {
+        let first = match choice {
+            SolverChoice::Admm => Some(SdpPath::Admm),
+            SolverChoice::LowRank => Some(SdpPath::LowRank),
+            SolverChoice::Ipm | SolverChoice::Auto => None,
+        };
+        SolvePlan {
+            first,
+            ipm: true,
+            first_seconds: first.map(|_| ipm_seconds.max(FIRST_PATH_MIN_SECONDS)),
+        }
+    }
+}
+
 /// Solve one relaxation, try the low-rank step, test flat truncation, extract and evaluate candidates.
 pub fn solve_order(
     relax: &MomentRelaxation,
@@ -712,18 +873,31 @@ pub fn solve_order(
     settings: &HierarchySettings,
     upper_bound: &dyn Fn(&[f64]) -> Option<f64>,
 ) -> Result<OrderResult> {
-    solve_order_monitored(relax, d, settings, upper_bound, None, None, &mut |_| {})
+    let plan = SolvePlan::of(settings.solver, relax.size().seconds);
+    solve_order_monitored(
+        relax,
+        d,
+        settings,
+        plan,
+        upper_bound,
+        None,
+        None,
+        &mut |_| {},
+    )
 }
 
-/// [`solve_order`] with every solver iteration passed to `on_event`, and the solves limited to the time left
-/// before `deadline`. `target` is the best value of a candidate found so far (an upper bound on the optimum):
-/// the first-order path stops once its valid bound certifies it ([`HierarchySettings::gap_tolerance`]).
+/// [`solve_order`] by `plan`, with every solver iteration passed to `on_event`, and the solves limited to the
+/// time left before `deadline`. `incumbent` is the best candidate found so far: the first-order and low-rank
+/// paths stop once their valid bound certifies its value ([`HierarchySettings::gap_tolerance`]), and the
+/// low-rank path starts from its moments.
+#[allow(clippy::too_many_arguments)]
 pub fn solve_order_monitored(
     relax: &MomentRelaxation,
     d: usize,
     settings: &HierarchySettings,
+    plan: SolvePlan,
     upper_bound: &dyn Fn(&[f64]) -> Option<f64>,
-    target: Option<f64>,
+    incumbent: Option<Incumbent<'_>>,
     deadline: Option<Instant>,
     on_event: &mut (dyn FnMut(&Event) + Send),
 ) -> Result<OrderResult> {
@@ -734,23 +908,29 @@ pub fn solve_order_monitored(
     if settings.low_rank_step && settings.low_rank_warm_start {
         first.warm_start_gap = LOW_RANK_WARM_GAP;
     }
-    let first_order = match settings.solver {
-        SdpPath::Admm => solve_first_order(relax, settings, target, deadline, &mut *on_event)?,
-        SdpPath::Ipm => None,
+    let attempt = match plan.first {
+        Some(path @ (SdpPath::Admm | SdpPath::LowRank)) => {
+            let budget = plan
+                .first_seconds
+                .map(|t| Instant::now() + Duration::from_secs_f64(t.clamp(0.0, 1e9)));
+            let until = match (deadline, budget) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            solve_first_order(relax, path, settings, incumbent, until, &mut *on_event)?
+                .map(|sol| (path, sol))
+        }
+        _ => None,
     };
-    // A first-order solve that did not end solved hands the relaxation to the IPM; its iterations count.
-    let given_up = first_order.as_ref().map_or(0, |sol| sol.iterations);
-    let first_order = first_order.filter(|sol| {
-        sol.status.is_solved() && sol.valid_bound.is_some_and(|b| b.value.is_finite())
-    });
-    let path = if first_order.is_some() {
-        SdpPath::Admm
-    } else {
-        SdpPath::Ipm
-    };
-    let sol = match first_order {
-        Some(sol) => sol,
-        None => solve_moment_sdp_monitored(
+    if attempt.is_none() && !plan.ipm {
+        return Err(Error::TooLarge(format!(
+            "the order-{k} relaxation's Schur complement would not fit the memory limit of the \
+             interior-point method, and the low-rank path needs a ball on every unknown, a dense basis and \
+             no equality constraints"
+        )));
+    }
+    let ipm_solve = |on_event: &mut (dyn FnMut(&Event) + Send)| {
+        solve_moment_sdp_monitored(
             relax,
             relax.sdp(),
             &first,
@@ -760,18 +940,42 @@ pub fn solve_order_monitored(
                 k,
                 SolveKind::Relaxation,
                 settings.interrupt.as_deref(),
-                &mut *on_event,
+                on_event,
             ),
-        )?,
+        )
     };
+    // A first-order or low-rank solve that did not end solved hands the relaxation to the IPM (when it may
+    // run); its iterations count.
+    let (path, sol, abandoned) = match attempt {
+        Some((path, sol))
+            if !plan.ipm
+                || (sol.status.is_solved()
+                    && sol.valid_bound.is_some_and(|b| b.value.is_finite())) =>
+        {
+            (path, sol, None)
+        }
+        Some((path, sol)) => {
+            check_interrupt(settings)?;
+            let abandoned = AbandonedSolve {
+                path,
+                status: sol.status,
+                iterations: sol.iterations,
+                seconds: sol.seconds,
+                valid_bound: sol.valid_bound.map(|b| b.value).filter(|v| v.is_finite()),
+            };
+            (SdpPath::Ipm, ipm_solve(&mut *on_event)?, Some(abandoned))
+        }
+        None => (SdpPath::Ipm, ipm_solve(&mut *on_event)?, None),
+    };
+    let given_up = abandoned.map_or(0, |a| a.iterations);
     check_interrupt(settings)?;
     let certificate = settings
         .certificates
         .then(|| Certificate::from_solution(relax, &sol));
-    let mut iterations = sol.iterations + if path == SdpPath::Ipm { given_up } else { 0 };
+    let mut iterations = sol.iterations + given_up;
     let solved = sol.status.is_solved();
     let lower = match path {
-        SdpPath::Admm => sol.valid_bound.map_or(f64::NEG_INFINITY, |b| b.value),
+        SdpPath::Admm | SdpPath::LowRank => sol.valid_bound.map_or(f64::NEG_INFINITY, |b| b.value),
         SdpPath::Ipm => sol.dual_objective,
     };
     // Relative to the values, with floor GAP_FLOOR: a fraction of the objective's scale once `run` has divided
@@ -782,7 +986,7 @@ pub fn solve_order_monitored(
 
     // The bound proved at the dual point, whatever the solver's accuracy.
     let valid_bound = match path {
-        SdpPath::Admm => sol.valid_bound.map(|b| b.value),
+        SdpPath::Admm | SdpPath::LowRank => sol.valid_bound.map(|b| b.value),
         SdpPath::Ipm => relax.feasible_set_bounds().and_then(|b| {
             b.valid_lower_bound(relax.sdp(), &sol.dual, &sol.equality_multipliers)
                 .ok()
@@ -794,6 +998,16 @@ pub fn solve_order_monitored(
     let first_solve_moments = relax.moments(&sol.x);
     let mut cand = Candidates::from_moments(relax, &first_solve_moments, d, settings, solved);
     cand.evaluate(relax, settings, upper_bound);
+    // The best candidate of the lower orders is one of this order too, when the moments are not flat and it
+    // is the better: when it closes the gap, neither the low-rank step nor random starts run.
+    if !cand.flat.is_flat()
+        && let Some(inc) = incumbent.filter(|u| u.point.len() == relax.pop().nvars())
+        && let Some(v) = upper_bound(inc.point)
+        && cand.upper().is_none_or(|u| v < u)
+    {
+        cand.points.push(inc.point.to_vec());
+        cand.values.push(Some(v));
+    }
     let mut low_rank_status = None;
     if solved
         && path == SdpPath::Ipm
@@ -893,6 +1107,7 @@ pub fn solve_order_monitored(
         relaxation: relax.describe(),
         status: sol.status,
         solver: path,
+        abandoned,
         lower_bound: lower,
         primal_objective: sol.primal_objective,
         valid_bound,
@@ -916,13 +1131,14 @@ pub fn solve_order_monitored(
     })
 }
 
-/// The first-order path on `relax` ([`SdpPath::Admm`]): `None` when it does not apply (no moment bounds,
-/// equality constraints). The caller hands the relaxation to the interior-point method when the solve did
-/// not reach its tolerance or the bound that certifies `target`.
+/// The first-order or low-rank path (`path`) on `relax`: `None` when it does not apply (no bounds on the
+/// feasible set, equality constraints). The caller hands the relaxation to the interior-point method when the
+/// solve did not reach its tolerance or the bound that certifies the incumbent's value.
 fn solve_first_order(
     relax: &MomentRelaxation,
+    path: SdpPath,
     settings: &HierarchySettings,
-    target: Option<f64>,
+    incumbent: Option<Incumbent<'_>>,
     deadline: Option<Instant>,
     on_event: &mut (dyn FnMut(&Event) + Send),
 ) -> Result<Option<SdpSolution>> {
@@ -932,28 +1148,63 @@ fn solve_first_order(
     if !relax.sdp().equalities().is_empty() {
         return Ok(None);
     }
-    let mut admm = settings.admm.clone();
-    if let Some(d) = deadline {
-        let left = d.saturating_duration_since(Instant::now()).as_secs_f64();
-        admm.time_limit = Some(admm.time_limit.map_or(left, |t| t.min(left)));
-    }
-    // The bound that certifies the target: relative_gap(target, b, GAP_FLOOR) ≤ gap_tolerance.
-    admm.target =
-        target.map(|u| u - settings.gap_tolerance * u.abs().max(GAP_FLOOR) * (1.0 - 1e-3));
-    // From x = 0: from the Gaussian start (the interior-point method's) the order-3 relaxation of a (2,2)
-    // network took more than 20,000 iterations instead of 5,806 (docs/BENCHMARKS.md).
-    let start = StartPoint::Standard;
-    let sol = admm.solve(
-        relax.sdp(),
-        start,
-        Some(&bounds),
-        &mut forward(
-            relax.order(),
-            SolveKind::Relaxation,
-            settings.interrupt.as_deref(),
-            on_event,
-        ),
-    )?;
+    let time_limit = |own: Option<f64>| match deadline {
+        Some(d) => {
+            let left = d.saturating_duration_since(Instant::now()).as_secs_f64();
+            Some(own.map_or(left, |t| t.min(left)))
+        }
+        None => own,
+    };
+    // The bound that certifies the incumbent: relative_gap(value, b, GAP_FLOOR) ≤ gap_tolerance.
+    let target = incumbent
+        .map(|u| u.value - settings.gap_tolerance * u.value.abs().max(GAP_FLOOR) * (1.0 - 1e-3));
+    let mut monitor = forward(
+        relax.order(),
+        SolveKind::Relaxation,
+        settings.interrupt.as_deref(),
+        on_event,
+    );
+    let sol = match path {
+        SdpPath::LowRank => {
+            let lowrank = LowRankSettings {
+                time_limit: time_limit(settings.lowrank.time_limit),
+                target,
+                ..settings.lowrank.clone()
+            };
+            // From the moments of the incumbent (rank one, feasible), which the solve has to prove optimal
+            // or improve on; else from x = 0 with random factors.
+            let dirac = incumbent
+                .filter(|u| {
+                    u.point.len() == relax.pop().nvars() && u.point.iter().all(|v| v.is_finite())
+                })
+                .map(|u| {
+                    relax.gaussian_moments(&GaussianStart {
+                        center: u.point.to_vec(),
+                        sd: 0.0,
+                    })
+                })
+                .filter(|x| x.iter().all(|v| v.is_finite()));
+            let start = dirac
+                .as_deref()
+                .map_or(StartPoint::Standard, StartPoint::Primal);
+            lowrank.solve(relax.sdp(), start, Some(&bounds), &mut monitor)?
+        }
+        _ => {
+            let admm = AdmmSettings {
+                time_limit: time_limit(settings.admm.time_limit),
+                target,
+                ..settings.admm.clone()
+            };
+            // From x = 0: from the Gaussian start (the interior-point method's) the order-3 relaxation of a
+            // (2,2) network took more than 20,000 iterations instead of 5,806 (docs/BENCHMARKS.md).
+            admm.solve(
+                relax.sdp(),
+                StartPoint::Standard,
+                Some(&bounds),
+                &mut monitor,
+            )?
+        }
+    };
     check_interrupt(settings)?;
     Ok(Some(sol))
 }
@@ -992,6 +1243,9 @@ impl OrderResult {
         self.valid_bound = self
             .valid_bound
             .map(|v| crate::verified::mul_down(v, scale));
+        if let Some(a) = &mut self.abandoned {
+            a.valid_bound = a.valid_bound.map(|v| crate::verified::mul_down(v, scale));
+        }
         for v in [
             &mut self.upper_bound,
             &mut self.upper_bound_before_polish,
@@ -1230,5 +1484,46 @@ mod tests {
         let limited = solve_moment_sdp(&r, r.sdp(), &short, true).unwrap();
         assert_eq!(limited.status, SdpStatus::IterationLimit);
         assert_eq!(limited.iterations, 6, "both solves counted");
+    }
+
+    /// (x² + y² − 1)² is minimal (0) on the unit circle: the relaxation is tight but never flat, and its first
+    /// moments (the centre) are a maximizer. A minimizer found earlier certifies the order at once; without
+    /// it the order needs the low-rank step or random starts.
+    #[test]
+    fn the_incumbent_certifies_a_tight_order_that_is_not_flat() {
+        let vars = vec!["x".to_string(), "y".to_string()];
+        let f = crate::pop::parse::parse_polynomial("(x^2 + y^2 - 1)^2", &vars).unwrap();
+        let pop = Pop::new(vars, f, vec![], vec![]).unwrap().with_ball(2.0);
+        let oracle = |z: &[f64]| feasible_objective(&pop, z);
+        let relax = MomentRelaxation::new(&pop, 3, 1 << 30).unwrap();
+        let settings = HierarchySettings::default();
+        let solve = |incumbent| {
+            solve_order_monitored(
+                &relax,
+                1,
+                &settings,
+                SolvePlan::default(),
+                &oracle,
+                incumbent,
+                None,
+                &mut |_| {},
+            )
+            .unwrap()
+        };
+        let point = [0.6, 0.8];
+        let value = oracle(&point).unwrap();
+        assert!(value.abs() < 1e-15);
+        let with = solve(Some(Incumbent {
+            value,
+            point: &point,
+        }));
+        assert!(with.certified && !with.flat, "{with:?}");
+        assert_eq!(with.low_rank_status, None);
+        assert_eq!(with.upper_bound, Some(value));
+        assert!(with.candidates.iter().any(|c| c == &point));
+        // Without it the same order runs the low-rank step.
+        let without = solve(None);
+        assert!(without.low_rank_status.is_some(), "{without:?}");
+        assert!(without.iterations > with.iterations);
     }
 }

@@ -416,6 +416,22 @@ pub enum SdpStatus {
     Interrupted,
 }
 
+impl std::fmt::Display for SdpStatus {
+    /// Its name in reports, as in JSON: "optimal", "near_optimal", "time_limit", …
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SdpStatus::Optimal => "optimal",
+            SdpStatus::NearOptimal => "near_optimal",
+            SdpStatus::PrimalInfeasible => "primal_infeasible",
+            SdpStatus::DualInfeasible => "dual_infeasible",
+            SdpStatus::Stalled => "stalled",
+            SdpStatus::IterationLimit => "iteration_limit",
+            SdpStatus::TimeLimit => "time_limit",
+            SdpStatus::Interrupted => "interrupted",
+        })
+    }
+}
+
 impl SdpStatus {
     /// True for `Optimal` and `NearOptimal`.
     pub fn is_solved(self) -> bool {
