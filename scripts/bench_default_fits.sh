@@ -2,11 +2,14 @@
 # The default `polyact fit` (orders k0..k0+2, the 300 s time limit, the interior-point method) on the 25
 # instances of `polyact reproduce --table 1..5` (seed 1, noise 1e-2): one line per instance with the order that
 # certified it (or the relative gap left), the time of each order, and the total.
-# Usage: scripts/bench_default_fits.sh [EXTRA FIT OPTIONS...]
+# Usage: scripts/bench_default_fits.sh [EXTRA FIT OPTIONS...]; POLYACT=BINARY runs that build instead of this
+# tree's (to compare two builds on the same instances).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --quiet --bin polyact
-P=target/release/polyact
+if [[ -z "${POLYACT:-}" ]]; then
+  cargo build --release --quiet --bin polyact
+fi
+P=${POLYACT:-target/release/polyact}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 degrees=(2,2 2,3 1,1,1 2,1,1 3,2)
