@@ -842,16 +842,20 @@ impl Default for SolvePlan {
     }
 }
 
+/// A first path gets this share of the interior-point method's predicted time of the order (at least
+/// [`FIRST_PATH_MIN_SECONDS`]) before the interior-point method takes over ([`SolvePlan::of`]).
+pub const FIRST_PATH_SHARE: f64 = 0.25;
+
 /// The least time a first path gets before the interior-point method takes over ([`SolvePlan::of`]).
 pub const FIRST_PATH_MIN_SECONDS: f64 = 1.0;
 
 impl SolvePlan {
     /// The plan of `choice` for a relaxation the interior-point method can solve in about `ipm_seconds`
-    /// ([`RelaxationSize::seconds`]): the first path, when there is one, gets that time (at least
-    /// [`FIRST_PATH_MIN_SECONDS`]) before the interior-point method takes over, so a path that does not beat
-    /// it costs at most about as much again. Without that limit, a low-rank solve of the order-3 relaxation of
-    /// a (2,2) network (which the interior-point method solves in about a second) ran out a fit's 300 s
-    /// (docs/BENCHMARKS.md, "The low-rank path").
+    /// ([`RelaxationSize::seconds`]): the first path, when there is one, gets [`FIRST_PATH_SHARE`] of that time
+    /// (at least [`FIRST_PATH_MIN_SECONDS`]) before the interior-point method takes over, so a path that does
+    /// not beat it costs at most that much more. With the whole predicted time, a low-rank solve of the
+    /// order-4 relaxation of a (3,2) network took 232 s of a fit's 300 s, and the interior-point method ran out
+    /// of time after it (docs/BENCHMARKS.md, "The SDP path of each order").
     pub fn of(choice: SolverChoice, ipm_seconds: f64) -> SolvePlan {
         let first = match choice {
             SolverChoice::Admm => Some(SdpPath::Admm),
@@ -861,7 +865,8 @@ impl SolvePlan {
         SolvePlan {
             first,
             ipm: true,
-            first_seconds: first.map(|_| ipm_seconds.max(FIRST_PATH_MIN_SECONDS)),
+            first_seconds: first
+                .map(|_| (FIRST_PATH_SHARE * ipm_seconds).max(FIRST_PATH_MIN_SECONDS)),
         }
     }
 }
