@@ -917,6 +917,7 @@ pub fn solve_order_monitored(
         Some(path @ (SdpPath::Admm | SdpPath::LowRank)) => {
             let budget = plan
                 .first_seconds
+                .filter(|t| !t.is_nan())
                 .map(|t| Instant::now() + Duration::from_secs_f64(t.clamp(0.0, 1e9)));
             let until = match (deadline, budget) {
                 (Some(a), Some(b)) => Some(a.min(b)),
