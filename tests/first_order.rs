@@ -245,3 +245,24 @@ fn auto_solves_by_the_low_rank_path_what_the_interior_point_method_cannot_hold()
     // Its bound is the valid bound, below the optimum.
     assert!(c.lower_bound <= optimum + 1e-12 && c.valid_bound == Some(c.lower_bound));
 }
+
+#[test]
+fn auto_refuses_what_neither_path_can_hold() {
+    // Without a ball the low-rank path has no bound on the feasible set: with no room for the interior-point
+    // method either, the order is refused and the message says why.
+    let vars = vec!["a".to_string(), "b".to_string()];
+    let f = polyact::pop::parse::parse_polynomial("a^4 + b^4 - a*b", &vars).unwrap();
+    let pop = Pop::new(vars, f, vec![], vec![]).unwrap();
+    let oracle = |z: &[f64]| feasible_objective(&pop, z);
+    let settings = HierarchySettings {
+        sdp: SdpSettings {
+            max_memory_bytes: 1000,
+            ..SdpSettings::default()
+        },
+        ..HierarchySettings::default()
+    };
+    match run(&pop, &settings, &oracle, &mut |_| {}) {
+        Err(polyact::Error::TooLarge(why)) => assert!(why.contains("ball"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+}

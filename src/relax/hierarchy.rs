@@ -592,9 +592,19 @@ pub fn run(
             },
             false => SolvePlan::of(settings.solver, size.seconds),
         };
-        let mut res = solve_order_monitored(
+        let mut res = match solve_order_monitored(
             &relax, d, settings, plan, &oracle, incumbent, deadline, on_event,
-        )?;
+        ) {
+            // A relaxation only the low-rank path could hold, where that path does not apply: after the first
+            // order, the run stops as it does for a relaxation too large to build.
+            Err(e @ Error::TooLarge(_)) if !orders.is_empty() => {
+                let why = e.to_string();
+                on_event(&Event::Stopped(&why));
+                stopped_early = Some(why);
+                break;
+            }
+            r => r?,
+        };
         res.unscale(scale, pop);
         on_event(&Event::OrderDone(&res));
         let done = match settings.stop {
