@@ -53,8 +53,8 @@ pub struct HierarchyOptions {
     /// --max-memory-gb, the low-rank path on larger dense relaxations), ipm (the interior-point method only),
     /// admm (the first-order path first) or lowrank (the low-rank path first, from the best candidate so far).
     /// The first-order and low-rank paths bound the relaxation by a lower bound valid at their dual point; the
-    /// interior-point method takes over when they do not reach their tolerance or do not apply.
-    /// docs/BENCHMARKS.md ("The first-order path", "The low-rank path") compares them.
+    /// interior-point method takes over when they do not apply or do not reach their tolerance within a quarter
+    /// of its predicted time. docs/BENCHMARKS.md ("The SDP path of each order") compares them.
     #[arg(long, value_enum, default_value_t = SolverOption::Auto)]
     pub solver: SolverOption,
     /// Steps of the term-sparsity iteration (each step's support is the moments the previous step's blocks
