@@ -714,14 +714,18 @@ fn correlative_cliques(pop: &Pop) -> usize {
 /// The solver's settings with the time left before `deadline` as its time limit (the smaller of that and its
 /// own).
 fn until(settings: &SdpSettings, deadline: Option<Instant>) -> SdpSettings {
+    SdpSettings {
+        time_limit: limit_until(settings.time_limit, deadline),
+        ..settings.clone()
+    }
+}
+
+/// A solver's time limit: the smaller of its own (`own`) and the time left before `deadline`.
+fn limit_until(own: Option<f64>, deadline: Option<Instant>) -> Option<f64> {
     let left = deadline.map(|d| d.saturating_duration_since(Instant::now()).as_secs_f64());
-    let time_limit = match (settings.time_limit, left) {
+    match (own, left) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
-    };
-    SdpSettings {
-        time_limit,
-        ..settings.clone()
     }
 }
 
@@ -1164,13 +1168,6 @@ fn solve_first_order(
     if !relax.sdp().equalities().is_empty() {
         return Ok(None);
     }
-    let time_limit = |own: Option<f64>| match deadline {
-        Some(d) => {
-            let left = d.saturating_duration_since(Instant::now()).as_secs_f64();
-            Some(own.map_or(left, |t| t.min(left)))
-        }
-        None => own,
-    };
     // The bound that certifies the incumbent: relative_gap(value, b, GAP_FLOOR) ≤ gap_tolerance.
     let target = incumbent
         .map(|u| u.value - settings.gap_tolerance * u.value.abs().max(GAP_FLOOR) * (1.0 - 1e-3));
@@ -1183,7 +1180,7 @@ fn solve_first_order(
     let sol = match path {
         SdpPath::LowRank => {
             let lowrank = LowRankSettings {
-                time_limit: time_limit(settings.lowrank.time_limit),
+                time_limit: limit_until(settings.lowrank.time_limit, deadline),
                 target,
                 ..settings.lowrank.clone()
             };
@@ -1207,7 +1204,7 @@ fn solve_first_order(
         }
         _ => {
             let admm = AdmmSettings {
-                time_limit: time_limit(settings.admm.time_limit),
+                time_limit: limit_until(settings.admm.time_limit, deadline),
                 target,
                 ..settings.admm.clone()
             };

@@ -565,3 +565,25 @@ pub struct SdpSolution {
     /// method.
     pub valid_bound: Option<ValidBound>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::SdpStatus;
+
+    /// The text reports and the JSON reports name every status alike.
+    #[test]
+    fn a_status_displays_as_its_json_name() {
+        for s in [
+            SdpStatus::Optimal,
+            SdpStatus::NearOptimal,
+            SdpStatus::PrimalInfeasible,
+            SdpStatus::DualInfeasible,
+            SdpStatus::Stalled,
+            SdpStatus::IterationLimit,
+            SdpStatus::TimeLimit,
+            SdpStatus::Interrupted,
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.to_string(), "{s:?}");
+        }
+    }
+}

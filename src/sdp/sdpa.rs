@@ -540,10 +540,7 @@ impl SdpReport {
 
 impl fmt::Display for SdpReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let status = serde_json::to_value(self.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let status = self.status;
         writeln!(f, "file                  {}", self.file)?;
         writeln!(
             f,
